@@ -1,0 +1,125 @@
+"""Configuration from the environment (and an optional ``.env`` file).
+
+Validated once at start: a missing or malformed value stops the bot with one
+line naming the variable and what it expects. Secrets are ``SecretStr`` so
+they never show in reprs, logs or validation errors. Vendor settings live in
+each vendor package (``bot.vendors.<name>.config``) so adding a vendor never
+touches this file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+# What each variable expects, in the words of the one-line start-up error.
+EXPECTED = {
+    "TELEGRAM_BOT_TOKEN": "the bot token from @BotFather, like 123456:ABC-DEF",
+    "TELEGRAM_API_URL": "a Bot API base URL ending in /bot, like https://api.telegram.org/bot",
+    "BOT_SECRET_KEY": "a random secret of at least 16 characters (encrypts stored tokens)",
+    "STAFF_IDS": "comma-separated Telegram user ids, like 111,222",
+    "WEB_PORT": "a TCP port number between 0 and 65535",
+    "BOT_MODE": "'polling' or 'webhook'",
+    "PUBLIC_URL": "the https URL where Telegram and vendors reach this bot (needed for webhook mode)",
+}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; ``str()`` is the one line to print."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr = Field(validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(TELEGRAM_API_URL, validation_alias="TELEGRAM_API_URL")
+    telegram_file_url: str | None = Field(None, validation_alias="TELEGRAM_FILE_URL")
+    bot_secret_key: SecretStr = Field(validation_alias="BOT_SECRET_KEY")
+    database_path: Path = Field(Path("data/bot.sqlite3"), validation_alias="DATABASE_PATH")
+    staff_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), validation_alias="STAFF_IDS"
+    )
+    web_host: str = Field("127.0.0.1", validation_alias="WEB_HOST")
+    web_port: int = Field(8080, ge=0, le=65535, validation_alias="WEB_PORT")
+    public_url: str | None = Field(None, validation_alias="PUBLIC_URL")
+    mode: Literal["polling", "webhook"] = Field("polling", validation_alias="BOT_MODE")
+    webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        bot_id, _, secret = value.get_secret_value().partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("malformed")
+        return value
+
+    @field_validator("bot_secret_key")
+    @classmethod
+    def _key_length(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("too short")
+        return value
+
+    @field_validator("telegram_api_url", "public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("staff_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @property
+    def file_url(self) -> str:
+        """The file download base, derived from the API URL when not given."""
+        if self.telegram_file_url:
+            return self.telegram_file_url.rstrip("/")
+        base = self.telegram_api_url
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file"
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.telegram_bot_token.get_secret_value().split(":", 1)[0])
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings, turning pydantic's report into one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per the brief: the variable and what it expects, no value."""
+    first = exc.errors(include_input=False, include_url=False)[0]
+    variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    problem = "is missing" if first["type"] == "missing" else "is invalid"
+    expected = EXPECTED.get(variable, first["msg"])
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"Configuration error: {variable} {problem}; expected {expected}{more}"
+
+
+def is_configured() -> bool:
+    """Whether a real deployment is configured (else the demo runs)."""
+    import os
+
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        return True
+    env = Path(".env")
+    return env.exists() and "TELEGRAM_BOT_TOKEN" in env.read_text(encoding="utf-8")

@@ -1,0 +1,108 @@
+"""The one HTTP client every vendor adapter uses.
+
+It gives all vendors the same behaviour at the network boundary: a timing
+log line per call (never with tokens or query secrets), a retry for transient
+transport failures on idempotent calls, and translation of transport errors
+and common statuses into :mod:`bot.vendors.errors`. Vendor specifics (auth,
+signing, body-level error codes) plug in through ``httpx.Auth`` and the
+adapter's own response checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import httpx
+
+from bot.vendors.errors import (
+    AuthFailed,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+)
+
+log = logging.getLogger("bot.vendors.http")
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class VendorHttp:
+    """An ``httpx.AsyncClient`` wrapped with the shared vendor rules."""
+
+    def __init__(
+        self,
+        vendor: str,
+        base_url: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 15.0,
+        headers: dict[str, str] | None = None,
+        transport_retries: int = 1,
+    ) -> None:
+        self.vendor = vendor
+        self._retries = transport_retries
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            transport=transport,
+            timeout=timeout,
+            headers=headers,
+        )
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a request; raise :class:`ServiceUnavailable` if it never arrives."""
+        method = method.upper()
+        attempts = 1 + (self._retries if method in _IDEMPOTENT else 0)
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            try:
+                response = await self._client.request(method, url, **kwargs)
+            except httpx.HTTPError as exc:
+                log.warning(
+                    "vendor=%s %s %s failed: %s (attempt %d/%d)",
+                    self.vendor, method, _path(url), type(exc).__name__, attempt, attempts,
+                )
+                if attempt == attempts:
+                    raise ServiceUnavailable(type(exc).__name__, vendor=self.vendor) from exc
+                continue
+            log.info(
+                "vendor=%s %s %s status=%d ms=%.0f",
+                self.vendor, method, _path(url), response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
+            return response
+        raise AssertionError("unreachable")
+
+    def raise_for_common_status(self, response: httpx.Response) -> None:
+        """Translate statuses whose meaning is the same for every vendor.
+
+        400/409/422 are left to the adapter: only it can read the vendor's
+        body to say which input was refused and why.
+        """
+        status = response.status_code
+        if status < 400 or status in (400, 409, 422):
+            return
+        if status in (401, 403):
+            raise AuthFailed(f"HTTP {status}", vendor=self.vendor)
+        if status == 404:
+            raise NotFound(f"HTTP 404 {_path(str(response.request.url.path))}", vendor=self.vendor)
+        if status == 429:
+            raise RateLimited("HTTP 429", vendor=self.vendor, retry_after=_retry_after(response))
+        raise ServiceUnavailable(f"HTTP {status}", vendor=self.vendor)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _path(url: str) -> str:
+    """The URL without its query string, which may carry search terms."""
+    return url.split("?", 1)[0]
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
