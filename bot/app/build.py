@@ -1,0 +1,62 @@
+"""Building the python-telegram-bot Application from settings and services."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, PersistenceInput
+
+from bot.app.durable import DurableApplication
+from bot.app.errors import on_error
+from bot.app.ratelimit import TelegramRateLimiter
+from bot.app.services import BotContext, Services
+from bot.conversations import COMMANDS, register_handlers
+from bot.i18n import LANGUAGES, translator
+from bot.storage.persistence import SqlitePersistence
+
+log = logging.getLogger(__name__)
+
+
+def build_application(services: Services, *, polling: bool) -> Application:  # type: ignore[type-arg]
+    settings = services.settings
+    persistence = SqlitePersistence(
+        services.storage.db,
+        store_data=PersistenceInput(bot_data=True, chat_data=True, user_data=True, callback_data=False),
+        update_interval=60,
+    )
+    builder = (
+        ApplicationBuilder()
+        .application_class(DurableApplication)
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.file_url)
+        .persistence(persistence)
+        .rate_limiter(TelegramRateLimiter())
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_set_command_menus)
+        .get_updates_read_timeout(40)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.services = services  # type: ignore[attr-defined]
+    register_handlers(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _set_command_menus(application: Application) -> None:  # type: ignore[type-arg]
+    """One command menu per language; optional, since some Bot API servers lack it."""
+    for language in LANGUAGES:
+        t = translator(language)
+        commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
+        try:
+            await application.bot.set_my_commands(
+                commands, scope=BotCommandScopeDefault(), language_code=language
+            )
+            if language == "en":
+                await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+        except TelegramError as exc:
+            log.warning("could not set the %s command menu: %s", language, exc)

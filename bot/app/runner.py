@@ -1,0 +1,96 @@
+"""Running the bot: storage, vendors, Telegram application and web server.
+
+Polling and webhook modes share everything but the way updates arrive. The
+web server runs in both, since vendor callbacks and health checks need it
+whichever way Telegram delivers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import signal
+
+from telegram import Update
+
+from bot.app.build import build_application
+from bot.app.services import Services
+from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
+from bot.asgi import LoopbackServer
+from bot.config import Settings
+from bot.logs import secret_filter
+from bot.storage import Storage
+from bot.vendors import VendorDeps, build_enabled
+
+log = logging.getLogger("bot")
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram echoes in each webhook call.
+
+    Derived from BOT_SECRET_KEY when not configured, so webhook mode needs no
+    extra variable; Telegram allows only ``[A-Za-z0-9_-]``, which hex meets.
+    """
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    key = settings.bot_secret_key.get_secret_value().encode()
+    return hmac.new(key, b"telegram-webhook", hashlib.sha256).hexdigest()
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set (or SIGINT/SIGTERM), then shut down cleanly."""
+    stop = stop or _stop_on_signals()
+    secret = webhook_secret(settings)
+    for value in (settings.telegram_bot_token.get_secret_value(), secret):
+        secret_filter().add(value)
+    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    storage = await Storage.open(settings.database_path, settings.bot_secret_key.get_secret_value())
+    vendors = build_enabled(VendorDeps(tokens=storage.tokens))
+    services = Services(settings=settings, storage=storage, vendors=vendors)
+    polling = settings.mode == "polling"
+    application = build_application(services, polling=polling)
+    web = LoopbackServer(
+        build_web_app(application, webhook_secret=None if polling else secret),
+        host=settings.web_host,
+        port=settings.web_port,
+    )
+    try:
+        async with application:
+            await application.start()
+            await web.start()
+            log.info("web server on %s", web.url)
+            if polling:
+                assert application.updater is not None
+                await application.updater.start_polling(
+                    poll_interval=0, timeout=30, allowed_updates=Update.ALL_TYPES
+                )
+            else:
+                assert settings.public_url, "PUBLIC_URL is required in webhook mode"
+                await application.bot.set_webhook(
+                    settings.public_url + TELEGRAM_WEBHOOK_PATH,
+                    secret_token=secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            log.info("bot @%s running (%s, vendors: %s)", application.bot.username,
+                     settings.mode, ", ".join(v.name for v in vendors) or "none")
+            await stop.wait()
+            log.info("stopping")
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await web.stop()
+            await application.stop()
+    finally:
+        await vendors.aclose()
+        await storage.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop

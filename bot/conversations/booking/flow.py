@@ -1,0 +1,334 @@
+"""The booking conversation, declared in one ConversationHandler.
+
+/book → business (when several) → site → service → day → slot → details →
+summary → receipt. Each handler does one step and returns the next state;
+Back re-shows the previous step; /cancel or ✖ leaves at any point. Vendor
+failures keep the user on the step they were on, with the message from
+:mod:`bot.conversations.errors`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.app.services import BotContext
+from bot.conversations.booking import details, steps
+from bot.conversations.booking.draft import Draft
+from bot.conversations.booking.states import BACK, QUIT, Step
+from bot.conversations.booking.submit import (
+    StaleSummary,
+    field_for,
+    send_receipt,
+    show_summary,
+    submit,
+)
+from bot.conversations.common import reply
+from bot.conversations.errors import user_message
+from bot.i18n.when import parse_when, pick_nearest
+from bot.vendors import InputRejected, Service, Site, Slot, SlotUnavailable, VendorError
+
+log = logging.getLogger(__name__)
+END = ConversationHandler.END
+Handler = Callable[[Update, BotContext], Awaitable[object]]
+
+
+def staying(step: Step) -> Callable[[Handler], Handler]:
+    """On a vendor error, say what happened and stay on ``step``."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def run(update: Update, context: BotContext) -> object:
+            try:
+                return await handler(update, context)
+            except VendorError as exc:
+                log.warning("booking step %s failed: %r", step.name, exc)
+                await reply(update, context, user_message(exc, context.t), edit=False)
+                return step
+
+        return run
+
+    return wrap
+
+
+def _index(update: Update) -> int:
+    assert update.callback_query and update.callback_query.data
+    return int(update.callback_query.data.rsplit(":", 1)[1])
+
+
+# -- entry -------------------------------------------------------------
+@staying(Step.BUSINESS)
+async def start_booking(update: Update, context: BotContext) -> object:
+    vendors = list(context.services.vendors)
+    if not vendors:
+        await reply(update, context, context.t._("No booking system is set up yet. Please come back later."))
+        return END
+    draft = Draft.of(context.user_data, new=True)
+    if len(vendors) == 1:
+        draft.vendor = vendors[0].name
+        return await steps.show_sites(update, context)
+    return await steps.show_businesses(update, context)
+
+
+@staying(Step.BUSINESS)
+async def on_business(update: Update, context: BotContext) -> object:
+    vendors = list(context.services.vendors)
+    index = _index(update)
+    if not 0 <= index < len(vendors):
+        return await steps.show_businesses(update, context)
+    Draft.of(context.user_data).vendor = vendors[index].name
+    return await steps.show_sites(update, context)
+
+
+# -- site --------------------------------------------------------------
+@staying(Step.SITE)
+async def on_site(update: Update, context: BotContext) -> object:
+    draft = Draft.of(context.user_data)
+    site = draft.pick("sites", Site, _index(update))
+    if site is None:
+        return await steps.show_sites(update, context)
+    draft.site = site
+    return await steps.show_services(update, context)
+
+
+@staying(Step.SITE)
+async def on_sites_page(update: Update, context: BotContext) -> object:
+    return await steps.show_sites(update, context, _index(update), fetch=False)
+
+
+@staying(Step.SITE)
+async def on_location(update: Update, context: BotContext) -> object:
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    draft = Draft.of(context.user_data)
+    steps.sort_by_distance(draft, message.location.latitude, message.location.longitude)
+    await message.reply_text(context.t._("Here are the nearest places:"), reply_markup=ReplyKeyboardRemove())
+    return await steps.show_sites(update, context, fetch=False)
+
+
+# -- service -----------------------------------------------------------
+@staying(Step.SERVICE)
+async def on_service(update: Update, context: BotContext) -> object:
+    draft = Draft.of(context.user_data)
+    service = draft.pick("services", Service, _index(update))
+    if service is None:
+        return await steps.show_services(update, context)
+    draft.service = service
+    return await steps.show_days(update, context)
+
+
+# -- day ---------------------------------------------------------------
+@staying(Step.DAY)
+async def on_day(update: Update, context: BotContext) -> object:
+    assert update.callback_query and update.callback_query.data
+    Draft.of(context.user_data).day = date.fromisoformat(update.callback_query.data.split(":", 2)[2])
+    return await steps.show_slots(update, context)
+
+
+@staying(Step.DAY)
+async def on_day_text(update: Update, context: BotContext) -> object:
+    """Free text like "tomorrow at 11" / "domani alle 11": a day, maybe a time."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = Draft.of(context.user_data)
+    site = draft.site
+    assert site is not None
+    when = parse_when(message.text, context.language, steps.site_now(site))
+    if when is None or when.day is None:
+        await message.reply_text(
+            context.t._("Sorry, I did not understand which day. Try “tomorrow at 11” or pick a button.")
+        )
+        return Step.DAY
+    draft.day = when.day
+    if when.time is None and when.after is None and when.before is None and when.part_of_day is None:
+        return await steps.show_slots(update, context)
+    vendor = steps.vendor_of(context, draft)
+    service = draft.service
+    assert service is not None
+    listed = await vendor.list_slots(context.customer(update.effective_user), site.id, service.id, when.day)
+    draft.remember("slots", listed)
+    chosen = pick_nearest([slot.start for slot in listed], when)
+    if chosen is None:
+        return await steps.show_slots(update, context)
+    slot = next(s for s in listed if s.start == chosen)
+    return await _slot_chosen(update, context, slot)
+
+
+# -- slot --------------------------------------------------------------
+@staying(Step.SLOT)
+async def on_slot(update: Update, context: BotContext) -> object:
+    slot = Draft.of(context.user_data).pick("slots", Slot, _index(update))
+    if slot is None:
+        return await steps.show_slots(update, context)
+    return await _slot_chosen(update, context, slot)
+
+
+async def _slot_chosen(update: Update, context: BotContext, slot: Slot) -> object:
+    draft = Draft.of(context.user_data)
+    draft.slot = slot
+    vendor = steps.vendor_of(context, draft)
+    site, service = draft.site, draft.service
+    assert site is not None and service is not None
+    fields = await vendor.required_details(context.customer(update.effective_user), site.id, service.id)
+    draft.remember("fields", fields)
+    draft.field_index = 0
+    draft.details.clear()
+    return await details.ask_detail(update, context)
+
+
+# -- confirm -----------------------------------------------------------
+async def on_confirm(update: Update, context: BotContext) -> object:
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_user is not None
+    key = query.data.split(":", 2)[2]
+    await query.answer()
+    try:
+        booking = await submit(context, context.customer(update.effective_user), key)
+    except StaleSummary:
+        return await on_stale_confirm(update, context)
+    except SlotUnavailable as exc:
+        await reply(update, context, user_message(exc, context.t), edit=False)
+        return await steps.show_slots(update, context, edit=False)
+    except InputRejected as exc:
+        await reply(update, context, user_message(exc, context.t), edit=False)
+        index = field_for(exc, context)
+        if index is None:
+            return Step.CONFIRM
+        Draft.of(context.user_data).field_index = index
+        return await details.ask_detail(update, context)
+    except VendorError as exc:
+        await reply(update, context, user_message(exc, context.t), edit=False)
+        return Step.CONFIRM
+    Draft.clear(context.user_data)
+    if query.message is not None:
+        try:
+            await query.edit_message_reply_markup(None)
+        except Exception:  # noqa: BLE001 - removing buttons is cosmetic
+            pass
+    await send_receipt(update, context, booking)
+    return END
+
+
+async def on_stale_confirm(update: Update, context: BotContext) -> object:
+    """A Confirm from an old summary: never books, says where things stand."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    key = query.data.split(":", 2)[2]
+    existing = await context.services.storage.bookings.get_by_key(key)
+    await query.answer()
+    if existing is not None and existing.state == "confirmed":
+        await reply(update, context, context.t._("This booking is already confirmed. See /my."), edit=False)
+    else:
+        await reply(update, context, context.t._("This summary is no longer valid. Start again with /book."), edit=False)
+    return END
+
+
+async def on_change(update: Update, context: BotContext) -> object:
+    return await steps.show_days(update, context)
+
+
+# -- leaving and going back -------------------------------------------
+async def quit_flow(update: Update, context: BotContext) -> object:
+    Draft.clear(context.user_data)
+    text = context.t._("Booking cancelled. Nothing was booked.")
+    if update.callback_query:
+        await reply(update, context, text)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=ReplyKeyboardRemove())  # type: ignore[union-attr]
+    return END
+
+
+async def _back_to_start(update: Update, context: BotContext) -> object:
+    if len(context.services.vendors) > 1:
+        return await steps.show_businesses(update, context)
+    return await quit_flow(update, context)
+
+
+BACK_TO: dict[Step, Handler] = {
+    Step.SITE: _back_to_start,
+    Step.SERVICE: lambda u, c: steps.show_sites(u, c, fetch=False),
+    Step.DAY: steps.show_services,
+    Step.SLOT: steps.show_days,
+    Step.DETAIL: details.back_from_detail,
+    Step.CONFIRM: details.back_from_detail,
+}
+
+
+def _back(step: Step) -> CallbackQueryHandler:  # type: ignore[type-arg]
+    return CallbackQueryHandler(staying(step)(BACK_TO[step]), pattern=f"^{BACK}$")
+
+
+async def unexpected(update: Update, context: BotContext) -> None:
+    """Anything else inside the flow: a hint rather than silence."""
+    if update.callback_query:
+        await update.callback_query.answer(context.t._("That button is no longer active."))
+        return
+    await update.effective_message.reply_text(  # type: ignore[union-attr]
+        context.t._("Please use the buttons above, or /cancel to stop booking.")
+    )
+
+
+def conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        name="booking",
+        persistent=True,
+        allow_reentry=True,
+        entry_points=[CommandHandler("book", start_booking)],
+        states={
+            Step.BUSINESS: [CallbackQueryHandler(on_business, pattern=r"^bk:biz:\d+$")],
+            Step.SITE: [
+                CallbackQueryHandler(on_site, pattern=r"^bk:site:\d+$"),
+                CallbackQueryHandler(on_sites_page, pattern=r"^bk:sites:\d+$"),
+                MessageHandler(filters.LOCATION, on_location),
+                _back(Step.SITE),
+            ],
+            Step.SERVICE: [CallbackQueryHandler(on_service, pattern=r"^bk:svc:\d+$"), _back(Step.SERVICE)],
+            Step.DAY: [
+                CallbackQueryHandler(on_day, pattern=r"^bk:day:\d{4}-\d{2}-\d{2}$"),
+                MessageHandler(text, on_day_text),
+                _back(Step.DAY),
+            ],
+            Step.SLOT: [
+                CallbackQueryHandler(on_slot, pattern=r"^bk:slot:\d+$"),
+                MessageHandler(text, on_day_text),
+                _back(Step.SLOT),
+            ],
+            Step.DETAIL: [
+                MessageHandler(filters.CONTACT, details.on_contact),
+                MessageHandler(text, details.on_text),
+                CallbackQueryHandler(details.on_known, pattern=r"^bk:known$"),
+                _back(Step.DETAIL),
+            ],
+            Step.CONFIRM: [
+                CallbackQueryHandler(on_confirm, pattern=r"^bk:ok:"),
+                CallbackQueryHandler(on_change, pattern=r"^bk:change$"),
+                _back(Step.CONFIRM),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", quit_flow),
+            CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"),
+            MessageHandler(filters.ALL & ~filters.COMMAND, unexpected),
+            CallbackQueryHandler(unexpected, pattern=r"^bk:"),
+        ],
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(conversation())
+    # Confirm taps that arrive after the flow ended (a double tap) never book again.
+    application.add_handler(CallbackQueryHandler(on_stale_confirm, pattern=r"^bk:ok:"))
+    application.add_handler(CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"))

@@ -1,0 +1,18 @@
+"""The booking flow's named states, in the order the user meets them."""
+
+import enum
+
+
+class Step(enum.IntEnum):
+    BUSINESS = 1
+    SITE = 2
+    SERVICE = 3
+    DAY = 4
+    SLOT = 5
+    DETAIL = 6
+    CONFIRM = 7
+
+
+# Callback data prefixes; every button of the flow starts with "bk:".
+BACK = "bk:back"
+QUIT = "bk:quit"

@@ -1,0 +1,178 @@
+"""The summary, the idempotent Confirm, and the receipt.
+
+Confirm must never book twice: not on a double tap, a retried update, or a
+restart in the middle of the vendor call. The idempotency key is fixed when
+the summary is shown and travels in the Confirm button; the booking row is
+claimed under that key *before* the vendor is called, so a repeat finds it.
+A claim left ``pending`` by a crash is first looked for at the vendor before
+anything is submitted again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InputFile, Update
+
+from bot.app.services import BotContext
+from bot.conversations.booking import views
+from bot.conversations.booking.draft import Draft
+from bot.conversations.booking.states import Step
+from bot.conversations.calendar_file import ics_event
+from bot.conversations.common import keyboard, optional, reply
+from bot.i18n import format_money
+from bot.storage.bookings import Booking as StoredBooking
+from bot.storage.bookings import BookingDraft as StoredDraft
+from bot.vendors import (
+    Booking,
+    BookingDraft,
+    BookingVendor,
+    Customer,
+    InputRejected,
+    ServiceUnavailable,
+    VendorError,
+)
+
+log = logging.getLogger(__name__)
+
+
+class StaleSummary(Exception):
+    """A Confirm button from a summary that is no longer the current one."""
+
+
+async def show_summary(update: Update, context: BotContext) -> Step:
+    from bot.conversations.booking.steps import vendor_of
+
+    draft = Draft.of(context.user_data)
+    vendor = vendor_of(context, draft)
+    draft.new_key()
+    labels = {field.id: field.label for field in draft.fields}
+    text, markup = views.summary(context.t, draft.to_booking_draft(), labels, vendor.capabilities)
+    await reply(update, context, text, markup, edit=False)
+    return Step.CONFIRM
+
+
+async def submit(context: BotContext, customer: Customer, key: str) -> StoredBooking:
+    """Book once per key; a repeat returns the booking made the first time."""
+    from bot.conversations.booking.steps import vendor_of
+
+    repo = context.services.storage.bookings
+    existing = await repo.get_by_key(key)
+    if existing is not None and existing.state == "confirmed":
+        return existing
+    draft = Draft.of(context.user_data)
+    if draft.key != key:
+        raise StaleSummary(key)
+    vendor = vendor_of(context, draft)
+    wanted = draft.to_booking_draft()
+    record, created = await repo.claim(key, _stored_draft(vendor, customer, wanted))
+    if record.state == "failed":
+        raise StaleSummary(key)
+    if not created:
+        found = await _find_at_vendor(vendor, customer, wanted)
+        if found is not None:
+            return await _confirm(context, key, found)
+    try:
+        booking = await vendor.book(customer, wanted)
+    except ServiceUnavailable:
+        raise  # the vendor may have booked: stay pending, a retry looks first
+    except VendorError as exc:
+        await repo.fail(key, type(exc).__name__)
+        raise
+    return await _confirm(context, key, booking)
+
+
+async def _confirm(context: BotContext, key: str, booking: Booking) -> StoredBooking:
+    return await context.services.storage.bookings.confirm(
+        key,
+        external_id=booking.external_id,
+        label=booking.label,
+        start_utc=booking.start,
+        end_utc=booking.end,
+        price=booking.price.model_dump_json() if booking.price else None,
+    )
+
+
+async def _find_at_vendor(
+    vendor: BookingVendor, customer: Customer, wanted: BookingDraft
+) -> Booking | None:
+    for booking in await vendor.list_bookings(customer):
+        if (
+            booking.service_id in (None, wanted.service.id)
+            and booking.site_id == wanted.site.id
+            and booking.start == wanted.slot.start
+            and booking.state not in ("cancelled", "failed")
+        ):
+            return booking
+    return None
+
+
+def _stored_draft(vendor: BookingVendor, customer: Customer, wanted: BookingDraft) -> StoredDraft:
+    return StoredDraft(
+        vendor=vendor.name,
+        owner=customer.telegram_id,
+        site_id=wanted.site.id,
+        site_name=wanted.site.name,
+        service_id=wanted.service.id,
+        service_name=wanted.service.name,
+        start_utc=wanted.slot.start,
+        end_utc=wanted.slot.end,
+        timezone=wanted.site.timezone,
+        price=wanted.service.price.model_dump_json() if wanted.service.price else None,
+        details={"address": wanted.site.address} if wanted.site.address else {},
+    )
+
+
+async def send_receipt(update: Update, context: BotContext, booking: StoredBooking) -> None:
+    t = context.t
+    lines = [t._("✅ You are booked!")]
+    if booking.label:
+        lines.append(t._("Your code: {label}", label=booking.label))
+    lines += [f"🏢 {booking.site_name}", f"🛎 {booking.service_name}", f"🕒 {when_of(t, booking)}"]
+    price = price_of(booking)
+    if price:
+        lines.append(f"💶 {format_money(price, t.locale)}")
+    lines.append(t._("See all your bookings with /my."))
+    markup = keyboard([[(t._("Cancel this booking"), f"my:cancel:{booking.id}")]])
+    await reply(update, context, "\n".join(lines), markup, edit=False)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    calendar = ics_event(
+        uid=f"{booking.vendor}-{booking.external_id}@booking-bot",
+        summary=f"{booking.service_name} – {booking.site_name}",
+        start=booking.start_utc,
+        end=booking.end_utc,
+        location=booking.details.get("address") or booking.site_name,
+        description=booking.label,
+    )
+    await optional(
+        context.bot.send_document(
+            chat.id, InputFile(calendar, filename="booking.ics"), caption=t._("Add it to your calendar")
+        )
+    )
+
+
+def when_of(t, booking: StoredBooking) -> str:  # type: ignore[no-untyped-def]
+    from bot.i18n import format_datetime, format_time
+
+    text = format_datetime(booking.start_utc, booking.timezone, t.locale)
+    if booking.end_utc is not None:
+        text += " – " + format_time(booking.end_utc, booking.timezone, t.locale)
+    return text
+
+
+def price_of(booking: StoredBooking):  # type: ignore[no-untyped-def]
+    from bot.vendors import Money
+
+    return Money.model_validate_json(booking.price) if booking.price else None
+
+
+def field_for(error: InputRejected, context: BotContext) -> int | None:
+    """Which detail the vendor refused, to ask it again."""
+    if error.field is None:
+        return None
+    for index, field in enumerate(Draft.of(context.user_data).fields):
+        if field.id == error.field:
+            return index
+    return None

@@ -1,0 +1,171 @@
+"""/my and cancelling: everything the user booked, across every vendor.
+
+The list comes from our own store (fast, works while a vendor is down) after
+reconciling it with each vendor's list, so a booking cancelled at the desk
+or made elsewhere with the same identity shows up right.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.app.services import BotContext
+from bot.conversations.booking.submit import when_of
+from bot.conversations.common import keyboard, reply
+from bot.conversations.errors import user_message
+from bot.storage.bookings import Booking as StoredBooking
+from bot.storage.bookings import BookingDraft as StoredDraft
+from bot.vendors import Booking, Capability, Customer, VendorError
+
+log = logging.getLogger(__name__)
+
+
+async def reconcile(context: BotContext, customer: Customer) -> None:
+    """Bring the store in line with each vendor; a vendor that fails is skipped."""
+    repo = context.services.storage.bookings
+    now = datetime.now(timezone.utc)
+    local = await repo.list_upcoming(customer.telegram_id, now)
+    for vendor in context.services.vendors:
+        try:
+            remote = await vendor.list_bookings(customer)
+        except VendorError as exc:
+            log.warning("vendor=%s reconcile skipped: %r", vendor.name, exc)
+            continue
+        seen = set()
+        for booking in remote:
+            seen.add(booking.external_id)
+            await repo.upsert_from_vendor(
+                _draft(booking, customer), external_id=booking.external_id,
+                state="cancelled" if booking.state == "cancelled" else "confirmed",
+            )
+        for record in local:
+            if record.vendor == vendor.name and record.state == "confirmed" and record.external_id not in seen:
+                await repo.set_state(record.id, "cancelled")
+
+
+def _draft(booking: Booking, customer: Customer) -> StoredDraft:
+    return StoredDraft(
+        vendor=booking.vendor,
+        owner=customer.telegram_id,
+        site_id=booking.site_id,
+        site_name=booking.site_name or booking.site_id,
+        service_id=booking.service_id or "",
+        service_name=booking.service_name or "",
+        start_utc=booking.start,
+        end_utc=booking.end,
+        timezone=booking.timezone,
+        label=booking.label,
+        price=booking.price.model_dump_json() if booking.price else None,
+    )
+
+
+def _line(context: BotContext, booking: StoredBooking) -> str:
+    code = f" · {booking.label}" if booking.label else ""
+    return f"• {when_of(context.t, booking)}\n  {booking.service_name} – {booking.site_name}{code}"
+
+
+async def show_my(update: Update, context: BotContext, *, cancel_only: bool = False) -> None:
+    t = context.t
+    customer = context.customer(update.effective_user)  # type: ignore[arg-type]
+    await reconcile(context, customer)
+    bookings = [
+        b for b in await context.services.storage.bookings.list_upcoming(
+            customer.telegram_id, datetime.now(timezone.utc), states=("confirmed",)
+        )
+    ]
+    rows: list[list[tuple[str, str]]] = []
+    for number, booking in enumerate(bookings, start=1):
+        vendor = context.services.vendors.get(booking.vendor)
+        row = []
+        if vendor is not None and vendor.can(Capability.CANCEL):
+            row.append((t._("✖ Cancel #{n}", n=number), f"my:cancel:{booking.id}"))
+        if not cancel_only and vendor is not None and vendor.can(Capability.RESCHEDULE):
+            row.append((t._("🔁 Move #{n}", n=number), f"my:move:{booking.id}"))
+        if row:
+            rows.append(row)
+    if not bookings:
+        await reply(update, context, t._("You have no upcoming bookings. Book one with /book."))
+        return
+    title = t._("Which booking do you want to cancel?") if cancel_only else t._("Your upcoming bookings:")
+    lines = [title] + [f"{n}. {_line(context, b)[2:]}" for n, b in enumerate(bookings, start=1)]
+    await reply(update, context, "\n".join(lines), keyboard(rows) if rows else None)
+
+
+async def my_command(update: Update, context: BotContext) -> None:
+    await show_my(update, context)
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    await show_my(update, context, cancel_only=True)
+
+
+async def _own(context: BotContext, update: Update) -> StoredBooking | None:
+    assert update.callback_query and update.callback_query.data and update.effective_user
+    booking_id = int(update.callback_query.data.rsplit(":", 1)[1])
+    booking = await context.services.storage.bookings.get(booking_id)
+    if booking is None or booking.owner != update.effective_user.id:
+        return None
+    return booking
+
+
+async def ask_cancel(update: Update, context: BotContext) -> None:
+    t = context.t
+    booking = await _own(context, update)
+    if booking is None or booking.state != "confirmed":
+        await reply(update, context, t._("That booking is no longer active."), edit=False)
+        return
+    markup = keyboard([[
+        (t._("Yes, cancel it"), f"my:cancel!:{booking.id}"),
+        (t._("No, keep it"), "my:keep"),
+    ]])
+    await reply(update, context, t._("Cancel this booking?") + "\n" + _line(context, booking), markup, edit=False)
+
+
+async def do_cancel(update: Update, context: BotContext) -> None:
+    t = context.t
+    booking = await _own(context, update)
+    if booking is None or booking.state != "confirmed":
+        await reply(update, context, t._("That booking is no longer active."))
+        return
+    vendor = context.services.vendors.get(booking.vendor)
+    if vendor is None or not vendor.can(Capability.CANCEL) or booking.external_id is None:
+        await reply(update, context, t._("This booking cannot be cancelled here. Please contact the business."))
+        return
+    try:
+        await vendor.cancel(context.customer(update.effective_user), _as_vendor_booking(booking))  # type: ignore[arg-type]
+    except VendorError as exc:
+        await reply(update, context, user_message(exc, t))
+        return
+    await context.services.storage.bookings.set_state(booking.id, "cancelled")
+    await reply(update, context, t._("Cancelled: {booking}", booking=_line(context, booking)[2:]))
+
+
+async def keep(update: Update, context: BotContext) -> None:
+    await reply(update, context, context.t._("OK, your booking stays as it is."))
+
+
+def _as_vendor_booking(record: StoredBooking) -> Booking:
+    return Booking(
+        vendor=record.vendor,
+        external_id=record.external_id or "",
+        label=record.label,
+        site_id=record.site_id,
+        site_name=record.site_name,
+        service_id=record.service_id,
+        service_name=record.service_name,
+        start=record.start_utc,
+        end=record.end_utc,
+        timezone=record.timezone,
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("my", my_command))
+    application.add_handler(CommandHandler("cancel", cancel_command))
+    application.add_handler(CallbackQueryHandler(ask_cancel, pattern=r"^my:cancel:\d+$"))
+    application.add_handler(CallbackQueryHandler(do_cancel, pattern=r"^my:cancel!:\d+$"))
+    application.add_handler(CallbackQueryHandler(keep, pattern=r"^my:keep$"))

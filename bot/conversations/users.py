@@ -1,0 +1,41 @@
+"""Knowing who we talk to: first sight, language, blocked-the-bot.
+
+Runs before every other handler (group -1) but touches the database only on
+a user's first update in this process's memory, so it costs nothing per
+message afterwards.
+"""
+
+from __future__ import annotations
+
+from telegram import ChatMember, Update
+from telegram.ext import Application, ChatMemberHandler, TypeHandler
+
+from bot.app.services import BotContext
+from bot.i18n import resolve_language
+
+
+async def remember_user(update: object, context: BotContext) -> None:
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    data = context.user_data
+    if data is None or "lang" in data:
+        return
+    user = update.effective_user
+    record = await context.services.storage.users.upsert_seen(
+        user.id, resolve_language(user.language_code)
+    )
+    data["lang"] = resolve_language(record.language)
+
+
+async def track_blocking(update: Update, context: BotContext) -> None:
+    """A user who blocks the bot is skipped by broadcasts until they return."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    blocked = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
+    await context.services.storage.users.set_blocked(change.from_user.id, blocked)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(Update, remember_user, block=True), group=-1)
+    application.add_handler(ChatMemberHandler(track_blocking, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -1,0 +1,56 @@
+"""Dates, times and money in the user's locale and the site's timezone.
+
+Babel does the locale work; the one rule added here is that an instant is
+always shown in the timezone of the site it happens at, whatever the user's
+own timezone, because that is the time on the door.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _bdate
+from babel.dates import format_datetime as _bdatetime
+from babel.dates import format_time as _btime
+from babel.dates import format_timedelta
+from babel.numbers import format_currency
+
+from bot.vendors.interface import Money
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def format_time(moment: datetime, timezone: str, locale: str) -> str:
+    return _btime(_local(moment, timezone), format="short", locale=locale)
+
+
+def format_datetime(moment: datetime, timezone: str, locale: str) -> str:
+    """Weekday, date and time, e.g. 'Wed, Nov 25, 2026, 11:00 AM'."""
+    local = _local(moment, timezone)
+    return f"{_bdate(local, format='full', locale=locale)}, {_btime(local, format='short', locale=locale)}"
+
+
+def format_date(day: date, locale: str) -> str:
+    return _bdate(day, format="long", locale=locale)
+
+
+def format_day(day: date, locale: str) -> str:
+    """A short day label for buttons, e.g. 'Wed 25 Nov' / 'mer 25 nov'."""
+    return _bdate(day, format="EEE d MMM", locale=locale)
+
+
+def format_money(money: Money, locale: str) -> str:
+    return format_currency(money.amount, money.currency, locale=locale)
+
+
+def format_duration(minutes: int, locale: str) -> str:
+    return format_timedelta(
+        timedelta(minutes=minutes), threshold=10, granularity="minute", format="short", locale=locale
+    )
+
+
+def format_local_datetime_full(moment: datetime, timezone: str, locale: str) -> str:
+    return _bdatetime(_local(moment, timezone), format="medium", locale=locale)
