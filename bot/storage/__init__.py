@@ -1,0 +1,128 @@
+"""Durable storage for the bot: SQLite (WAL, fsync on commit) via aiosqlite.
+
+Open everything at once with :meth:`Storage.open`; the repositories share one
+:class:`Database` connection and one :class:`SecretBox`.
+
+    storage = await Storage.open("bot.sqlite3", settings.bot_secret_key)
+    booking, created = await storage.bookings.claim(key, draft)
+    application = ApplicationBuilder().persistence(storage.persistence()) ...
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from types import TracebackType
+
+from telegram.ext import PersistenceInput
+
+from ._common import Clock, utcnow
+from .bookings import Booking, BookingDraft, BookingRepo, BookingState
+from .broadcasts import (
+    Broadcast,
+    BroadcastRepo,
+    BroadcastStats,
+    Delivery,
+    DeliveryState,
+    QueuedDelivery,
+)
+from .crypto import SecretBox
+from .db import Database, ExecResult
+from .errors import DecryptionError, IdempotencyConflictError, NotFoundError, StorageError
+from .oauth import OAuthState, OAuthStateRepo
+from .persistence import SqlitePersistence
+from .subscriptions import Subscription, SubscriptionRepo
+from .tickets import Ticket, TicketRepo, TicketState, card_text_hash
+from .tokens import StoredToken, TokenRepo
+from .updates import UpdateLog
+from .users import Role, User, UserRepo
+
+__all__ = [
+    "Booking",
+    "BookingDraft",
+    "BookingRepo",
+    "BookingState",
+    "Broadcast",
+    "BroadcastRepo",
+    "BroadcastStats",
+    "Clock",
+    "Database",
+    "DecryptionError",
+    "Delivery",
+    "DeliveryState",
+    "ExecResult",
+    "IdempotencyConflictError",
+    "NotFoundError",
+    "OAuthState",
+    "OAuthStateRepo",
+    "QueuedDelivery",
+    "Role",
+    "SecretBox",
+    "SqlitePersistence",
+    "Storage",
+    "StorageError",
+    "StoredToken",
+    "Subscription",
+    "SubscriptionRepo",
+    "Ticket",
+    "TicketRepo",
+    "TicketState",
+    "TokenRepo",
+    "UpdateLog",
+    "User",
+    "UserRepo",
+    "card_text_hash",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """Every repository over one database; pass this around instead of the pieces."""
+
+    db: Database
+    users: UserRepo
+    tokens: TokenRepo
+    bookings: BookingRepo
+    tickets: TicketRepo
+    oauth: OAuthStateRepo
+    subscriptions: SubscriptionRepo
+    broadcasts: BroadcastRepo
+    updates: UpdateLog
+
+    @classmethod
+    async def open(
+        cls, path: str | os.PathLike[str], secret_key: str, *, clock: Clock = utcnow
+    ) -> Storage:
+        """Open and migrate the database. ``clock`` stamps created/updated times."""
+        box = SecretBox(secret_key)  # validate the key before touching the file
+        db = await Database.open(path)
+        return cls(
+            db=db,
+            users=UserRepo(db, clock=clock),
+            tokens=TokenRepo(db, box, clock=clock),
+            bookings=BookingRepo(db, clock=clock),
+            tickets=TicketRepo(db, clock=clock),
+            oauth=OAuthStateRepo(db, box, clock=clock),
+            subscriptions=SubscriptionRepo(db, box, clock=clock),
+            broadcasts=BroadcastRepo(db, clock=clock),
+            updates=UpdateLog(db, clock=clock),
+        )
+
+    def persistence(
+        self, store_data: PersistenceInput | None = None, update_interval: float = 60
+    ) -> SqlitePersistence:
+        return SqlitePersistence(self.db, store_data=store_data, update_interval=update_interval)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Storage:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

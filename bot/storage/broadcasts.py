@@ -1,0 +1,224 @@
+"""Staff broadcasts and their per-recipient deliveries.
+
+Deliveries are rows, not an in-memory loop, so a restart mid-broadcast resumes where it
+stopped instead of messaging everybody again. One sender task is assumed:
+``next_queued`` does not lease rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
+
+from ._common import (
+    Clock,
+    Row,
+    UtcDatetime,
+    from_db_time,
+    opt_from_db_time,
+    opt_to_db_time,
+    to_db_time,
+    utcnow,
+)
+from .db import Database
+from .errors import NotFoundError, StorageError
+
+__all__ = [
+    "Broadcast",
+    "BroadcastRepo",
+    "BroadcastStats",
+    "Delivery",
+    "DeliveryState",
+    "QueuedDelivery",
+]
+
+DeliveryState = Literal["queued", "sent", "failed", "blocked"]
+
+
+class Broadcast(Row):
+    id: int
+    author: int  # telegram id of the staff member
+    text: str
+    created_at: UtcDatetime
+
+
+class Delivery(Row):
+    broadcast_id: int
+    telegram_id: int
+    state: DeliveryState
+    attempts: int
+    error: str | None
+    not_before: UtcDatetime | None
+    sent_at: UtcDatetime | None
+    updated_at: UtcDatetime
+
+
+class QueuedDelivery(Row):
+    """A delivery to attempt now, with the text so the sender needs no second query."""
+
+    broadcast_id: int
+    telegram_id: int
+    attempts: int
+    text: str
+
+
+class BroadcastStats(Row):
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.sent + self.failed + self.blocked
+
+
+class BroadcastRepo:
+    def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def create_with_recipients(
+        self, author: int, text: str, recipients: Iterable[int]
+    ) -> Broadcast:
+        """Create the broadcast and queue one delivery per distinct recipient, atomically
+        (a half-created broadcast would silently skip people)."""
+        created = self._clock()
+        now = to_db_time(created)
+        unique = list(dict.fromkeys(recipients))
+        async with self._db.transaction():
+            result = await self._db.execute(
+                "INSERT INTO broadcasts (author, text, created_at) VALUES (?, ?, ?)",
+                (author, text, now),
+            )
+            broadcast_id = result.lastrowid
+            if broadcast_id is None:  # pragma: no cover - INSERT always sets it
+                raise StorageError("broadcast insert returned no id")
+            await self._db.executemany(
+                "INSERT INTO deliveries (broadcast_id, telegram_id, updated_at) VALUES (?, ?, ?)",
+                [(broadcast_id, telegram_id, now) for telegram_id in unique],
+            )
+        return Broadcast(id=broadcast_id, author=author, text=text, created_at=created)
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        row = await self._db.fetchone(
+            "SELECT id, author, text, created_at FROM broadcasts WHERE id = ?", (broadcast_id,)
+        )
+        if row is None:
+            return None
+        return Broadcast(
+            id=row["id"],
+            author=row["author"],
+            text=row["text"],
+            created_at=from_db_time(row["created_at"]),
+        )
+
+    async def get_delivery(self, broadcast_id: int, telegram_id: int) -> Delivery | None:
+        row = await self._db.fetchone(
+            "SELECT broadcast_id, telegram_id, state, attempts, error, not_before, sent_at,"
+            " updated_at FROM deliveries WHERE broadcast_id = ? AND telegram_id = ?",
+            (broadcast_id, telegram_id),
+        )
+        return None if row is None else _delivery(row)
+
+    async def next_queued(
+        self, limit: int = 30, *, now: datetime | None = None
+    ) -> list[QueuedDelivery]:
+        """Oldest broadcast first; deliveries postponed by ``retry_at`` wait their turn."""
+        moment = to_db_time(now if now is not None else self._clock())
+        rows = await self._db.fetchall(
+            "SELECT d.broadcast_id, d.telegram_id, d.attempts, b.text"
+            " FROM deliveries AS d JOIN broadcasts AS b ON b.id = d.broadcast_id"
+            " WHERE d.state = 'queued' AND (d.not_before IS NULL OR d.not_before <= ?)"
+            " ORDER BY d.broadcast_id, d.telegram_id LIMIT ?",
+            (moment, limit),
+        )
+        return [QueuedDelivery(**dict(row)) for row in rows]
+
+    async def mark_sent(self, broadcast_id: int, telegram_id: int) -> None:
+        now = to_db_time(self._clock())
+        await self._finish(
+            broadcast_id,
+            telegram_id,
+            "state = 'sent', attempts = attempts + 1, error = NULL, sent_at = ?, updated_at = ?",
+            now,
+            now,
+        )
+
+    async def mark_failed(
+        self,
+        broadcast_id: int,
+        telegram_id: int,
+        error: str,
+        *,
+        retry_at: datetime | None = None,
+        max_attempts: int = 3,
+    ) -> DeliveryState:
+        """Count a failed attempt. With ``retry_at`` the delivery is queued again (until
+        ``max_attempts`` is reached); otherwise it is failed for good. Returns the state."""
+        async with self._db.transaction():
+            await self._finish(
+                broadcast_id,
+                telegram_id,
+                "attempts = attempts + 1, error = ?, not_before = ?, updated_at = ?,"
+                " state = CASE WHEN ? IS NOT NULL AND attempts + 1 < ? THEN 'queued'"
+                " ELSE 'failed' END",
+                error,
+                opt_to_db_time(retry_at),
+                to_db_time(self._clock()),
+                opt_to_db_time(retry_at),
+                max_attempts,
+            )
+            delivery = await self.get_delivery(broadcast_id, telegram_id)
+        if delivery is None:  # pragma: no cover - _finish raised already
+            raise NotFoundError(f"no delivery of broadcast {broadcast_id} to {telegram_id}")
+        return delivery.state
+
+    async def mark_blocked(self, broadcast_id: int, telegram_id: int) -> None:
+        """The recipient blocked the bot: stop this delivery and flag the user, in one
+        transaction, so later broadcasts skip them."""
+        async with self._db.transaction():
+            await self._finish(
+                broadcast_id,
+                telegram_id,
+                "state = 'blocked', attempts = attempts + 1, error = 'blocked', updated_at = ?",
+                to_db_time(self._clock()),
+            )
+            await self._db.execute(
+                "UPDATE users SET blocked_bot = 1 WHERE telegram_id = ?", (telegram_id,)
+            )
+
+    async def stats(self, broadcast_id: int) -> BroadcastStats:
+        rows = await self._db.fetchall(
+            "SELECT state, COUNT(*) AS n FROM deliveries WHERE broadcast_id = ? GROUP BY state",
+            (broadcast_id,),
+        )
+        return BroadcastStats(**{row["state"]: row["n"] for row in rows})
+
+    async def _finish(
+        self, broadcast_id: int, telegram_id: int, assignments: str, *params: object
+    ) -> None:
+        """Update a queued delivery; finished ones are left alone (a late duplicate report
+        must not turn 'sent' into 'failed')."""
+        result = await self._db.execute(
+            f"UPDATE deliveries SET {assignments}"
+            " WHERE broadcast_id = ? AND telegram_id = ? AND state = 'queued'",
+            (*params, broadcast_id, telegram_id),
+        )
+        if result.rowcount == 0 and await self.get_delivery(broadcast_id, telegram_id) is None:
+            raise NotFoundError(f"no delivery of broadcast {broadcast_id} to {telegram_id}")
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        broadcast_id=row["broadcast_id"],
+        telegram_id=row["telegram_id"],
+        state=row["state"],
+        attempts=row["attempts"],
+        error=row["error"],
+        not_before=opt_from_db_time(row["not_before"]),
+        sent_at=opt_from_db_time(row["sent_at"]),
+        updated_at=from_db_time(row["updated_at"]),
+    )

@@ -1,0 +1,210 @@
+"""python-telegram-bot persistence on the bot's SQLite database, as JSON.
+
+Why not ``PicklePersistence``: it rewrites one pickle file (not crash-safe mid-write, and
+unpickling is code execution if the file is ever replaced), and it would be a second
+store next to SQLite. Here each piece is one row, written in its own committed statement.
+
+Contract for handler code (enforced: violations raise ``TypeError`` when PTB persists):
+
+* ``user_data``, ``chat_data``, ``bot_data`` and conversation states must be
+  JSON-serialisable: dicts with **str keys**, lists, str, int, float, bool, None.
+  Tuples come back as lists. ``ContextTypes`` with custom data classes are not supported.
+* Callback data (``arbitrary_callback_data``) must be JSON-serialisable too.
+* Conversation keys (tuples of chat/user ids) and user/chat ids are restored as PTB
+  expects them: tuples and ints.
+
+Every ``update_*`` first compares the serialised value with what it last wrote (or read)
+and skips unchanged data, so PTB may call it after every update at little cost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from ._common import dumps_json
+from .db import Database
+
+__all__ = ["SqlitePersistence"]
+
+JsonDict = dict[str, Any]
+# Same shapes as PTB's private aliases in telegram.ext._utils.types.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
+
+_BOT_DATA = "bot_data"
+_CALLBACK_DATA = "callback_data"
+
+
+class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
+    """Shares the :class:`Database` (and its lock) with the repositories; never closes it."""
+
+    __slots__ = ("_db", "_written")
+
+    def __init__(
+        self,
+        db: Database,
+        store_data: PersistenceInput | None = None,
+        update_interval: float = 60,
+    ) -> None:
+        super().__init__(store_data=store_data, update_interval=update_interval)
+        self._db = db
+        # Last serialised value known to be in the database, per item.
+        self._written: dict[Hashable, str] = {}
+
+    # -- user / chat data --------------------------------------------------------------
+
+    async def get_user_data(self) -> dict[int, JsonDict]:
+        return await self._load_map("ptb_user_data", "user_id", "user")
+
+    async def get_chat_data(self) -> dict[int, JsonDict]:
+        return await self._load_map("ptb_chat_data", "chat_id", "chat")
+
+    async def update_user_data(self, user_id: int, data: JsonDict) -> None:
+        await self._store_map("ptb_user_data", "user_id", ("user", user_id), data)
+
+    async def update_chat_data(self, chat_id: int, data: JsonDict) -> None:
+        await self._store_map("ptb_chat_data", "chat_id", ("chat", chat_id), data)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._db.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
+        self._written.pop(("user", user_id), None)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._db.execute("DELETE FROM ptb_chat_data WHERE chat_id = ?", (chat_id,))
+        self._written.pop(("chat", chat_id), None)
+
+    async def refresh_user_data(self, user_id: int, user_data: JsonDict) -> None:
+        """No-op: this process is the only writer, memory is never stale."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: JsonDict) -> None:
+        """No-op: this process is the only writer, memory is never stale."""
+
+    # -- bot data / callback data ------------------------------------------------------
+
+    async def get_bot_data(self) -> JsonDict:
+        text = await self._load_singleton(_BOT_DATA)
+        return {} if text is None else json.loads(text)
+
+    async def update_bot_data(self, data: JsonDict) -> None:
+        await self._store_singleton(_BOT_DATA, data)
+
+    async def refresh_bot_data(self, bot_data: JsonDict) -> None:
+        """No-op: this process is the only writer, memory is never stale."""
+
+    async def get_callback_data(self) -> CDCData | None:
+        text = await self._load_singleton(_CALLBACK_DATA)
+        if text is None:
+            return None
+        keyboards, queries = json.loads(text)
+        return [(uuid, float(stamp), data) for uuid, stamp, data in keyboards], dict(queries)
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        keyboards, queries = data
+        await self._store_singleton(_CALLBACK_DATA, [list(keyboards), queries])
+
+    # -- conversations -----------------------------------------------------------------
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        rows = await self._db.fetchall(
+            "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
+        )
+        conversations: ConversationDict = {}
+        for row in rows:
+            self._written[("conv", name, row["key"])] = row["state"]
+            conversations[tuple(json.loads(row["key"]))] = json.loads(row["state"])
+        return conversations
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        """``None`` means the conversation ended (PTB's DELETED): the row is removed."""
+        key_text = dumps_json(list(key))
+        item = ("conv", name, key_text)
+        if new_state is None:
+            await self._db.execute(
+                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text)
+            )
+            self._written.pop(item, None)
+            return
+        state_text = _serialise(new_state)
+        if self._written.get(item) == state_text:
+            return
+        await self._db.execute(
+            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+            (name, key_text, state_text),
+        )
+        self._written[item] = state_text
+
+    async def flush(self) -> None:
+        """No-op: every update_* is committed when it returns."""
+
+    # -- helpers -----------------------------------------------------------------------
+
+    async def _load_map(self, table: str, id_column: str, kind: str) -> dict[int, JsonDict]:
+        rows = await self._db.fetchall(f"SELECT {id_column} AS id, data FROM {table}")
+        loaded: dict[int, JsonDict] = {}
+        for row in rows:
+            self._written[(kind, row["id"])] = row["data"]
+            loaded[int(row["id"])] = json.loads(row["data"])
+        return loaded
+
+    async def _store_map(
+        self, table: str, id_column: str, item: tuple[str, int], data: JsonDict
+    ) -> None:
+        text = _serialise(data)
+        if self._written.get(item) == text:
+            return
+        await self._db.execute(
+            f"INSERT INTO {table} ({id_column}, data) VALUES (?, ?)"
+            f" ON CONFLICT ({id_column}) DO UPDATE SET data = excluded.data",
+            (item[1], text),
+        )
+        self._written[item] = text
+
+    async def _load_singleton(self, name: str) -> str | None:
+        text: str | None = await self._db.fetchval(
+            "SELECT data FROM ptb_singletons WHERE name = ?", (name,)
+        )
+        if text is not None:
+            self._written[("single", name)] = text
+        return text
+
+    async def _store_singleton(self, name: str, value: object) -> None:
+        text = _serialise(value)
+        if self._written.get(("single", name)) == text:
+            return
+        await self._db.execute(
+            "INSERT INTO ptb_singletons (name, data) VALUES (?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET data = excluded.data",
+            (name, text),
+        )
+        self._written[("single", name)] = text
+
+
+def _serialise(value: object) -> str:
+    """JSON text of ``value``; refuses non-str dict keys, which ``json`` would silently
+    turn into strings (so ``{1: 'x'}`` would come back as ``{'1': 'x'}``)."""
+    _check_keys(value, "data")
+    try:
+        return dumps_json(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"persisted data must be JSON-serialisable: {exc}") from exc
+
+
+def _check_keys(value: object, path: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"persisted data must use str dict keys; {path} has key {key!r}"
+                )
+            _check_keys(item, f"{path}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_keys(item, f"{path}[{index}]")

@@ -1,0 +1,47 @@
+"""Ids of Telegram updates already handled.
+
+Telegram delivers at least once (a webhook retried after a timeout, polling resumed after
+a crash before the offset was confirmed). Handlers with side effects check here first.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ._common import Clock, to_db_time, utcnow
+from .db import Database
+
+__all__ = ["UpdateLog"]
+
+
+class UpdateLog:
+    def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def is_processed(self, update_id: int) -> bool:
+        row = await self._db.fetchone(
+            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+        )
+        return row is not None
+
+    async def mark_processed(self, update_id: int) -> bool:
+        """Record the id; True if this call recorded it first. Because the check and the
+        write are one statement, ``if await log.mark_processed(uid): handle()`` is a safe
+        claim even with concurrent updates."""
+        result = await self._db.execute(
+            "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
+            " ON CONFLICT (update_id) DO NOTHING",
+            (update_id, to_db_time(self._clock())),
+        )
+        return result.rowcount == 1
+
+    async def prune(self, older_than_days: float = 7) -> int:
+        """Forget ids older than that. Telegram keeps undelivered updates for at most 24
+        hours, so a week is ample; pruning also matters because update ids may restart
+        from a random value after a week without updates."""
+        cutoff = self._clock() - timedelta(days=older_than_days)
+        result = await self._db.execute(
+            "DELETE FROM processed_updates WHERE processed_at < ?", (to_db_time(cutoff),)
+        )
+        return result.rowcount

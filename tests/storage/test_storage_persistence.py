@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import (
+    ApplicationBuilder,
+    ContextTypes,
+    ConversationHandler,
+    ExtBot,
+    MessageHandler,
+    PersistenceInput,
+    filters,
+)
+
+from bot.storage import Database, SqlitePersistence
+
+CALLBACK_DATA = ([("uuid-1", 1700000000.5, {"btn": "ok"})], {"cq-1": "uuid-1"})
+
+
+class CountingDb:
+    """Counts statements sent through ``Database.execute`` (the persistence's only writer)."""
+
+    def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.writes = 0
+        original = db.execute
+
+        async def execute(sql: str, params: Any = ()) -> Any:
+            self.writes += 1
+            return await original(sql, params)
+
+        monkeypatch.setattr(db, "execute", execute)
+
+
+async def _fill(p: SqlitePersistence) -> None:
+    await p.update_user_data(5, {"lang": "de", "cart": [1, 2], "nested": {"a": None}})
+    await p.update_chat_data(-100123, {"pinned": 7})
+    await p.update_bot_data({"maintenance": False})
+    await p.update_conversation("booking", (5, 5), "CHOOSE_SLOT")
+    await p.update_conversation("booking", (6, 6), 3)
+    await p.update_conversation("other", ("inline", 7), {"step": 1})
+    await p.update_callback_data(CALLBACK_DATA)
+
+
+async def test_round_trip_across_reopen(db_path: Path) -> None:
+    async with await Database.open(db_path) as db:
+        await _fill(SqlitePersistence(db))
+    async with await Database.open(db_path) as db:
+        p = SqlitePersistence(db)
+        assert await p.get_user_data() == {
+            5: {"lang": "de", "cart": [1, 2], "nested": {"a": None}}
+        }
+        assert await p.get_chat_data() == {-100123: {"pinned": 7}}
+        assert await p.get_bot_data() == {"maintenance": False}
+        assert await p.get_conversations("booking") == {(5, 5): "CHOOSE_SLOT", (6, 6): 3}
+        assert await p.get_conversations("other") == {("inline", 7): {"step": 1}}
+        assert await p.get_conversations("unknown") == {}
+        callback = await p.get_callback_data()
+        assert callback == CALLBACK_DATA
+        assert isinstance(callback, tuple) and isinstance(callback[0][0], tuple)
+
+
+async def test_empty_database_gives_empty_mutable_data(db_path: Path) -> None:
+    async with await Database.open(db_path) as db:
+        p = SqlitePersistence(db)
+        assert await p.get_user_data() == {} and await p.get_chat_data() == {}
+        bot_data = await p.get_bot_data()
+        assert bot_data == {} and await p.get_callback_data() is None
+        bot_data["x"] = 1  # PTB mutates what it gets; the next get is unaffected
+        assert await p.get_bot_data() == {}
+
+
+async def test_unchanged_data_is_not_rewritten(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with await Database.open(db_path) as db:
+        await _fill(SqlitePersistence(db))
+    async with await Database.open(db_path) as db:
+        p = SqlitePersistence(db)
+        await p.get_user_data(), await p.get_chat_data(), await p.get_bot_data()
+        await p.get_conversations("booking"), await p.get_callback_data()
+        counter = CountingDb(db, monkeypatch)
+        # What was just loaded is known to be stored: nothing to write.
+        await p.update_user_data(5, {"lang": "de", "cart": [1, 2], "nested": {"a": None}})
+        await p.update_chat_data(-100123, {"pinned": 7})
+        await p.update_bot_data({"maintenance": False})
+        await p.update_conversation("booking", (5, 5), "CHOOSE_SLOT")
+        await p.update_callback_data(CALLBACK_DATA)
+        assert counter.writes == 0
+        await p.update_user_data(5, {"lang": "en"})
+        await p.update_user_data(5, {"lang": "en"})
+        await p.update_conversation("booking", (5, 5), "CONFIRM")
+        await p.update_conversation("booking", (5, 5), "CONFIRM")
+        assert counter.writes == 2
+        await p.update_user_data(77, {})  # a new user is written once
+        await p.update_user_data(77, {})
+        assert counter.writes == 3
+    async with await Database.open(db_path) as db:
+        p = SqlitePersistence(db)
+        assert (await p.get_user_data())[5] == {"lang": "en"}
+        assert (await p.get_conversations("booking"))[(5, 5)] == "CONFIRM"
+
+
+async def test_ended_conversation_and_dropped_data_are_deleted(db_path: Path) -> None:
+    async with await Database.open(db_path) as db:
+        p = SqlitePersistence(db)
+        await _fill(p)
+        await p.update_conversation("booking", (5, 5), None)
+        await p.drop_user_data(5)
+        await p.drop_chat_data(-100123)
+        await p.update_user_data(5, {"lang": "de"})  # must be written again after the drop
+        assert await p.get_conversations("booking") == {(6, 6): 3}
+        assert await p.get_chat_data() == {}
+        assert await p.get_user_data() == {5: {"lang": "de"}}
+
+
+async def test_non_json_data_is_refused_instead_of_silently_changed(db_path: Path) -> None:
+    async with await Database.open(db_path) as db:
+        p = SqlitePersistence(db)
+        with pytest.raises(TypeError, match="str dict keys"):
+            await p.update_user_data(5, {"slots": {1: "09:00"}})
+        with pytest.raises(TypeError, match="JSON"):
+            await p.update_bot_data({"when": object()})
+        assert await p.get_user_data() == {} and await p.get_bot_data() == {}
+
+
+async def test_flush_is_a_no_op_and_store_data_is_kept(db_path: Path) -> None:
+    async with await Database.open(db_path) as db:
+        p = SqlitePersistence(
+            db, store_data=PersistenceInput(callback_data=False), update_interval=5
+        )
+        await p.flush()
+        assert p.update_interval == 5 and p.store_data.callback_data is False
+
+
+# -- with a real python-telegram-bot Application ----------------------------------------
+
+
+def _message(update_id: int, text: str, user: int = 5) -> dict[str, Any]:
+    person = {"id": user, "is_bot": False, "first_name": "Ann"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1700000000,
+            "chat": {"id": user, "type": "private"},
+            "from": person,
+            "text": text,
+        },
+    }
+
+
+async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data["name"] = update.effective_message.text  # type: ignore[index,union-attr]
+    context.chat_data["started"] = True  # type: ignore[index]
+    context.bot_data.setdefault("starts", 0)
+    context.bot_data["starts"] += 1
+    return 1
+
+
+async def _second(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data["second"] = update.effective_message.text  # type: ignore[index,union-attr]
+    return ConversationHandler.END
+
+
+def _application(db: Database) -> Any:
+    app = (
+        ApplicationBuilder()
+        .token("123456:TEST")
+        .persistence(SqlitePersistence(db, PersistenceInput(callback_data=False)))
+        .updater(None)
+        .build()
+    )
+    app.add_handler(
+        ConversationHandler(
+            entry_points=[MessageHandler(filters.TEXT, _start)],
+            states={1: [MessageHandler(filters.TEXT, _second)]},
+            fallbacks=[],
+            name="booking",
+            persistent=True,
+        )
+    )
+    return app
+
+
+async def test_application_resumes_conversation_after_restart(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def offline(self: ExtBot[Any]) -> None:  # no network: skip get_me
+        return None
+
+    monkeypatch.setattr(ExtBot, "initialize", offline)
+    monkeypatch.setattr(ExtBot, "shutdown", offline)
+
+    async with await Database.open(db_path) as db:
+        app = _application(db)
+        await app.initialize()
+        await app.process_update(Update.de_json(_message(1, "Ann"), app.bot))
+        await app.shutdown()  # PTB persists here
+
+    async with await Database.open(db_path) as db:
+        app = _application(db)
+        await app.initialize()
+        assert app.user_data[5] == {"name": "Ann"}
+        assert app.chat_data[5] == {"started": True}
+        assert app.bot_data == {"starts": 1}
+        # State 1 was restored, so this message reaches the second step, not the entry.
+        await app.process_update(Update.de_json(_message(2, "again"), app.bot))
+        assert app.user_data[5] == {"name": "Ann", "second": "again"}
+        assert app.bot_data == {"starts": 1}
+        await app.shutdown()
+
+    async with await Database.open(db_path) as db:
+        assert await SqlitePersistence(db).get_conversations("booking") == {}
