@@ -1,57 +1,140 @@
-"""Serving an ASGI app with uvicorn inside the running event loop.
+"""Run any ASGI app with uvicorn as a task of the current event loop.
 
-The bot's web server, the fake Telegram and every vendor simulator run this
-way: in one process for the demo and tests, each on its own port (port 0
-picks a free one, so parallel tests never collide).
+The bot's web server, the fake Telegram, every vendor simulator and test receivers
+run this way: in tests they must live in the test's
+loop so everything is event-driven and ports are ephemeral (safe under pytest-xdist).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
+import socket
+from types import TracebackType
 
 import uvicorn
+from starlette.types import ASGIApp
 
-log = logging.getLogger(__name__)
+STARTUP_DEADLINE = 10.0
 
 
-class LoopbackServer:
-    """uvicorn started as a task, with ``port`` known once it listens."""
+class _InLoopServer(uvicorn.Server):
+    """uvicorn that leaves process signal handlers alone and announces readiness as an event.
 
-    def __init__(self, app: object, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        config = uvicorn.Config(
-            app, host=host, port=port, lifespan="off", log_level="warning", access_log=False
-        )
-        self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    The stock ``capture_signals`` swaps SIGINT handlers for the server's lifetime, which
+    misbehaves when several servers with overlapping lifetimes run in one test process.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()
+        self.exit_requested = asyncio.Event()
+
+    async def main_loop(self) -> None:
+        # The stock loop polls should_exit every 100 ms; tests start and stop servers a lot,
+        # so wait on an event instead.  (The Date header is then fixed at startup.)
+        await self.on_tick(0)
+        await self.exit_requested.wait()
+
+    def capture_signals(self) -> contextlib.AbstractContextManager[None]:  # type: ignore[override]
+        return contextlib.nullcontext()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's shutdown minus its fixed 100 ms pauses, which dominate short tests."""
+        for server in self.servers:
+            server.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.config.timeout_graceful_shutdown or 0)
+        while self.server_state.connections or self.server_state.tasks:
+            if loop.time() >= deadline:
+                for task in self.server_state.tasks:
+                    task.cancel()
+                break
+            await asyncio.sleep(0.001)  # connections report closing only via callbacks
+        for server in self.servers:
+            await server.wait_closed()
+
+
+def _listening_socket(host: str, port: int, family: socket.AddressFamily) -> socket.socket:
+    # proto must be IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets
+    # whose proto says TCP, and without it every response pays a ~40 ms Nagle/delayed-ACK stall.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class BackgroundServer:
+    """``await start()`` binds and serves; ``await stop()`` shuts down gracefully."""
+
+    def __init__(self, app: ASGIApp, *, graceful_timeout: float = 2.0) -> None:
+        self.app = app
+        self.graceful_timeout = graceful_timeout
+        self.url: str | None = None
+        self._server: _InLoopServer | None = None
         self._task: asyncio.Task[None] | None = None
-        self.host = host
-        self.port = port
 
     @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def running(self) -> bool:
+        return self._server is not None
 
-    async def start(self, timeout: float = 10.0) -> str:
-        self._task = asyncio.create_task(self._server.serve(), name=f"asgi:{self.host}")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()  # surfaces the bind error
-                raise RuntimeError("web server stopped during start-up")
-            if loop.time() > deadline:
-                raise TimeoutError("web server did not start")
-            await asyncio.sleep(0.005)
-        sockets = [s for server in self._server.servers for s in server.sockets]
-        self.port = sockets[0].getsockname()[1]
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Returns the base URL once the socket is bound and uvicorn accepts connections.
+
+        The socket is bound here, not by uvicorn, so a busy port raises ``OSError`` to the
+        caller instead of uvicorn's ``sys.exit`` tearing down the caller's event loop.
+        """
+        if self._server is not None:
+            raise RuntimeError("server already started")
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = _listening_socket(host, port, family)
+        # log_config=None: uvicorn must not re-run logging.dictConfig for the whole process.
+        config = uvicorn.Config(self.app, lifespan="off", log_config=None, log_level="warning",
+                                access_log=False, timeout_graceful_shutdown=self.graceful_timeout)
+        self._server = _InLoopServer(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]),
+                                         name="in-loop-uvicorn")
+        ready = asyncio.create_task(self._server.ready.wait())
+        done, _ = await asyncio.wait({ready, self._task}, timeout=STARTUP_DEADLINE,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready not in done:
+            ready.cancel()
+            task = self._task
+            await self.stop()
+            if task in done:
+                task.result()  # surfaces the startup error
+            raise RuntimeError("uvicorn did not start in time")
+        bound_host, bound_port = sock.getsockname()[:2]
+        shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
+        self.url = f"http://{shown}:{bound_port}"
         return self.url
 
     async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            self._server.exit_requested.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._server = None
         self._task = None
+        self.url = None
+
+    async def __aenter__(self) -> BackgroundServer:
+        if not self.running:
+            await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.stop()

@@ -19,7 +19,7 @@ from telegram import Update
 from bot.app.build import build_application
 from bot.app.services import Services
 from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
-from bot.asgi import LoopbackServer
+from bot.asgi import BackgroundServer
 from bot.config import Settings
 from bot.logs import secret_filter
 from bot.storage import Storage
@@ -52,16 +52,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     services = Services(settings=settings, storage=storage, vendors=vendors)
     polling = settings.mode == "polling"
     application = build_application(services, polling=polling)
-    web = LoopbackServer(
-        build_web_app(application, webhook_secret=None if polling else secret),
-        host=settings.web_host,
-        port=settings.web_port,
-    )
+    web = BackgroundServer(build_web_app(application, webhook_secret=None if polling else secret))
     try:
         async with application:
             await application.start()
-            await web.start()
-            log.info("web server on %s", web.url)
+            log.info("web server on %s", await web.start(settings.web_host, settings.web_port))
             if polling:
                 assert application.updater is not None
                 await application.updater.start_polling(

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from starlette.applications import Starlette
 
-from bot.asgi import LoopbackServer
+from bot.asgi import BackgroundServer
 
 
 class SimClock:
@@ -33,7 +33,7 @@ class Simulator(abc.ABC):
 
     def __init__(self, clock: SimClock | None = None) -> None:
         self.clock = clock or SimClock()
-        self._server: LoopbackServer | None = None
+        self._server: BackgroundServer | None = None
 
     @abc.abstractmethod
     def app(self) -> Starlette:
@@ -44,13 +44,13 @@ class Simulator(abc.ABC):
         """The ``NAME=value`` settings that point the bot at this simulator."""
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, str]:
-        self._server = LoopbackServer(self.app(), host=host, port=port)
-        url = await self._server.start()
+        self._server = BackgroundServer(self.app())
+        url = await self._server.start(host, port)
         return self.environment(url)
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "simulator not started"
+        assert self._server is not None and self._server.url, "simulator not started"
         return self._server.url
 
     async def stop(self) -> None:

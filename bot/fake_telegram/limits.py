@@ -1,0 +1,122 @@
+"""Telegram-like flood control, driven by an injectable monotonic clock.
+
+Bots that ignore Telegram's limits work in development and break in production, so the fake
+answers 429 the way Telegram does.  The clock is injectable so tests can exhaust a bucket and
+then "wait" by advancing a :class:`FakeClock` instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import too_many_requests
+
+Clock = Callable[[], float]
+# Clock arithmetic in floats (1000.0 + 1/30 - 1000.0 < 1/30) must not cost a whole token.
+_EPSILON = 1e-9
+
+
+class FakeClock:
+    """A monotonic clock that only moves when a test says so."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("a monotonic clock cannot go backwards")
+        self.now += seconds
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Bucket sizes and refill rates; defaults approximate Telegram's published limits."""
+
+    enabled: bool = True
+    global_per_second: float = 30.0
+    global_burst: int = 30
+    private_burst: int = 10
+    private_refill_per_second: float = 1.0
+    group_per_minute: int = 20
+
+    @classmethod
+    def disabled(cls) -> FloodLimits:
+        return cls(enabled=False)
+
+
+class TokenBucket:
+    """Classic token bucket; fractional tokens let slow refill rates work exactly."""
+
+    def __init__(self, capacity: float, refill_per_second: float, now: float) -> None:
+        self.capacity = capacity
+        self.rate = refill_per_second
+        self.tokens = capacity
+        self.updated = now
+
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
+        self.updated = now
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one token is available (0 when one is available now)."""
+        self._refill(now)
+        if self.tokens >= 1 - _EPSILON:
+            return 0.0
+        if self.rate <= 0:
+            return math.inf
+        return (1 - self.tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self.tokens -= 1
+
+
+class FloodControl:
+    """Per-bot accounting of new messages: one global bucket plus one bucket per chat."""
+
+    def __init__(self, limits: FloodLimits, clock: Clock | None = None) -> None:
+        self.limits = limits
+        self.clock: Clock = clock or time.monotonic
+        self._global: TokenBucket | None = None
+        self._chats: dict[int, TokenBucket] = {}
+
+    def _chat_bucket(self, chat_id: int, now: float) -> TokenBucket:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if chat_id < 0:
+                per_minute = self.limits.group_per_minute
+                bucket = TokenBucket(per_minute, per_minute / 60.0, now)
+            else:
+                bucket = TokenBucket(
+                    self.limits.private_burst, self.limits.private_refill_per_second, now
+                )
+            self._chats[chat_id] = bucket
+        return bucket
+
+    def acquire(self, chat_id: int) -> None:
+        """Count one new message to ``chat_id`` or raise 429 without consuming anything.
+
+        Checking every bucket before taking from any keeps a rejected message from eating
+        into the budget, matching how a retried message behaves on Telegram.
+        """
+        if not self.limits.enabled:
+            return
+        now = self.clock()
+        if self._global is None:
+            self._global = TokenBucket(
+                self.limits.global_burst, self.limits.global_per_second, now
+            )
+        chat = self._chat_bucket(chat_id, now)
+        wait = max(self._global.wait_time(now), chat.wait_time(now))
+        if wait > 0:
+            retry_after = 2**31 - 1 if math.isinf(wait) else max(1, math.ceil(wait))
+            raise too_many_requests(retry_after)
+        self._global.take(now)
+        chat.take(now)
