@@ -10,7 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Persiste
 
 from bot.app.durable import DurableApplication
 from bot.app.errors import on_error
-from bot.app.ratelimit import TelegramRateLimiter
+from bot.app.ratelimit import BookingRateLimiter
 from bot.app.services import BotContext, Services
 from bot.conversations import COMMANDS, register_handlers
 from bot.i18n import LANGUAGES, translator
@@ -33,9 +33,8 @@ def build_application(services: Services, *, polling: bool) -> Application:  # t
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.file_url)
         .persistence(persistence)
-        .rate_limiter(TelegramRateLimiter())
+        .rate_limiter(BookingRateLimiter())
         .context_types(ContextTypes(context=BotContext))
-        .post_init(_set_command_menus)
         .get_updates_read_timeout(40)
     )
     if not polling:
@@ -47,7 +46,7 @@ def build_application(services: Services, *, polling: bool) -> Application:  # t
     return application
 
 
-async def _set_command_menus(application: Application) -> None:  # type: ignore[type-arg]
+async def set_command_menus(application: Application) -> None:  # type: ignore[type-arg]
     """One command menu per language; optional, since some Bot API servers lack it."""
     for language in LANGUAGES:
         t = translator(language)

@@ -16,7 +16,7 @@ import signal
 
 from telegram import Update
 
-from bot.app.build import build_application
+from bot.app.build import build_application, set_command_menus
 from bot.app.services import Services
 from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
 from bot.asgi import BackgroundServer
@@ -57,6 +57,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         async with application:
             await application.start()
             log.info("web server on %s", await web.start(settings.web_host, settings.web_port))
+            await set_command_menus(application)
             if polling:
                 assert application.updater is not None
                 await application.updater.start_polling(

@@ -20,6 +20,16 @@ from bot.storage import Storage
 from bot.vendors import Customer, Vendors
 
 
+def pseudonym(secret_key: str, telegram_id: int) -> str:
+    """A stable id for vendors and logs that reveals nothing without our key.
+
+    Keyed with BOT_SECRET_KEY so nobody can test a guessed Telegram id
+    against it; vendors see this instead of names, phones or ids.
+    """
+    digest = hmac.new(secret_key.encode(), f"user:{telegram_id}".encode(), hashlib.sha256)
+    return f"tg-{digest.hexdigest()[:24]}"
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -27,14 +37,7 @@ class Services:
     vendors: Vendors
 
     def pseudonym(self, telegram_id: int) -> str:
-        """A stable id for vendors and logs that reveals nothing without our key.
-
-        Keyed with BOT_SECRET_KEY so nobody can test a guessed Telegram id
-        against it; vendors see this instead of names, phones or ids.
-        """
-        key = self.settings.bot_secret_key.get_secret_value().encode()
-        digest = hmac.new(key, f"user:{telegram_id}".encode(), hashlib.sha256).hexdigest()
-        return f"tg-{digest[:24]}"
+        return pseudonym(self.settings.bot_secret_key.get_secret_value(), telegram_id)
 
     def customer(self, user: User, language: str) -> Customer:
         return Customer(telegram_id=user.id, pseudonym=self.pseudonym(user.id), language=language)

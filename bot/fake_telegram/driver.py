@@ -28,6 +28,7 @@ class FakeUser:
         self.user = user
         self._cursor = 0  # highest bot message_id already returned by wait_message
         self._seen_edits: dict[int, int] = {}
+        self._screen_seen: dict[int, int] = {}  # message id -> edit count seen by wait_screen
 
     @property
     def id(self) -> int:
@@ -173,6 +174,36 @@ class FakeUser:
         found = await self.state.changed.wait_for(find, timeout)
         if found is None:
             raise self._timeout_error("no new bot message", timeout)
+        return found
+
+    async def wait_screen(self, predicate: Predicate | None = None,
+                          timeout: float = 10.0) -> BotMessage:
+        """What the user now sees: a bot message that is new or was edited since the last
+        screen and matches ``predicate`` (the newest such one).
+
+        Bots answer a button either by editing the pressed message or by sending new ones;
+        a test that only cares about what is on screen waits here for either. Afterwards
+        every bot message so far counts as seen, for this method and for ``wait_message``.
+        """
+        def find() -> BotMessage | None:
+            for stored in sorted(self.chat.messages.values(), key=lambda m: -m.message_id):
+                if not stored.from_bot or stored.deleted:
+                    continue
+                if self._screen_seen.get(stored.message_id, -1) >= stored.edit_count:
+                    continue
+                view = snapshot(stored)
+                if predicate is None or predicate(view):
+                    return view
+            return None
+
+        found = await self.state.changed.wait_for(find, timeout)
+        if found is None:
+            raise self._timeout_error("no matching new or edited bot message", timeout)
+        for stored in self.chat.messages.values():
+            if stored.from_bot:
+                self._screen_seen[stored.message_id] = stored.edit_count
+                self._seen_edits[stored.message_id] = stored.edit_count
+        self.skip_pending()
         return found
 
     async def wait_document(self, timeout: float = 10.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import os
 import io
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +11,11 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
+# The catalogs live at the top of the repository; an installed copy (the
+# Docker image) points LOCALES_DIR at them.
+LOCALES_DIR = Path(
+    os.environ.get("LOCALES_DIR") or Path(__file__).resolve().parent.parent.parent / "locales"
+)
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "en"
 # Language code -> the name shown in its own language on the /language menu.

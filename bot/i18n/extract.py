@@ -17,6 +17,8 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.i18n.catalog import DOMAIN, LANGUAGES, LOCALES_DIR
 
+SOURCE_LANGUAGE = "en"
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "N_": None, "n_": (1, 2)}
 
@@ -49,6 +51,12 @@ def update_catalogs() -> dict[str, int]:
             catalog = Catalog(locale=language, project="booking-bot")
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
+        catalog.fuzzy = False
+        if language == SOURCE_LANGUAGE:
+            for message in catalog:
+                if message.id and not _translated(message.string):
+                    message.string = message.id  # the code is written in English
+
         with path.open("wb") as target:
             write_po(target, catalog, omit_header=False, sort_output=True, include_lineno=False)
         missing[language] = sum(1 for m in catalog if m.id and not _translated(m.string))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
+import time
 from dataclasses import dataclass, field
 
 from bot.fake_telegram import FakeTelegram, FloodLimits
@@ -28,9 +29,13 @@ class LocalWorld:
     async def start(self, host: str = "127.0.0.1") -> dict[str, str]:
         """Start everything; return the environment that points the bot here."""
         limits = self.flood_limits if self.flood_limits is not None else FloodLimits()
-        self.telegram = FakeTelegram(flood_limits=limits)
+        self.telegram = FakeTelegram(limits=limits)
         await self.telegram.start(host=host, port=0)
-        self.telegram.register_bot(self.bot_token, username=DEMO_BOT_USERNAME)
+        account = self.telegram.register_bot(self.bot_token, username=DEMO_BOT_USERNAME)
+        # Like Telegram's, update ids keep growing across restarts of this
+        # world, so a bot that remembers processed ids never mistakes new
+        # updates for repeats.
+        account.next_update_id = int(time.time())
         env = {
             "TELEGRAM_API_URL": self.telegram.base_url,
             "TELEGRAM_FILE_URL": self.telegram.base_file_url,

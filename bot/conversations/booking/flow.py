@@ -10,6 +10,7 @@ failures keep the user on the step they were on, with the message from
 from __future__ import annotations
 
 import functools
+import warnings
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -282,6 +283,14 @@ async def unexpected(update: Update, context: BotContext) -> None:
 
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # One conversation per user and chat, not per message, is the point:
+        # PTB warns that callback queries are then tracked per chat; we want that.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*")
+        return _conversation(text)
+
+
+def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
         name="booking",
         persistent=True,

@@ -101,8 +101,12 @@ def days(t: Translator, open_days: list[date]) -> tuple[str, InlineKeyboardMarku
     return text, keyboard(rows + [nav_row(t)])
 
 
-def slot_label(slot: Slot, site: Site, t: Translator, capabilities: frozenset[Capability]) -> str:
+def slot_label(
+    slot: Slot, site: Site, t: Translator, capabilities: frozenset[Capability], *, with_resource: bool
+) -> str:
     label = format_time(slot.start, site.timezone, t.locale)
+    if with_resource and slot.resource:
+        label += f" {slot.resource}"
     if slot.remaining is not None and Capability.CAPACITY in capabilities:
         label += " · " + t.n_("{n} left", "{n} left", slot.remaining)
     return label
@@ -111,7 +115,11 @@ def slot_label(slot: Slot, site: Site, t: Translator, capabilities: frozenset[Ca
 def slots(
     t: Translator, site: Site, day: date, listed: list[Slot], capabilities: frozenset[Capability]
 ) -> tuple[str, InlineKeyboardMarkup]:
-    buttons = [(slot_label(s, site, t, capabilities), f"bk:slot:{i}") for i, s in enumerate(listed)]
+    several = len({s.resource for s in listed}) > 1  # e.g. two desks at 11:00: say which
+    buttons = [
+        (slot_label(s, site, t, capabilities, with_resource=several), f"bk:slot:{i}")
+        for i, s in enumerate(listed)
+    ]
     per_row = 2 if Capability.CAPACITY in capabilities else 3
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     if listed:

@@ -1,0 +1,428 @@
+"""Outgoing rate limiter for python-telegram-bot.
+
+The stock ``AIORateLimiter`` throttles only globally and per group, so a private chat can be
+flooded by a burst at start, and every request (edits, callback answers) queues behind messages.
+This limiter follows Telegram's published limits instead:
+
+* about 30 new messages per second across all chats (a sliding window);
+* about 1 message per second per private chat, with a short burst (a token bucket), so a reply
+  of a few messages goes out at once while a runaway loop is slowed down;
+* 20 messages per minute per group or channel (a sliding window, because a bucket refilling at
+  1/3 s would let 40 through in the first minute).
+
+Only endpoints that create new messages are limited; edits, callback answers and chat actions
+are sent immediately because the user is watching them and they are not counted as messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+_LOGGER = logging.getLogger(__name__)
+
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+Callback = Callable[..., Coroutine[Any, Any, Result]]
+ChatKey = int | str
+
+#: Endpoints that create messages and therefore count against Telegram's flood limits.
+LIMITED_ENDPOINTS: frozenset[str] = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendAudio",
+        "sendDocument",
+        "sendVideo",
+        "sendAnimation",
+        "sendVoice",
+        "sendVideoNote",
+        "sendLivePhoto",
+        "sendPaidMedia",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendVenue",
+        "sendContact",
+        "sendPoll",
+        "sendChecklist",
+        "sendDice",
+        "sendSticker",
+        "sendInvoice",
+        "sendGame",
+        "sendGift",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+    }
+)
+
+# Telegram's limit for messages sent with allow_paid_broadcast=True.
+_PAID_BROADCAST_PER_SECOND = 1000
+# Added to every retry_after: the server's value is rounded to whole seconds.
+_RETRY_MARGIN = 0.1
+# How often idle per-chat state is swept away (seconds of loop time).
+_SWEEP_INTERVAL = 60.0
+# Waits shorter than this count as done: float rounding would otherwise leave a caller
+# sleeping for 1e-17 s again and again without the clock moving.
+_EPS = 1e-6
+
+
+class _Limiter(Protocol):
+    def wait_time(self, now: float, cost: int) -> float: ...
+
+    def take(self, now: float, cost: int) -> None: ...
+
+    def idle(self, now: float) -> bool: ...
+
+
+class _TokenBucket:
+    """Burst-then-steady limiter for private chats; callers serialise access with a lock."""
+
+    __slots__ = ("_capacity", "_last", "_rate", "_tokens")
+
+    def __init__(self, capacity: float, rate_per_second: float, now: float) -> None:
+        self._capacity = capacity
+        self._rate = rate_per_second
+        self._tokens = capacity
+        self._last = now
+
+    def _refill(self, now: float) -> None:
+        if now > self._last:
+            self._tokens = min(self._capacity, self._tokens + (now - self._last) * self._rate)
+            self._last = now
+
+    def wait_time(self, now: float, cost: int) -> float:
+        self._refill(now)
+        # An album larger than the bucket could otherwise never be sent.
+        needed = min(float(cost), self._capacity)
+        wait = (needed - self._tokens) / self._rate
+        return wait if wait > _EPS else 0.0
+
+    def take(self, now: float, cost: int) -> None:
+        self._refill(now)
+        self._tokens -= min(float(cost), self._capacity)
+
+    def idle(self, now: float) -> bool:
+        self._refill(now)
+        return self._tokens >= self._capacity
+
+
+class _SlidingWindow:
+    """At most ``max_count`` sends in any ``period`` seconds: a hard cap, no refill overshoot."""
+
+    __slots__ = ("_max", "_period", "_sent")
+
+    def __init__(self, max_count: int, period: float) -> None:
+        self._max = max_count
+        self._period = period
+        self._sent: deque[float] = deque()
+
+    def _expire(self, now: float) -> None:
+        while self._sent and self._sent[0] <= now - self._period + _EPS:
+            self._sent.popleft()
+
+    def wait_time(self, now: float, cost: int) -> float:
+        self._expire(now)
+        cost = min(cost, self._max)
+        excess = len(self._sent) + cost - self._max
+        if excess <= 0:
+            return 0.0
+        return max(0.0, self._sent[excess - 1] + self._period - now)
+
+    def take(self, now: float, cost: int) -> None:
+        self._expire(now)
+        self._sent.extend([now] * min(cost, self._max))
+
+    def idle(self, now: float) -> bool:
+        self._expire(now)
+        return not self._sent
+
+
+class _Unlimited:
+    """Stands in when a limit is configured as 0, so call sites need no special cases."""
+
+    def wait_time(self, now: float, cost: int) -> float:  # noqa: ARG002
+        return 0.0
+
+    def take(self, now: float, cost: int) -> None:
+        pass
+
+    def idle(self, now: float) -> bool:  # noqa: ARG002
+        return True
+
+
+@dataclass
+class _Scope:
+    """One chat (or the whole bot): its limiter, a FIFO lock and a pause set by a 429."""
+
+    limiter: _Limiter
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    paused_until: float = 0.0
+    users: int = 0
+
+    def idle(self, now: float) -> bool:
+        return (
+            self.users == 0
+            and not self.lock.locked()
+            and self.paused_until <= now
+            and self.limiter.idle(now)
+        )
+
+
+def _chat_key(chat_id: object) -> ChatKey | None:
+    if chat_id is None:
+        return None
+    if isinstance(chat_id, int):
+        return chat_id
+    text = str(chat_id)
+    with contextlib.suppress(ValueError):
+        return int(text)
+    return text
+
+
+def _is_group(key: ChatKey) -> bool:
+    # Only supergroups and channels can be addressed as '@username'.
+    return isinstance(key, str) or key < 0
+
+
+def _cost(endpoint: str, data: dict[str, Any]) -> int:
+    """Albums and bulk forwards produce one message per item, and Telegram counts them so."""
+    items: object = None
+    if endpoint == "sendMediaGroup":
+        items = data.get("media")
+    elif endpoint in ("copyMessages", "forwardMessages"):
+        items = data.get("message_ids")
+    if isinstance(items, (list, tuple)) and items:
+        return len(items)
+    return 1
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    # The public attribute may warn about int/timedelta deprecation; the private one is stable.
+    delay = getattr(exc, "_retry_after", None)
+    if delay is None:
+        delay = exc.retry_after
+    if isinstance(delay, (int, float)):
+        return float(delay)
+    return float(delay.total_seconds())
+
+
+class BookingRateLimiter(BaseRateLimiter[int]):
+    """Throttles message-creating requests globally, per private chat and per group.
+
+    Requests to one chat are sent one at a time in FIFO order (the chat's lock is held across
+    the HTTP call and any retries), so messages arrive in the order they were sent and a 429 in
+    a chat naturally holds back that chat's queue. Other chats are unaffected.
+
+    ``rate_limit_args`` may be an int overriding ``max_retries`` for a single call.
+    """
+
+    def __init__(
+        self,
+        overall_max_rate: int = 30,
+        overall_time_period: float = 1,
+        chat_burst: int = 8,
+        chat_rate_per_second: float = 1.0,
+        group_max_rate: int = 20,
+        group_time_period: float = 60,
+        max_retries: int = 2,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self._overall_max_rate = overall_max_rate
+        self._overall_time_period = overall_time_period
+        self._chat_burst = chat_burst
+        self._chat_rate = chat_rate_per_second
+        self._group_max_rate = group_max_rate
+        self._group_time_period = group_time_period
+        self._max_retries = max_retries
+        self._global: _Scope | None = None
+        self._paid: _Scope | None = None
+        self._chats: dict[ChatKey, _Scope] = {}
+        self._last_sweep = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def initialize(self) -> None:
+        """Scopes hold asyncio locks, which must be created inside the running loop."""
+        self._ensure_global()
+
+    async def shutdown(self) -> None:
+        """Drop per-chat state; a restarted application starts with full buckets."""
+        self._chats.clear()
+
+    def _ensure_global(self) -> tuple[_Scope, _Scope]:
+        if self._global is None or self._paid is None:
+            overall: _Limiter = (
+                _SlidingWindow(self._overall_max_rate, self._overall_time_period)
+                if self._overall_max_rate > 0 and self._overall_time_period > 0
+                else _Unlimited()
+            )
+            self._global = _Scope(overall)
+            self._paid = _Scope(_SlidingWindow(_PAID_BROADCAST_PER_SECOND, 1.0))
+        return self._global, self._paid
+
+    # -- introspection (tests, metrics) -----------------------------------------------------
+
+    @property
+    def tracked_chats(self) -> int:
+        """Number of chats with live limiter state; stays bounded thanks to idle eviction."""
+        return len(self._chats)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
+
+    def _new_chat_limiter(self, key: ChatKey, now: float) -> _Limiter:
+        if _is_group(key):
+            if self._group_max_rate > 0 and self._group_time_period > 0:
+                return _SlidingWindow(self._group_max_rate, self._group_time_period)
+            return _Unlimited()
+        if self._chat_burst > 0 and self._chat_rate > 0:
+            return _TokenBucket(self._chat_burst, self._chat_rate, now)
+        return _Unlimited()
+
+    def _chat_scope(self, key: ChatKey, now: float) -> _Scope:
+        if now - self._last_sweep >= _SWEEP_INTERVAL:
+            self._last_sweep = now
+            self._sweep(now)
+        scope = self._chats.get(key)
+        if scope is None:
+            scope = self._chats[key] = _Scope(self._new_chat_limiter(key, now))
+        return scope
+
+    def _sweep(self, now: float) -> None:
+        for key in [k for k, scope in self._chats.items() if scope.idle(now)]:
+            del self._chats[key]
+
+    async def _acquire(self, scope: _Scope, cost: int, also_paused: _Scope | None) -> None:
+        """Wait until neither scope is paused and ``scope`` has room, then spend ``cost``.
+
+        Re-checks the pause after every sleep because a 429 elsewhere can start one meanwhile.
+        """
+        while True:
+            now = self._now()
+            paused_until = scope.paused_until
+            if also_paused is not None:
+                paused_until = max(paused_until, also_paused.paused_until)
+            wait = paused_until - now
+            if wait <= _EPS:
+                wait = scope.limiter.wait_time(now, cost)
+                if wait <= 0:
+                    scope.limiter.take(now, cost)
+                    return
+            await asyncio.sleep(wait)
+
+    def _pause(self, key: ChatKey | None, delay: float) -> None:
+        """Hold back the scope that got a 429.
+
+        Telegram does not say whether a 429 was for the chat or the whole bot. A second chat
+        being throttled at the same time is the tell-tale of the global limit, so then every
+        send is paused; otherwise just the chat.
+        """
+        glob, _ = self._ensure_global()
+        now = self._now()
+        until = now + delay
+        if key is None:
+            glob.paused_until = max(glob.paused_until, until)
+            return
+        other_paused = any(
+            other_key != key and scope.paused_until > now
+            for other_key, scope in self._chats.items()
+        )
+        scope = self._chat_scope(key, now)
+        scope.paused_until = max(scope.paused_until, until)
+        if other_paused:
+            _LOGGER.warning("429 in several chats at once; pausing all sends for %.1fs", delay)
+            glob.paused_until = max(glob.paused_until, until)
+
+    async def _send_limited(
+        self,
+        key: ChatKey,
+        cost: int,
+        paid: bool,
+        max_retries: int,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> Result:
+        glob, paid_scope = self._ensure_global()
+        overall = paid_scope if paid else glob
+        scope = self._chat_scope(key, self._now())
+        scope.users += 1
+        try:
+            async with scope.lock:
+                for attempt in range(max_retries + 1):
+                    await self._acquire(scope, cost, also_paused=glob)
+                    async with overall.lock:
+                        await self._acquire(overall, cost, also_paused=glob)
+                    try:
+                        return await callback(*args, **kwargs)
+                    except RetryAfter as exc:
+                        if attempt >= max_retries:
+                            _LOGGER.error("Flood limit in chat %s after %d retries", key, attempt)
+                            raise
+                        delay = _retry_after_seconds(exc) + _RETRY_MARGIN
+                        _LOGGER.info("Flood limit in chat %s; retrying in %.1fs", key, delay)
+                        self._pause(key, delay)
+        finally:
+            scope.users -= 1
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_unlimited(
+        self,
+        key: ChatKey | None,
+        max_retries: int,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> Result:
+        for attempt in range(max_retries + 1):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= max_retries:
+                    raise
+                delay = _retry_after_seconds(exc) + _RETRY_MARGIN
+                _LOGGER.info("Flood limit on an unthrottled call; retrying in %.1fs", delay)
+                if key is not None:
+                    # New messages to that chat would hit the same wall.
+                    self._pause(key, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def process_request(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Result:
+        max_retries = self._max_retries if rate_limit_args is None else max(0, rate_limit_args)
+        key = _chat_key(data.get("chat_id"))
+        if endpoint not in LIMITED_ENDPOINTS or key is None:
+            return await self._send_unlimited(key, max_retries, callback, args, kwargs)
+        return await self._send_limited(
+            key,
+            _cost(endpoint, data),
+            bool(data.get("allow_paid_broadcast")),
+            max_retries,
+            callback,
+            args,
+            kwargs,
+        )
+
+
+__all__ = ["LIMITED_ENDPOINTS", "BookingRateLimiter"]

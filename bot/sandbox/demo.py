@@ -1,0 +1,171 @@
+"""``python -m bot demo``: the whole product in one terminal.
+
+The local world, the real bot (the same ``run_bot`` as production, pointed at
+the fake Telegram) and a chat: what you type is sent as a Telegram user,
+the bot's answers are printed with their buttons numbered, and a number
+presses that button. Piped input is a script, one action per line, so the
+demo also runs unattended.
+
+    !contact +393331234567      share a phone number with the contact button
+    !location 41.90 12.50       share a location
+    !press Label                press a button by its label
+    # a comment                 ignored
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from bot.app.runner import run_bot
+from bot.config import load_settings
+from bot.fake_telegram import FakeUser, TranscriptEntry
+from bot.logs import setup_logging
+from bot.sandbox.world import LocalWorld
+
+DEMO_USER_ID = 1001
+QUIET = 0.4  # seconds without new bot output before the next scripted line
+
+
+class Printer:
+    """Prints the bot's side of the chat and remembers the last buttons shown."""
+
+    def __init__(self, user: FakeUser) -> None:
+        self.user = user
+        self.seen = 0
+        self.buttons: list[tuple[int, str]] = []  # (message id, label) of the last keyboard
+
+    def pending(self) -> list[TranscriptEntry]:
+        return [e for e in self.user.chat.transcript[self.seen:]
+                if e.kind in ("bot_message", "edit")]
+
+    def flush(self) -> None:
+        entries = self.user.chat.transcript[self.seen:]
+        self.seen += len(entries)
+        for entry in entries:
+            if entry.kind not in ("bot_message", "edit") or entry.message_id is None:
+                continue
+            message = self.user.chat.messages[entry.message_id]
+            self._show(entry, message)
+
+    def _show(self, entry: TranscriptEntry, message: object) -> None:
+        from bot.fake_telegram.models import snapshot
+
+        view = snapshot(message)  # type: ignore[arg-type]
+        prefix = "bot (edited)>" if entry.kind == "edit" else "bot>"
+        if view.document is not None:
+            print(f"{prefix} [file {view.document.file_name}] {view.text or ''}".rstrip())
+        elif view.text:
+            lines = view.text.splitlines()
+            print(f"{prefix} {lines[0]}")
+            for line in lines[1:]:
+                print(f"     {line}")
+        if view.labels:
+            self.buttons = [(view.message_id, label) for label in view.labels]
+            numbered = "  ".join(f"[{n}] {label}" for n, (_, label) in enumerate(self.buttons, 1))
+            print(f"     {numbered}")
+        if view.reply_keyboard:
+            print("     (keyboard: " + " | ".join(b for row in view.reply_keyboard for b in row) + ")")
+
+
+def act(user: FakeUser, printer: Printer, line: str) -> str | None:
+    """Perform one user action; return an error to show instead, if any."""
+    if line.isdigit():
+        number = int(line)
+        if not 1 <= number <= len(printer.buttons):
+            return f"no button {number}; there are {len(printer.buttons)}"
+        message_id, label = printer.buttons[number - 1]
+        user.press(label, message_id=message_id)
+    elif line.startswith("!contact"):
+        user.share_contact(line.split(maxsplit=1)[1] if " " in line else "+393331234567")
+    elif line.startswith("!location"):
+        parts = line.split()
+        user.share_location(float(parts[1]), float(parts[2]))
+    elif line.startswith("!press "):
+        try:
+            user.press(line[len("!press "):].strip())
+        except LookupError as exc:
+            return str(exc)
+    else:
+        user.send_text(line)
+    return None
+
+
+async def settle(printer: Printer, timeout: float = 15.0) -> None:
+    """Wait for the bot's answer, then for it to fall quiet."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not printer.pending() and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    seen = -1
+    while len(printer.user.chat.transcript) != seen and loop.time() < deadline:
+        seen = len(printer.user.chat.transcript)
+        await asyncio.sleep(QUIET)
+
+
+def _prepare(data_dir: Path, fresh: bool) -> tuple[str, str]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        for path in data_dir.glob("bot.sqlite3*"):
+            path.unlink()
+    key_file = data_dir / "secret.key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(32))
+        key_file.chmod(0o600)
+    token_file = data_dir / "bot.token"
+    if not token_file.exists():
+        token_file.write_text(f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(24)}")
+        token_file.chmod(0o600)
+    return key_file.read_text().strip(), token_file.read_text().strip()
+
+
+async def run_demo(data_dir: str = "demo-data", language: str | None = None, fresh: bool = False) -> int:
+    setup_logging(os.environ.get("LOG_LEVEL", "WARNING"))
+    key, token = _prepare(Path(data_dir), fresh)
+    world = LocalWorld(bot_token=token)
+    env = await world.start()
+    env.update(BOT_SECRET_KEY=key, DATABASE_PATH=str(Path(data_dir) / "bot.sqlite3"), WEB_PORT="0")
+    os.environ.update(env)
+    stop = asyncio.Event()
+    bot = asyncio.create_task(run_bot(load_settings(), stop))
+    user = world.telegram.user(DEMO_USER_ID, first_name="Demo", language_code=language or "en")
+    printer = Printer(user)
+    interactive = sys.stdin.isatty()
+    try:
+        await world.telegram.wait_until(lambda: world.telegram.calls["getUpdates"] > 0, timeout=30)
+        if interactive:
+            print("Chat with the bot. Numbers press buttons; Ctrl+D quits. Try /start or /book.")
+        while True:
+            line = await asyncio.to_thread(_read_line, interactive)
+            if line is None:
+                break
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not interactive:
+                print(f"you> {line}")
+            problem = act(user, printer, line)
+            if problem:
+                print(f"     ({problem})")
+                continue
+            await settle(printer)
+            printer.flush()
+            if bot.done():
+                break
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(bot, timeout=15)
+        await world.stop()
+    return 0
+
+
+def _read_line(interactive: bool) -> str | None:
+    try:
+        return input("you> ") if interactive else sys.stdin.readline() or None
+    except EOFError:
+        return None

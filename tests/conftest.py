@@ -1,0 +1,90 @@
+"""Shared fixtures: the local world and the bot running against it.
+
+Every test gets its own fake Telegram, simulators and database on ephemeral
+ports, so tests run in parallel (pytest -n auto) without sharing anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app.runner import run_bot
+from bot.config import load_settings
+from bot.fake_telegram import FloodLimits
+from bot.sandbox.world import LocalWorld
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[LocalWorld]:
+    local = LocalWorld(flood_limits=FloodLimits())
+    local.env = await local.start()  # type: ignore[attr-defined]
+    try:
+        yield local
+    finally:
+        await local.stop()
+
+
+class RunningBot:
+    """The real bot process code (run_bot) as a task in the test's loop."""
+
+    def __init__(self, env: dict[str, str], database: Path) -> None:
+        self.env = env
+        self.database = database
+        self.stop_event = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self, world: LocalWorld) -> None:
+        os.environ.update(self.env)
+        settings = load_settings()
+        self.stop_event = asyncio.Event()
+        polls_before = _polls(world)
+        self.task = asyncio.create_task(run_bot(settings, self.stop_event))
+        await wait_until(lambda: _polls(world) > polls_before or self.task.done(), timeout=20)
+        if self.task.done():
+            self.task.result()
+
+    async def stop(self) -> None:
+        if self.task is None:
+            return
+        self.stop_event.set()
+        await asyncio.wait_for(self.task, timeout=20)
+        self.task = None
+
+
+def _polls(world: LocalWorld) -> int:
+    return world.telegram.calls["getUpdates"]
+
+
+async def wait_until(predicate, timeout: float = 10.0, interval: float = 0.01) -> None:  # type: ignore[no-untyped-def]
+    """Poll a condition with a deadline (never a bare sleep-and-hope)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+async def bot(world: LocalWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
+    env = dict(world.env)  # type: ignore[attr-defined]
+    env.update(
+        BOT_SECRET_KEY=secrets.token_urlsafe(32),
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        WEB_PORT="0",
+        STAFF_IDS="900",
+    )
+    for name in env:
+        monkeypatch.setenv(name, env[name])
+    running = RunningBot(env, tmp_path / "bot.sqlite3")
+    await running.start(world)
+    try:
+        yield running
+    finally:
+        await running.stop()
