@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -82,6 +83,12 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
 
+    @model_validator(mode="after")
+    def _webhook_needs_public_url(self) -> "Settings":
+        if self.mode == "webhook" and not self.public_url:
+            raise PydanticCustomError("missing", "PUBLIC_URL is required in webhook mode", {})
+        return self
+
     @property
     def file_url(self) -> str:
         """The file download base, derived from the API URL when not given."""
@@ -109,6 +116,8 @@ def describe_validation_error(exc: ValidationError) -> str:
     """One line per the brief: the variable and what it expects, no value."""
     first = exc.errors(include_input=False, include_url=False)[0]
     variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    if not first["loc"] and "PUBLIC_URL" in first["msg"]:
+        variable = "PUBLIC_URL"
     problem = "is missing" if first["type"] == "missing" else "is invalid"
     expected = EXPECTED.get(variable, first["msg"])
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""

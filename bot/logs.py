@@ -57,7 +57,10 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSec
         if _filter not in handler.filters:
             handler.addFilter(_filter)
     root.setLevel(level.upper())
-    for chatty in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "uvicorn.access"):
+    # python-telegram-bot's DEBUG lines dump whole updates: names, phone
+    # numbers, Telegram ids. LOG_LEVEL=DEBUG is for our own code only.
+    logging.getLogger("telegram").setLevel(max(root.level, logging.INFO))
+    for chatty in ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio", "uvicorn", "uvicorn.access"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     return _filter
 

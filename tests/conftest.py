@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -73,13 +74,7 @@ async def wait_until(predicate, timeout: float = 10.0, interval: float = 0.01) -
 
 @pytest.fixture
 async def bot(world: LocalWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
-    env = dict(world.env)  # type: ignore[attr-defined]
-    env.update(
-        BOT_SECRET_KEY=secrets.token_urlsafe(32),
-        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-        WEB_PORT="0",
-        STAFF_IDS="900",
-    )
+    env = bot_env(world, tmp_path)
     for name in env:
         monkeypatch.setenv(name, env[name])
     running = RunningBot(env, tmp_path / "bot.sqlite3")
@@ -88,3 +83,64 @@ async def bot(world: LocalWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         yield running
     finally:
         await running.stop()
+
+
+class BotProcess:
+    """``python -m bot run`` as a real child process, for restarts and kill -9."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, world: LocalWorld) -> None:
+        """Start and wait until the bot polls for updates."""
+        before = _polls(world)
+        await self.start_until(world, lambda: _polls(world) > before)
+
+    async def start_until(self, world: LocalWorld, ready) -> None:  # type: ignore[no-untyped-def]
+        environment = {**os.environ, **self.env}
+        log = self.log_path.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=environment, stdout=log, stderr=log,
+        )
+        log.close()
+        process = self.process
+        await wait_until(lambda: ready() or process.returncode is not None, timeout=30)
+        assert process.returncode is None, self.log_path.read_text()
+
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
+
+    async def terminate(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await asyncio.wait_for(self.process.wait(), timeout=20)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def bot_env(world: LocalWorld, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = dict(world.env)  # type: ignore[attr-defined]
+    env.update(
+        BOT_SECRET_KEY=secrets.token_urlsafe(32),
+        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
+        WEB_PORT="0",
+        STAFF_IDS="900",
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+async def bot_process(world: LocalWorld, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    process = BotProcess(bot_env(world, tmp_path), tmp_path / "bot.log")
+    await process.start(world)
+    try:
+        yield process
+    finally:
+        await process.terminate()

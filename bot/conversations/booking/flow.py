@@ -9,6 +9,7 @@ failures keep the user on the step they were on, with the message from
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import warnings
 import logging
@@ -38,7 +39,7 @@ from bot.conversations.booking.submit import (
 )
 from bot.conversations.common import reply
 from bot.conversations.errors import user_message
-from bot.i18n.when import parse_when, pick_nearest
+from bot.i18n.when import When, parse_when, pick_nearest
 from bot.vendors import InputRejected, Service, Site, Slot, SlotUnavailable, VendorError
 
 log = logging.getLogger(__name__)
@@ -146,14 +147,18 @@ async def on_day_text(update: Update, context: BotContext) -> object:
     draft = Draft.of(context.user_data)
     site = draft.site
     assert site is not None
-    when = parse_when(message.text, context.language, steps.site_now(site))
+    now = steps.site_now(site)
+    when = parse_when(message.text, context.language, now)
+    if when is not None and when.day is None and _has_time(when):
+        # "at 11" alone: the day already picked, else today.
+        when = dataclasses.replace(when, day=draft.day or now.date())
     if when is None or when.day is None:
         await message.reply_text(
             context.t._("Sorry, I did not understand which day. Try “tomorrow at 11” or pick a button.")
         )
         return Step.DAY
     draft.day = when.day
-    if when.time is None and when.after is None and when.before is None and when.part_of_day is None:
+    if not _has_time(when):
         return await steps.show_slots(update, context)
     vendor = steps.vendor_of(context, draft)
     service = draft.service
@@ -165,6 +170,10 @@ async def on_day_text(update: Update, context: BotContext) -> object:
         return await steps.show_slots(update, context)
     slot = next(s for s in listed if s.start == chosen)
     return await _slot_chosen(update, context, slot)
+
+
+def _has_time(when: When) -> bool:
+    return any(v is not None for v in (when.time, when.after, when.before, when.part_of_day))
 
 
 # -- slot --------------------------------------------------------------
