@@ -7,6 +7,7 @@ ports, so tests run in parallel (pytest -n auto) without sharing anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import sys
@@ -119,6 +120,23 @@ class BotProcess:
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()
             await asyncio.wait_for(self.process.wait(), timeout=20)
+
+    async def wait_processed(self, world: LocalWorld) -> None:
+        """Until the bot has durably finished every update sent so far.
+
+        An update is marked processed only after its effects are persisted,
+        so this is the moment a kill -9 loses nothing.
+        """
+        import sqlite3
+
+        last = world.telegram.bot().next_update_id - 1
+
+        def done() -> bool:
+            with contextlib.closing(sqlite3.connect(self.env["DATABASE_PATH"])) as db:
+                row = db.execute("SELECT MAX(update_id) FROM processed_updates").fetchone()
+            return row[0] is not None and row[0] >= last
+
+        await wait_until(done, timeout=10, interval=0.02)
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")

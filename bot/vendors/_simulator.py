@@ -8,9 +8,11 @@ moved forward so token expiry and lead times are tested without waiting.
 from __future__ import annotations
 
 import abc
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.asgi import BackgroundServer
 
@@ -34,6 +36,7 @@ class Simulator(abc.ABC):
     def __init__(self, clock: SimClock | None = None) -> None:
         self.clock = clock or SimClock()
         self._server: BackgroundServer | None = None
+        self._holds: list[tuple[str, str, asyncio.Event]] = []
 
     @abc.abstractmethod
     def app(self) -> Starlette:
@@ -43,8 +46,41 @@ class Simulator(abc.ABC):
     def environment(self, url: str) -> dict[str, str]:
         """The ``NAME=value`` settings that point the bot at this simulator."""
 
+    def hold_responses(self, path_contains: str, method: str = "POST") -> asyncio.Event:
+        """Make matching requests wait, already processed, before answering.
+
+        For tests of what happens when the vendor did the work but the answer
+        never arrived (a crash or timeout mid-call): set the returned event to
+        let the answers go.
+        """
+        gate = asyncio.Event()
+        self._holds.append((method.upper(), path_contains, gate))
+        return gate
+
+    def _with_holds(self, app: ASGIApp) -> ASGIApp:
+        async def held(scope: Scope, receive: Receive, send: Send) -> None:
+            gates = [
+                gate for method, path, gate in self._holds
+                if scope["type"] == "http" and scope["method"] == method and path in scope["path"]
+            ]
+            if not gates:
+                await app(scope, receive, send)
+                return
+            messages: list[Message] = []
+
+            async def keep(message: Message) -> None:
+                messages.append(message)
+
+            await app(scope, receive, keep)
+            for gate in gates:
+                await gate.wait()
+            for message in messages:
+                await send(message)
+
+        return held
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> dict[str, str]:
-        self._server = BackgroundServer(self.app())
+        self._server = BackgroundServer(self._with_holds(self.app()))
         url = await self._server.start(host, port)
         return self.environment(url)
 

@@ -30,6 +30,7 @@ async def test_kill_9_keeps_language_and_the_unfinished_booking(
     user.press("Roma Termini")
     await user.wait_screen(has_data("bk:svc:"))
 
+    await bot_process.wait_processed(world)
     await bot_process.kill()
     await bot_process.start(world)
 
@@ -70,3 +71,40 @@ async def test_logs_of_a_full_conversation_hold_no_secret(world: LocalWorld, tmp
         assert value not in logs, f"{name} leaked into the logs"
     raw_id = re.compile(r"(?<![\d,:.])402(?!\d)")  # not inside a timestamp's milliseconds
     assert not raw_id.search(logs), "raw Telegram user id in the logs"
+
+
+async def test_crash_while_the_vendor_books_never_books_twice(
+    world: LocalWorld, bot_process: BotProcess
+) -> None:
+    """The vendor books but its answer never reaches us (kill -9 meanwhile):
+    after restart the user taps Confirm again, and the bot finds that
+    reservation instead of making a second one."""
+    from bot.app.services import pseudonym
+
+    sim = world.simulators["ufirst"]
+    who = pseudonym(bot_process.env["BOT_SECRET_KEY"], 403)
+    user = world.telegram.user(403, language_code="en")
+    user.send_command("/book")
+    await user.wait_screen(has_data("bk:site:"))
+    user.press("Roma Termini")
+    await user.wait_screen(has_data("bk:svc:"))
+    user.press("Registry office")
+    days = await user.wait_screen(has_data("bk:day:"))
+    user.press(days.labels[0], message_id=days.message_id)
+    slots = await user.wait_screen(has_data("bk:slot:"))
+    user.press(slots.labels[0], message_id=slots.message_id)
+    await user.wait_screen(lambda m: bool(m.reply_keyboard))
+    user.share_contact("+393331234567")
+    summary = await user.wait_screen(has_data("bk:ok:"))
+
+    gate = sim.hold_responses("/reservations")
+    user.press("Confirm", message_id=summary.message_id)
+    await world.telegram.wait_until(lambda: len(sim.reservations_for(who)) == 1, timeout=10)
+    await bot_process.kill()
+    gate.set()
+
+    await bot_process.start(world)
+    user.press("Confirm", message_id=summary.message_id)
+    receipt = await user.wait_screen(lambda m: "You are booked" in (m.text or ""), timeout=20)
+    [reservation] = sim.reservations_for(who)
+    assert reservation.label in receipt.text
