@@ -1,0 +1,173 @@
+"""The per-minute request budget every FileVirtuelle call of the process uses.
+
+FileVirtuelle accepts at most ``max_hits`` requests per minute (read from
+``GET /api_info``); the next one gets a 429 ``RateLimitExceeded`` and the
+document warns that insisting for several minutes may get the key banned for
+good. So no request leaves without a permit from this budget:
+
+* at most ``limit`` permits in any sliding 60 seconds, ``limit`` being
+  ``max_hits`` minus a small safety margin (network jitter can move a request
+  into the server's next minute). A sliding window is stricter than the
+  server's calendar minutes, so the two clocks need not agree;
+* **interactive** calls (a person waits: register, leave, staff next, the
+  steps of a conversation) may use the whole limit and wait a little for a
+  permit; **background** calls (polling) may only use ``limit - reserved``,
+  never wait unless asked to, and yield while any interactive call waits;
+* after a 429 every call is refused until the next minute starts (plus a
+  second of grace); nothing is retried, callers get :class:`RateLimited`
+  with ``retry_after``.
+
+``remaining()`` tells pollers how many background permits are left so they
+can stretch their interval. Clock and sleep are injectable for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from bot.vendors.errors import RateLimited
+
+log = logging.getLogger("bot.vendors.filevirtuelle")
+
+WINDOW = 60.0
+VENDOR = "filevirtuelle"
+
+
+class Priority(enum.IntEnum):
+    INTERACTIVE = 0  # somebody is waiting for the answer
+    BACKGROUND = 1  # polling: skipped rather than delaying people
+
+
+class RequestBudget:
+    def __init__(
+        self,
+        max_hits: int = 10,
+        *,
+        reserve: float = 0.25,
+        interactive_wait: float = 20.0,
+        pause_grace: float = 1.0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self._reserve = reserve
+        self._interactive_wait = interactive_wait
+        self._grace = pause_grace
+        self._clock = clock
+        self._sleep = sleep
+        self._hits: deque[float] = deque()
+        self._paused_until = 0.0
+        self._interactive_waiting = 0
+        self.rate_limited = 0  # 429s received
+        self.configure(max_hits)
+
+    def configure(self, max_hits: int) -> None:
+        """Adopt the server's ``max_hits`` (from ``/api_info``)."""
+        self.max_hits = max(1, int(max_hits))
+        safety = max(1, self.max_hits // 50) if self.max_hits > 1 else 0
+        self.limit = max(1, self.max_hits - safety)
+        reserved = math.ceil(self.limit * self._reserve) if self.limit > 1 else 0
+        self.background_limit = max(0, self.limit - reserved)
+
+    # -- reading ----------------------------------------------------------
+
+    def _cap(self, priority: Priority) -> int:
+        return self.limit if priority is Priority.INTERACTIVE else self.background_limit
+
+    def _prune(self, now: float) -> None:
+        while self._hits and self._hits[0] <= now - WINDOW:
+            self._hits.popleft()
+
+    def paused_for(self) -> float:
+        """Seconds left of the pause after a 429 (0 when not paused)."""
+        return max(0.0, self._paused_until - self._clock())
+
+    def remaining(self, priority: Priority = Priority.BACKGROUND) -> int:
+        """Permits of that priority still available right now."""
+        now = self._clock()
+        if now < self._paused_until or (priority is Priority.BACKGROUND
+                                        and self._interactive_waiting):
+            return 0
+        self._prune(now)
+        return max(0, self._cap(priority) - len(self._hits))
+
+    def used(self) -> int:
+        """Permits handed out in the last 60 seconds."""
+        self._prune(self._clock())
+        return len(self._hits)
+
+    def _delay(self, priority: Priority, now: float) -> float | None:
+        """Seconds until a permit may be given; None when that depends on others."""
+        if now < self._paused_until:
+            return self._paused_until - now
+        if priority is Priority.BACKGROUND and self._interactive_waiting:
+            return None
+        self._prune(now)
+        cap = self._cap(priority)
+        if cap <= 0:
+            return None
+        if len(self._hits) < cap:
+            return 0.0
+        return self._hits[len(self._hits) - cap] + WINDOW - now
+
+    # -- taking -----------------------------------------------------------
+
+    def try_acquire(self, priority: Priority = Priority.BACKGROUND) -> bool:
+        now = self._clock()
+        if self._delay(priority, now) == 0.0:
+            self._hits.append(now)
+            return True
+        return False
+
+    async def acquire(self, priority: Priority, *, max_wait: float | None = None) -> None:
+        """Take a permit, waiting at most ``max_wait`` seconds for one.
+
+        The default wait is ``interactive_wait`` for interactive calls and
+        none for background ones. Raises :class:`RateLimited` when no permit
+        comes in time; nothing has been sent then.
+        """
+        if max_wait is None:
+            max_wait = self._interactive_wait if priority is Priority.INTERACTIVE else 0.0
+        deadline = self._clock() + max_wait
+        interactive = priority is Priority.INTERACTIVE
+        self._interactive_waiting += interactive
+        try:
+            while True:
+                now = self._clock()
+                delay = self._delay(priority, now)
+                if delay == 0.0:
+                    self._hits.append(now)
+                    return
+                step = 1.0 if delay is None else delay
+                if now + step > deadline:
+                    raise RateLimited("request budget exhausted", vendor=VENDOR,
+                                      retry_after=max(step, 0.0))
+                await self._sleep(step)
+        finally:
+            self._interactive_waiting -= interactive
+
+    def rate_limit_hit(self) -> float:
+        """A 429 arrived: refuse everything until the next minute; the pause in seconds."""
+        now = self._clock()
+        self.rate_limited += 1
+        self._paused_until = max(self._paused_until, (now // 60.0 + 1) * 60.0 + self._grace)
+        pause = self._paused_until - now
+        log.error("filevirtuelle: 429 RateLimitExceeded; all calls paused %.0f s "
+                  "(budget %d/min, %d used)", pause, self.limit, len(self._hits))
+        return pause
+
+
+_SHARED: dict[str, RequestBudget] = {}
+
+
+def shared_budget(api_key: str) -> RequestBudget:
+    """The one budget of this process for ``api_key`` (the limit is per key)."""
+    budget = _SHARED.get(api_key)
+    if budget is None:
+        budget = _SHARED[api_key] = RequestBudget()
+    return budget

@@ -1,0 +1,60 @@
+"""FileVirtuelle settings, read from ``FILEVIRTUELLE_*`` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from bot.vendors._config import VendorSettings
+
+API_ROOT = "/api/public/v2"
+DEFAULT_BASE_URL = f"https://fv.filevirtuelle.com{API_ROOT}"
+
+
+class Settings(VendorSettings):
+    """The API key and secret FileVirtuelle hands out, and where to find the API.
+
+    ``base_url`` may be given with or without the ``/api/public/v2`` root; it
+    is appended when missing. ``organization_id`` (optional) restricts the
+    stores offered to one organization. ``machine_id`` is the ticket machine
+    (a device of type ``machine``) customers are registered through; without
+    it, or when it belongs to another store, the store's own ticket machine
+    from ``GET /devices`` is used. The vendor is enabled when the base URL,
+    the key and the secret are all present.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="FILEVIRTUELLE_", env_file=".env", extra="ignore", case_sensitive=False
+    )
+
+    base_url: str | None = DEFAULT_BASE_URL
+    api_key: str | None = None
+    api_secret: SecretStr | None = None
+    organization_id: str | None = None
+    machine_id: str | None = None
+    # how far back a queue snapshot looks for the store's customers
+    snapshot_lookback_minutes: int = 720
+
+    @field_validator("base_url")
+    @classmethod
+    def _api_root(cls, value: str | None) -> str | None:
+        value = (value or "").strip().rstrip("/")
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return value if value.endswith(API_ROOT) else value + API_ROOT
+
+    @field_validator("api_key", "organization_id", "machine_id")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(
+            self.base_url
+            and self.api_key
+            and self.api_secret is not None
+            and self.api_secret.get_secret_value()
+        )
