@@ -162,3 +162,21 @@ async def bot_process(world: LocalWorld, tmp_path: Path) -> AsyncIterator[BotPro
         yield process
     finally:
         await process.terminate()
+
+
+def has_data(prefix: str):  # type: ignore[no-untyped-def]
+    """Match a screen by its buttons' callback data: the same in every language."""
+
+    def match(message) -> bool:  # type: ignore[no-untyped-def]
+        return any(d and d.startswith(prefix) for row in message.callback_data for d in row)
+
+    return match
+
+
+async def start_booking(user, business: str) -> None:  # type: ignore[no-untyped-def]
+    """/book and, when several businesses are offered, pick ``business``: the site screen."""
+    user.send_command("/book")
+    screen = await user.wait_screen(lambda m: has_data("bk:site:")(m) or has_data("bk:biz:")(m))
+    if has_data("bk:biz:")(screen):
+        user.press(business, message_id=screen.message_id)
+        await user.wait_screen(has_data("bk:site:"))

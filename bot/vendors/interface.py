@@ -154,8 +154,8 @@ class Booking(_Model):
     price: Money | None = None
 
 
-class BookingVendor(abc.ABC):
-    """One backend that sells slots.
+class Vendor(abc.ABC):
+    """What every backend has, whether it sells slots or runs queues.
 
     Implementations live in their own package under ``bot.vendors`` and are
     built by the registry from their configuration. Every method may raise the
@@ -172,6 +172,17 @@ class BookingVendor(abc.ABC):
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
+
+    async def aclose(self) -> None:
+        """Release HTTP connections; called once at shutdown."""
+
+
+class BookingVendor(Vendor):
+    """One backend that sells slots."""
+
+    async def business_name(self, customer: Customer) -> str:
+        """The name to show for this business; may need a call to learn it."""
+        return self.title
 
     @abc.abstractmethod
     async def list_sites(self, customer: Customer) -> list[Site]: ...
@@ -215,6 +226,3 @@ class BookingVendor(abc.ABC):
 
     async def reschedule(self, customer: Customer, booking: Booking, slot: Slot) -> Booking:
         raise NotImplementedError(f"{self.name} cannot reschedule")
-
-    async def aclose(self) -> None:
-        """Release HTTP connections; called once at shutdown."""

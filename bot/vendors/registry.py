@@ -2,7 +2,8 @@
 
 Each entry is a package name under ``bot.vendors``; the package provides
 ``config.Settings`` (its environment variables), ``adapter.Vendor`` (a
-:class:`~bot.vendors.interface.BookingVendor`) and ``simulator.Simulator``
+:class:`~bot.vendors.interface.BookingVendor` or a
+:class:`~bot.vendors.queue.QueueVendor`) and ``simulator.Simulator``
 (its local stand-in for tests and the demo). Adapter modules are imported
 only for vendors whose configuration is present, so an unused vendor costs
 nothing at start-up. Adding a vendor is one folder plus one line here.
@@ -12,17 +13,21 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.vendors._config import VendorSettings
 from bot.vendors._tokens import TokenStore
-from bot.vendors.interface import BookingVendor
+from bot.vendors.interface import BookingVendor, Vendor
+from bot.vendors.queue import QueueVendor
 
 log = logging.getLogger(__name__)
 
 VENDORS: tuple[str, ...] = (
     "ufirst",
+    "bookingtime",
+    "filevirtuelle",
 )
 
 
@@ -45,18 +50,34 @@ def simulator_class(name: str) -> type:
 
 @dataclass
 class Vendors:
-    """The enabled vendors of this process, by name, in registry order."""
+    """The enabled vendors of this process, by name, in registry order.
 
-    enabled: dict[str, BookingVendor] = field(default_factory=dict)
+    Iterating gives the booking vendors (what /book offers); queue vendors
+    are in :attr:`queues`. A vendor is one or the other by the interface it
+    implements, so features never ask for a vendor by name.
+    """
+
+    enabled: dict[str, Vendor] = field(default_factory=dict)
+
+    @property
+    def booking(self) -> dict[str, BookingVendor]:
+        return {n: v for n, v in self.enabled.items() if isinstance(v, BookingVendor)}
+
+    @property
+    def queues(self) -> dict[str, QueueVendor]:
+        return {n: v for n, v in self.enabled.items() if isinstance(v, QueueVendor)}
 
     def get(self, name: str) -> BookingVendor | None:
-        return self.enabled.get(name)
+        return self.booking.get(name)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self.enabled.values())
+    def queue(self, name: str) -> QueueVendor | None:
+        return self.queues.get(name)
+
+    def __iter__(self) -> Iterator[BookingVendor]:
+        return iter(self.booking.values())
 
     def __len__(self) -> int:
-        return len(self.enabled)
+        return len(self.booking)
 
     async def aclose(self) -> None:
         for vendor in self.enabled.values():

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.fake_telegram import BotMessage
 from bot.sandbox.world import LocalWorld
-from tests.conftest import BotProcess
-
-
-def has_data(prefix: str):  # type: ignore[no-untyped-def]
-    def match(message: BotMessage) -> bool:
-        return any(d and d.startswith(prefix) for row in message.callback_data for d in row)
-
-    return match
+from tests.conftest import BotProcess, has_data, start_booking
 
 
 async def test_kill_9_keeps_language_and_the_unfinished_booking(
@@ -25,8 +17,7 @@ async def test_kill_9_keeps_language_and_the_unfinished_booking(
     user.press("Italiano", message_id=menu.message_id)
     await user.wait_screen(lambda m: "italiano" in (m.text or "").lower())
 
-    user.send_command("/book")
-    await user.wait_screen(has_data("bk:site:"))
+    await start_booking(user, "Ufirst Demo")
     user.press("Roma Termini")
     await user.wait_screen(has_data("bk:svc:"))
 
@@ -51,8 +42,7 @@ async def test_logs_of_a_full_conversation_hold_no_secret(world: LocalWorld, tmp
         user = world.telegram.user(402, language_code="en")
         user.send_command("/start")
         await user.wait_screen()
-        user.send_command("/book")
-        await user.wait_screen(has_data("bk:site:"))
+        await start_booking(user, "Ufirst Demo")
         user.press("Roma Termini")
         await user.wait_screen(has_data("bk:svc:"))
         user.press("Registry office")
@@ -84,8 +74,7 @@ async def test_crash_while_the_vendor_books_never_books_twice(
     sim = world.simulators["ufirst"]
     who = pseudonym(bot_process.env["BOT_SECRET_KEY"], 403)
     user = world.telegram.user(403, language_code="en")
-    user.send_command("/book")
-    await user.wait_screen(has_data("bk:site:"))
+    await start_booking(user, "Ufirst Demo")
     user.press("Roma Termini")
     await user.wait_screen(has_data("bk:svc:"))
     user.press("Registry office")

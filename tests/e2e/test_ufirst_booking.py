@@ -10,7 +10,7 @@ import pytest
 from bot.app.services import pseudonym
 from bot.fake_telegram import BotMessage, FakeUser
 from bot.sandbox.world import LocalWorld
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, has_data, start_booking
 
 ROME = ZoneInfo("Europe/Rome")
 POINT = "UFROM001"
@@ -23,15 +23,6 @@ TOMORROW_AT_11 = {
 }
 
 
-def has_data(prefix: str):  # type: ignore[no-untyped-def]
-    """Match a screen by its buttons' callback data: the same in every language."""
-
-    def match(message: BotMessage) -> bool:
-        return any(d and d.startswith(prefix) for row in message.callback_data for d in row)
-
-    return match
-
-
 def tomorrow_in_rome() -> date:
     day = datetime.now(ROME).date() + timedelta(days=1)
     if day.isoweekday() == 7:
@@ -41,11 +32,7 @@ def tomorrow_in_rome() -> date:
 
 async def open_service(user: FakeUser) -> BotMessage:
     """/book → (business) → Rome → Registry office: the day screen."""
-    user.send_command("/book")
-    screen = await user.wait_screen(lambda m: has_data("bk:site:")(m) or has_data("bk:biz:")(m))
-    if has_data("bk:biz:")(screen):
-        user.press("Ufirst Demo")
-        await user.wait_screen(has_data("bk:site:"))
+    await start_booking(user, "Ufirst Demo")
     user.press("Roma Termini")
     await user.wait_screen(has_data("bk:svc:"))
     user.press(SERVICE_LABEL)

@@ -18,7 +18,7 @@ from bot.conversations.booking import views
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
 from bot.conversations.common import reply
-from bot.vendors import BookingVendor, Capability, Site
+from bot.vendors import BookingVendor, Capability, Site, VendorError
 
 OPEN_DAYS_SHOWN = 6
 
@@ -37,7 +37,13 @@ def site_now(site: Site) -> datetime:
 
 
 async def show_businesses(update: Update, context: BotContext) -> Step:
-    titles = [vendor.title for vendor in context.services.vendors]
+    customer = context.customer(update.effective_user)
+    titles = []
+    for vendor in context.services.vendors:
+        try:
+            titles.append(await vendor.business_name(customer))
+        except VendorError:
+            titles.append(vendor.title)
     text, markup = views.businesses(context.t, titles)
     await reply(update, context, text, markup)
     return Step.BUSINESS

@@ -127,6 +127,9 @@ class Vendor(BookingVendor):
         """The organization's name once it has been fetched, ``ufirst`` before."""
         return self._title or self.name
 
+    async def business_name(self, customer: Customer) -> str:
+        return (await self._org(customer)).name
+
     # -- cached structure -------------------------------------------------
 
     async def _org(self, customer: Customer) -> Organization:
