@@ -19,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from telegram.error import RetryAfter
+
+from bot.throttle import EPSILON, SlidingWindow, TokenBucket
 from telegram.ext import BaseRateLimiter
 
 _LOGGER = logging.getLogger(__name__)
@@ -70,9 +71,6 @@ _PAID_BROADCAST_PER_SECOND = 1000
 _RETRY_MARGIN = 0.1
 # How often idle per-chat state is swept away (seconds of loop time).
 _SWEEP_INTERVAL = 60.0
-# Waits shorter than this count as done: float rounding would otherwise leave a caller
-# sleeping for 1e-17 s again and again without the clock moving.
-_EPS = 1e-6
 
 
 class _Limiter(Protocol):
@@ -81,69 +79,6 @@ class _Limiter(Protocol):
     def take(self, now: float, cost: int) -> None: ...
 
     def idle(self, now: float) -> bool: ...
-
-
-class _TokenBucket:
-    """Burst-then-steady limiter for private chats; callers serialise access with a lock."""
-
-    __slots__ = ("_capacity", "_last", "_rate", "_tokens")
-
-    def __init__(self, capacity: float, rate_per_second: float, now: float) -> None:
-        self._capacity = capacity
-        self._rate = rate_per_second
-        self._tokens = capacity
-        self._last = now
-
-    def _refill(self, now: float) -> None:
-        if now > self._last:
-            self._tokens = min(self._capacity, self._tokens + (now - self._last) * self._rate)
-            self._last = now
-
-    def wait_time(self, now: float, cost: int) -> float:
-        self._refill(now)
-        # An album larger than the bucket could otherwise never be sent.
-        needed = min(float(cost), self._capacity)
-        wait = (needed - self._tokens) / self._rate
-        return wait if wait > _EPS else 0.0
-
-    def take(self, now: float, cost: int) -> None:
-        self._refill(now)
-        self._tokens -= min(float(cost), self._capacity)
-
-    def idle(self, now: float) -> bool:
-        self._refill(now)
-        return self._tokens >= self._capacity
-
-
-class _SlidingWindow:
-    """At most ``max_count`` sends in any ``period`` seconds: a hard cap, no refill overshoot."""
-
-    __slots__ = ("_max", "_period", "_sent")
-
-    def __init__(self, max_count: int, period: float) -> None:
-        self._max = max_count
-        self._period = period
-        self._sent: deque[float] = deque()
-
-    def _expire(self, now: float) -> None:
-        while self._sent and self._sent[0] <= now - self._period + _EPS:
-            self._sent.popleft()
-
-    def wait_time(self, now: float, cost: int) -> float:
-        self._expire(now)
-        cost = min(cost, self._max)
-        excess = len(self._sent) + cost - self._max
-        if excess <= 0:
-            return 0.0
-        return max(0.0, self._sent[excess - 1] + self._period - now)
-
-    def take(self, now: float, cost: int) -> None:
-        self._expire(now)
-        self._sent.extend([now] * min(cost, self._max))
-
-    def idle(self, now: float) -> bool:
-        self._expire(now)
-        return not self._sent
 
 
 class _Unlimited:
@@ -262,12 +197,12 @@ class BookingRateLimiter(BaseRateLimiter[int]):
     def _ensure_global(self) -> tuple[_Scope, _Scope]:
         if self._global is None or self._paid is None:
             overall: _Limiter = (
-                _SlidingWindow(self._overall_max_rate, self._overall_time_period)
+                SlidingWindow(self._overall_max_rate, self._overall_time_period)
                 if self._overall_max_rate > 0 and self._overall_time_period > 0
                 else _Unlimited()
             )
             self._global = _Scope(overall)
-            self._paid = _Scope(_SlidingWindow(_PAID_BROADCAST_PER_SECOND, 1.0))
+            self._paid = _Scope(SlidingWindow(_PAID_BROADCAST_PER_SECOND, 1.0))
         return self._global, self._paid
 
     # -- introspection (tests, metrics) -----------------------------------------------------
@@ -286,10 +221,10 @@ class BookingRateLimiter(BaseRateLimiter[int]):
     def _new_chat_limiter(self, key: ChatKey, now: float) -> _Limiter:
         if _is_group(key):
             if self._group_max_rate > 0 and self._group_time_period > 0:
-                return _SlidingWindow(self._group_max_rate, self._group_time_period)
+                return SlidingWindow(self._group_max_rate, self._group_time_period)
             return _Unlimited()
         if self._chat_burst > 0 and self._chat_rate > 0:
-            return _TokenBucket(self._chat_burst, self._chat_rate, now)
+            return TokenBucket(self._chat_burst, self._chat_rate, now)
         return _Unlimited()
 
     def _chat_scope(self, key: ChatKey, now: float) -> _Scope:
@@ -316,7 +251,7 @@ class BookingRateLimiter(BaseRateLimiter[int]):
             if also_paused is not None:
                 paused_until = max(paused_until, also_paused.paused_until)
             wait = paused_until - now
-            if wait <= _EPS:
+            if wait <= EPSILON:
                 wait = scope.limiter.wait_time(now, cost)
                 if wait <= 0:
                     scope.limiter.take(now, cost)

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.throttle import TokenBucket
+
 from .errors import too_many_requests
 
 Clock = Callable[[], float]
-# Clock arithmetic in floats (1000.0 + 1/30 - 1000.0 < 1/30) must not cost a whole token.
-_EPSILON = 1e-9
 
 
 class FakeClock:
@@ -48,34 +48,6 @@ class FloodLimits:
     @classmethod
     def disabled(cls) -> FloodLimits:
         return cls(enabled=False)
-
-
-class TokenBucket:
-    """Classic token bucket; fractional tokens let slow refill rates work exactly."""
-
-    def __init__(self, capacity: float, refill_per_second: float, now: float) -> None:
-        self.capacity = capacity
-        self.rate = refill_per_second
-        self.tokens = capacity
-        self.updated = now
-
-    def _refill(self, now: float) -> None:
-        elapsed = max(0.0, now - self.updated)
-        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
-        self.updated = now
-
-    def wait_time(self, now: float) -> float:
-        """Seconds until one token is available (0 when one is available now)."""
-        self._refill(now)
-        if self.tokens >= 1 - _EPSILON:
-            return 0.0
-        if self.rate <= 0:
-            return math.inf
-        return (1 - self.tokens) / self.rate
-
-    def take(self, now: float) -> None:
-        self._refill(now)
-        self.tokens -= 1
 
 
 class FloodControl:

@@ -10,7 +10,7 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot.fake_telegram import FakeClock, FakeTelegram, FloodLimits
-from bot.fake_telegram.limits import FloodControl, TokenBucket
+from bot.fake_telegram.limits import FloodControl
 
 
 class Api:
@@ -125,10 +125,3 @@ async def test_custom_and_disabled_limits() -> None:
         open_.acquire(1)
 
 
-def test_token_bucket_refills_fractionally() -> None:
-    bucket = TokenBucket(capacity=2, refill_per_second=1.0, now=0.0)
-    bucket.take(0.0)
-    bucket.take(0.0)
-    assert bucket.wait_time(0.25) == pytest.approx(0.75)
-    assert bucket.wait_time(1.0) == 0
-    assert bucket.wait_time(100.0) == 0 and bucket.tokens == 2  # capped at capacity

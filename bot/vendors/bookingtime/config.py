@@ -7,12 +7,10 @@ fallback for customers whose language bookingtime does not serve.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import SecretStr, field_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from bot.vendors._config import VendorSettings
+from bot.vendors._config import CommaList, HttpUrl, OptionalText, VendorSettings, present
 
 DEFAULT_AUTH_URL = "https://auth.bookingtime.com"
 DEFAULT_API_URL = "https://api.bookingtime.com"
@@ -30,51 +28,24 @@ class Settings(VendorSettings):
         env_prefix="BOOKINGTIME_", env_file=".env", extra="ignore", case_sensitive=False
     )
 
-    auth_url: str = DEFAULT_AUTH_URL
-    api_url: str = DEFAULT_API_URL
-    client_id: str | None = None
+    auth_url: HttpUrl = DEFAULT_AUTH_URL
+    api_url: HttpUrl = DEFAULT_API_URL
+    client_id: OptionalText = None
     client_secret: SecretStr | None = None
-    organization_ids: Annotated[tuple[str, ...], NoDecode] = ()
-    locales: Annotated[tuple[str, ...], NoDecode] = ("de",)
+    organization_ids: CommaList = ()
+    locales: CommaList = ("de",)
 
-    @field_validator("auth_url", "api_url")
+    @field_validator("locales")
     @classmethod
-    def _http_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("not an http(s) URL")
-        return value
-
-    @field_validator("client_id")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return (value.strip() or None) if value is not None else None
-
-    @field_validator("organization_ids", mode="before")
-    @classmethod
-    def _organizations(cls, value: object) -> tuple[str, ...]:
-        return _comma_list(value)
-
-    @field_validator("locales", mode="before")
-    @classmethod
-    def _locales(cls, value: object) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(item.lower() for item in _comma_list(value))) or ("de",)
+    def _locales(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(item.lower() for item in value)) or ("de",)
 
     @property
     def secret(self) -> str | None:
         """The client secret when one is configured and not blank."""
-        if self.client_secret is None:
-            return None
-        return self.client_secret.get_secret_value().strip() or None
+        return self.client_secret.get_secret_value().strip() if present(self.client_secret) else None  # type: ignore[union-attr]
 
     @property
     def enabled(self) -> bool:
         return bool(self.client_id and self.api_url and self.auth_url and self.organization_ids)
 
-
-def _comma_list(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        items: list[object] = list(value.split(","))
-    else:
-        items = list(value or ())  # type: ignore[call-overload]
-    return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))

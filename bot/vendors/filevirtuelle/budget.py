@@ -28,9 +28,9 @@ import enum
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
+from bot.throttle import SlidingWindow
 from bot.vendors.errors import RateLimited
 
 log = logging.getLogger("bot.vendors.filevirtuelle")
@@ -60,7 +60,7 @@ class RequestBudget:
         self._grace = pause_grace
         self._clock = clock
         self._sleep = sleep
-        self._hits: deque[float] = deque()
+        self._hits = SlidingWindow(limit=1, period=WINDOW)  # limit set by configure
         self._paused_until = 0.0
         self._interactive_waiting = 0
         self.rate_limited = 0  # 429s received
@@ -71,6 +71,7 @@ class RequestBudget:
         self.max_hits = max(1, int(max_hits))
         safety = max(1, self.max_hits // 50) if self.max_hits > 1 else 0
         self.limit = max(1, self.max_hits - safety)
+        self._hits.limit = self.limit
         reserved = math.ceil(self.limit * self._reserve) if self.limit > 1 else 0
         self.background_limit = max(0, self.limit - reserved)
 
@@ -78,10 +79,6 @@ class RequestBudget:
 
     def _cap(self, priority: Priority) -> int:
         return self.limit if priority is Priority.INTERACTIVE else self.background_limit
-
-    def _prune(self, now: float) -> None:
-        while self._hits and self._hits[0] <= now - WINDOW:
-            self._hits.popleft()
 
     def paused_for(self) -> float:
         """Seconds left of the pause after a 429 (0 when not paused)."""
@@ -93,13 +90,11 @@ class RequestBudget:
         if now < self._paused_until or (priority is Priority.BACKGROUND
                                         and self._interactive_waiting):
             return 0
-        self._prune(now)
-        return max(0, self._cap(priority) - len(self._hits))
+        return max(0, self._cap(priority) - self._hits.used(now))
 
     def used(self) -> int:
         """Permits handed out in the last 60 seconds."""
-        self._prune(self._clock())
-        return len(self._hits)
+        return self._hits.used(self._clock())
 
     def _delay(self, priority: Priority, now: float) -> float | None:
         """Seconds until a permit may be given; None when that depends on others."""
@@ -107,20 +102,17 @@ class RequestBudget:
             return self._paused_until - now
         if priority is Priority.BACKGROUND and self._interactive_waiting:
             return None
-        self._prune(now)
         cap = self._cap(priority)
         if cap <= 0:
             return None
-        if len(self._hits) < cap:
-            return 0.0
-        return self._hits[len(self._hits) - cap] + WINDOW - now
+        return self._hits.wait_time(now, limit=cap)
 
     # -- taking -----------------------------------------------------------
 
     def try_acquire(self, priority: Priority = Priority.BACKGROUND) -> bool:
         now = self._clock()
         if self._delay(priority, now) == 0.0:
-            self._hits.append(now)
+            self._hits.take(now)
             return True
         return False
 
@@ -141,7 +133,7 @@ class RequestBudget:
                 now = self._clock()
                 delay = self._delay(priority, now)
                 if delay == 0.0:
-                    self._hits.append(now)
+                    self._hits.take(now)
                     return
                 step = 1.0 if delay is None else delay
                 if now + step > deadline:
@@ -158,7 +150,7 @@ class RequestBudget:
         self._paused_until = max(self._paused_until, (now // 60.0 + 1) * 60.0 + self._grace)
         pause = self._paused_until - now
         log.error("filevirtuelle: 429 RateLimitExceeded; all calls paused %.0f s "
-                  "(budget %d/min, %d used)", pause, self.limit, len(self._hits))
+                  "(budget %d/min, %d used)", pause, self.limit, self._hits.used(self._clock()))
         return pause
 
 

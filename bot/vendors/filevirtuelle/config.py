@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from bot.vendors._config import VendorSettings
+from bot.vendors._config import OptionalText, VendorSettings, present
 
 API_ROOT = "/api/public/v2"
 DEFAULT_BASE_URL = f"https://fv.filevirtuelle.com{API_ROOT}"
@@ -28,10 +28,10 @@ class Settings(VendorSettings):
     )
 
     base_url: str | None = DEFAULT_BASE_URL
-    api_key: str | None = None
+    api_key: OptionalText = None
     api_secret: SecretStr | None = None
-    organization_id: str | None = None
-    machine_id: str | None = None
+    organization_id: OptionalText = None
+    machine_id: OptionalText = None
     # how far back a queue snapshot looks for the store's customers
     snapshot_lookback_minutes: int = 720
 
@@ -45,16 +45,6 @@ class Settings(VendorSettings):
             raise ValueError("not an http(s) URL")
         return value if value.endswith(API_ROOT) else value + API_ROOT
 
-    @field_validator("api_key", "organization_id", "machine_id")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
     @property
     def enabled(self) -> bool:
-        return bool(
-            self.base_url
-            and self.api_key
-            and self.api_secret is not None
-            and self.api_secret.get_secret_value()
-        )
+        return bool(self.base_url and self.api_key and present(self.api_secret))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from bot.vendors._config import VendorSettings
+from bot.vendors._config import HttpUrl, OptionalText, VendorSettings, present
 
 DEFAULT_BASE_URL = "https://api.ufirst.business/v1"
 
@@ -22,29 +22,12 @@ class Settings(VendorSettings):
         env_prefix="UFIRST_", env_file=".env", extra="ignore", case_sensitive=False
     )
 
-    base_url: str = DEFAULT_BASE_URL
-    organization_id: str | None = None
+    base_url: HttpUrl = DEFAULT_BASE_URL
+    organization_id: OptionalText = None
     private_key_id: SecretStr | None = None
-    client_email: str | None = None
-    notification_channel: str | None = None
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("not an http(s) URL")
-        return value.rstrip("/")
-
-    @field_validator("organization_id", "client_email", "notification_channel")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+    client_email: OptionalText = None
+    notification_channel: OptionalText = None
 
     @property
     def enabled(self) -> bool:
-        return bool(
-            self.organization_id
-            and self.client_email
-            and self.private_key_id is not None
-            and self.private_key_id.get_secret_value()
-        )
+        return bool(self.organization_id and self.client_email and present(self.private_key_id))
