@@ -1,6 +1,6 @@
 """Token caching shared by every vendor that hands out expiring tokens.
 
-ufirst issues one JWT per end user, bookingtime one access token per
+One vendor issues a JWT per end user, another an access token per
 organization; both follow the same rules, written once here:
 
 * a token is reused until ``margin`` before it expires, then fetched anew;

@@ -57,7 +57,7 @@ class Money(_Model):
 
 
 class Site(_Model):
-    """A place where a service is delivered (a ufirst point, a store, ...)."""
+    """A place where a service is delivered (a branch, an office, a store)."""
 
     id: str
     name: str
