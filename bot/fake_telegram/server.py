@@ -43,6 +43,9 @@ class FakeTelegram:
                                           retry_initial=webhook_retry_initial,
                                           retry_max=webhook_retry_max)
         self.auto_register_tokens = auto_register_tokens
+        # Methods answered 404, like a Bot API–compatible server that implements
+        # only the core ones (lower-case names).
+        self.unsupported: set[str] = set()
         self._users: dict[tuple[str, int], FakeUser] = {}
         self.url: str | None = None
         self.app = Starlette(routes=[
@@ -113,6 +116,9 @@ class FakeTelegram:
             account = self.state.bot(token)
             entry = lookup(name)
             if entry is None:
+                raise not_found()
+            if name.lower() in self.unsupported:
+                self.state.calls[entry[0]] += 1
                 raise not_found()
             name, handler = entry
             self.state.calls[name] += 1
