@@ -121,3 +121,12 @@ async def test_token_expiry_logs_in_again_after_sixty_minutes(world: LocalWorld,
     user.send_command("/my")
     await user.wait_screen(lambda m: "bookings" in (m.text or "").lower())
     assert sim.login_count(who) == 2
+
+
+async def test_sharing_a_location_sorts_sites_by_distance(world: LocalWorld, bot: RunningBot) -> None:
+    user = world.telegram.user(206, language_code="en")
+    await start_booking(user, "Ufirst Demo")
+    user.share_location(48.8566, 2.3522)  # central Paris
+    sites = await user.wait_screen(has_data("bk:site:"))
+    assert "Paris" in sites.labels[0] and "km" in sites.labels[0]
+    assert "Lisboa" in [label for label in sites.labels if "km" in label][-1]
