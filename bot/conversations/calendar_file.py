@@ -46,7 +46,9 @@ def ics_event(
     location: str | None = None,
     description: str | None = None,
     now: datetime | None = None,
+    sequence: int = 0,
 ) -> bytes:
+    """One event; ``sequence`` counts revisions, so a moved event replaces the old one."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -60,6 +62,8 @@ def ics_event(
         f"DTEND:{_utc(end or start + DEFAULT_LENGTH)}",
         f"SUMMARY:{_escape(summary)}",
     ]
+    if sequence:
+        lines.append(f"SEQUENCE:{sequence:d}")
     if location:
         lines.append(f"LOCATION:{_escape(location)}")
     if description:

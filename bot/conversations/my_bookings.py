@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.app.services import BotContext
-from bot.conversations.booking.submit import when_of
+from bot.conversations.booking.submit import vendor_booking, when_of
 from bot.conversations.common import keyboard, reply
 from bot.conversations.errors import user_message
 from bot.storage.bookings import Booking as StoredBooking
@@ -136,7 +136,7 @@ async def do_cancel(update: Update, context: BotContext) -> None:
         await reply(update, context, t._("This booking cannot be cancelled here. Please contact the business."))
         return
     try:
-        await vendor.cancel(context.customer(update.effective_user), _as_vendor_booking(booking))  # type: ignore[arg-type]
+        await vendor.cancel(context.customer(update.effective_user), vendor_booking(booking))  # type: ignore[arg-type]
     except VendorError as exc:
         await reply(update, context, user_message(exc, t))
         return
@@ -146,21 +146,6 @@ async def do_cancel(update: Update, context: BotContext) -> None:
 
 async def keep(update: Update, context: BotContext) -> None:
     await reply(update, context, context.t._("OK, your booking stays as it is."))
-
-
-def _as_vendor_booking(record: StoredBooking) -> Booking:
-    return Booking(
-        vendor=record.vendor,
-        external_id=record.external_id or "",
-        label=record.label,
-        site_id=record.site_id,
-        site_name=record.site_name,
-        service_id=record.service_id,
-        service_name=record.service_name,
-        start=record.start_utc,
-        end=record.end_utc,
-        timezone=record.timezone,
-    )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

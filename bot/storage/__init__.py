@@ -36,6 +36,7 @@ from .tickets import Ticket, TicketRepo, TicketState, card_text_hash
 from .tokens import StoredToken, TokenRepo
 from .updates import UpdateLog
 from .users import Role, User, UserRepo
+from .vendor_refs import VendorRef, VendorRefRepo
 
 __all__ = [
     "Booking",
@@ -71,6 +72,8 @@ __all__ = [
     "UpdateLog",
     "User",
     "UserRepo",
+    "VendorRef",
+    "VendorRefRepo",
     "card_text_hash",
 ]
 
@@ -88,6 +91,7 @@ class Storage:
     subscriptions: SubscriptionRepo
     broadcasts: BroadcastRepo
     updates: UpdateLog
+    vendor_refs: VendorRefRepo
 
     @classmethod
     async def open(
@@ -106,6 +110,7 @@ class Storage:
             subscriptions=SubscriptionRepo(db, box, clock=clock),
             broadcasts=BroadcastRepo(db, clock=clock),
             updates=UpdateLog(db, clock=clock),
+            vendor_refs=VendorRefRepo(db, clock=clock),
         )
 
     def persistence(

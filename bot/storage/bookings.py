@@ -185,6 +185,25 @@ class BookingRepo:
             booking = await self.get_by_key(idempotency_key)
         return _written(booking)
 
+    async def reschedule(
+        self, booking_id: int, *, start_utc: datetime, end_utc: datetime | None = None,
+        external_id: str | None = None, details: Mapping[str, Any] | None = None,
+    ) -> Booking:
+        """Record that the vendor moved a confirmed booking; ``external_id`` only when the
+        move gave it a new one. ``details`` is merged (JSON merge patch)."""
+        async with self._db.transaction():
+            result = await self._db.execute(
+                "UPDATE bookings SET start_utc = ?, end_utc = ?,"
+                " external_id = COALESCE(?, external_id), details = json_patch(details, ?),"
+                " updated_at = ? WHERE id = ? AND state = 'confirmed'",
+                (to_db_time(start_utc), opt_to_db_time(end_utc), external_id,
+                 dumps_json(dict(details or {})), to_db_time(self._clock()), booking_id),
+            )  # fmt: skip
+            if result.rowcount != 1:
+                raise NotFoundError(f"no confirmed booking with id {booking_id}")
+            booking = await self.get(booking_id)
+        return _written(booking)
+
     async def fail(self, idempotency_key: str, reason: str | None = None) -> Booking:
         """Mark a ``pending`` claim failed (the key can then not be reused for a retry:
         derive a new one). A booking that is already confirmed is left alone."""

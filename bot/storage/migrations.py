@@ -158,8 +158,22 @@ CREATE TABLE ptb_conversations (
 ) WITHOUT ROWID;
 """
 
+# v2: what a vendor adapter must remember per owner because the vendor cannot list it
+# (e.g. which appointments a customer booked). ``data`` is the adapter's own JSON.
+_V2 = """
+CREATE TABLE vendor_refs (
+    vendor     TEXT NOT NULL,
+    owner      TEXT NOT NULL,
+    ref_id     TEXT NOT NULL,
+    data       TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (vendor, ref_id)
+) WITHOUT ROWID;
+CREATE INDEX vendor_refs_owner ON vendor_refs (vendor, owner);
+"""
+
 #: Append-only. ``MIGRATIONS[i]`` upgrades the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 
 def split_statements(script: str) -> list[str]:

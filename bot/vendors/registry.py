@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.vendors._config import VendorSettings
+from bot.vendors._refs import RefStore
 from bot.vendors._tokens import TokenStore
 from bot.vendors.interface import BookingVendor, Vendor
 from bot.vendors.queue import QueueVendor
@@ -37,6 +38,7 @@ class VendorDeps:
 
     tokens: TokenStore
     transport: Any = None  # an httpx.AsyncBaseTransport, to plug in a fake in unit tests
+    refs: RefStore | None = None  # durable per-owner references; None: adapters keep them in memory
 
 
 def load_settings(name: str) -> VendorSettings:

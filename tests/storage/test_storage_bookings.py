@@ -70,6 +70,30 @@ async def test_confirm_refuses_cancelled(storage: Storage) -> None:
         await storage.bookings.confirm("k1", external_id="X", label=None, start_utc=T0)
 
 
+async def test_reschedule_moves_a_confirmed_booking_only(
+    storage: Storage, clock: FakeClock
+) -> None:
+    booking, _ = await storage.bookings.claim("k1", make_draft())
+    await storage.bookings.confirm("k1", external_id="X-1", label=None, start_utc=T0)
+    clock.advance(minutes=3)
+    start = T0 + timedelta(days=3)
+    moved = await storage.bookings.reschedule(
+        booking.id, start_utc=start, end_utc=start + timedelta(minutes=30),
+        details={"moved_by": "m1"},
+    )
+    assert (moved.id, moved.state, moved.external_id) == (booking.id, "confirmed", "X-1")
+    assert moved.start_utc == start and moved.end_utc == start + timedelta(minutes=30)
+    assert moved.details == {"note": "bring photo", "moved_by": "m1"}
+    assert moved.updated_at == clock.now and moved.idempotency_key == "k1"
+    again = await storage.bookings.reschedule(booking.id, start_utc=T0, external_id="X-2")
+    assert (again.external_id, again.end_utc, again.start_utc) == ("X-2", None, T0)
+    await storage.bookings.set_state(booking.id, "cancelled")
+    with pytest.raises(NotFoundError):
+        await storage.bookings.reschedule(booking.id, start_utc=start)
+    with pytest.raises(NotFoundError):
+        await storage.bookings.reschedule(9999, start_utc=start)
+
+
 async def test_reconciliation_inserts_updates_and_skips_unchanged(
     storage: Storage, clock: FakeClock
 ) -> None:

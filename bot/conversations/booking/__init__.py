@@ -1,5 +1,5 @@
 """The booking conversation: /book through to the receipt."""
 
-from bot.conversations.booking.flow import register
+from bot.conversations.booking.conversation import register
 
 __all__ = ["register"]

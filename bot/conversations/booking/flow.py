@@ -1,35 +1,29 @@
-"""The booking conversation, declared in one ConversationHandler.
+"""The booking conversation's handlers, one per step.
 
 /book → business (when several) → site → service → day → slot → details →
-summary → receipt. Each handler does one step and returns the next state;
-Back re-shows the previous step; /cancel or ✖ leaves at any point. Vendor
-failures keep the user on the step they were on, with the message from
-:mod:`bot.conversations.errors`.
+summary → receipt; "🔁 Move" in /my enters at the day step to move a booking
+(:mod:`bot.conversations.booking.move`). Each handler does one step and
+returns the next state; Back re-shows the previous step; /cancel or ✖ leaves
+at any point. Vendor failures keep the user on the step they were on, with
+the message from :mod:`bot.conversations.errors`. The ConversationHandler
+that wires them is in :mod:`bot.conversations.booking.conversation`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import warnings
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from bot.app.services import BotContext
-from bot.conversations.booking import details, steps
+from bot.conversations.booking import details, move, steps
 from bot.conversations.booking.draft import Draft
-from bot.conversations.booking.states import BACK, QUIT, Step
+from bot.conversations.booking.states import Step
 from bot.conversations.booking.submit import (
     StaleSummary,
     field_for,
@@ -188,6 +182,8 @@ async def on_slot(update: Update, context: BotContext) -> object:
 async def _slot_chosen(update: Update, context: BotContext, slot: Slot) -> object:
     draft = Draft.of(context.user_data)
     draft.slot = slot
+    if move.moving(context) is not None:  # the vendor has the details already
+        return await move.show_summary(update, context)
     vendor = steps.vendor_of(context, draft)
     site, service = draft.site, draft.service
     assert site is not None and service is not None
@@ -251,6 +247,8 @@ async def on_change(update: Update, context: BotContext) -> object:
 
 # -- leaving and going back -------------------------------------------
 async def quit_flow(update: Update, context: BotContext) -> object:
+    if move.moving(context) is not None:
+        return await move.keep(update, context)
     Draft.clear(context.user_data)
     text = context.t._("Booking cancelled. Nothing was booked.")
     if update.callback_query:
@@ -260,24 +258,16 @@ async def quit_flow(update: Update, context: BotContext) -> object:
     return END
 
 
-async def _back_to_start(update: Update, context: BotContext) -> object:
+async def back_to_start(update: Update, context: BotContext) -> object:
     if len(context.services.vendors) > 1:
         return await steps.show_businesses(update, context)
     return await quit_flow(update, context)
 
 
-BACK_TO: dict[Step, Handler] = {
-    Step.SITE: _back_to_start,
-    Step.SERVICE: lambda u, c: steps.show_sites(u, c, fetch=False),
-    Step.DAY: steps.show_services,
-    Step.SLOT: steps.show_days,
-    Step.DETAIL: details.back_from_detail,
-    Step.CONFIRM: details.back_from_detail,
-}
-
-
-def _back(step: Step) -> CallbackQueryHandler:  # type: ignore[type-arg]
-    return CallbackQueryHandler(staying(step)(BACK_TO[step]), pattern=f"^{BACK}$")
+async def back_from_days(update: Update, context: BotContext) -> object:
+    if move.moving(context) is not None:  # a move keeps its service: Back leaves it
+        return await move.keep(update, context)
+    return await steps.show_services(update, context)
 
 
 async def unexpected(update: Update, context: BotContext) -> None:
@@ -288,65 +278,3 @@ async def unexpected(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(  # type: ignore[union-attr]
         context.t._("Please use the buttons above, or /cancel to stop booking.")
     )
-
-
-def conversation() -> ConversationHandler:  # type: ignore[type-arg]
-    text = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # One conversation per user and chat, not per message, is the point:
-        # PTB warns that callback queries are then tracked per chat; we want that.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*")
-        return _conversation(text)
-
-
-def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ignore[type-arg]
-    return ConversationHandler(
-        name="booking",
-        persistent=True,
-        allow_reentry=True,
-        entry_points=[CommandHandler("book", start_booking)],
-        states={
-            Step.BUSINESS: [CallbackQueryHandler(on_business, pattern=r"^bk:biz:\d+$")],
-            Step.SITE: [
-                CallbackQueryHandler(on_site, pattern=r"^bk:site:\d+$"),
-                CallbackQueryHandler(on_sites_page, pattern=r"^bk:sites:\d+$"),
-                MessageHandler(filters.LOCATION, on_location),
-                _back(Step.SITE),
-            ],
-            Step.SERVICE: [CallbackQueryHandler(on_service, pattern=r"^bk:svc:\d+$"), _back(Step.SERVICE)],
-            Step.DAY: [
-                CallbackQueryHandler(on_day, pattern=r"^bk:day:\d{4}-\d{2}-\d{2}$"),
-                MessageHandler(text, on_day_text),
-                _back(Step.DAY),
-            ],
-            Step.SLOT: [
-                CallbackQueryHandler(on_slot, pattern=r"^bk:slot:\d+$"),
-                MessageHandler(text, on_day_text),
-                _back(Step.SLOT),
-            ],
-            Step.DETAIL: [
-                MessageHandler(filters.CONTACT, details.on_contact),
-                MessageHandler(text, details.on_text),
-                CallbackQueryHandler(details.on_known, pattern=r"^bk:known$"),
-                _back(Step.DETAIL),
-            ],
-            Step.CONFIRM: [
-                CallbackQueryHandler(on_confirm, pattern=r"^bk:ok:"),
-                CallbackQueryHandler(on_change, pattern=r"^bk:change$"),
-                _back(Step.CONFIRM),
-            ],
-        },
-        fallbacks=[
-            CommandHandler("cancel", quit_flow),
-            CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"),
-            MessageHandler(filters.ALL & ~filters.COMMAND, unexpected),
-            CallbackQueryHandler(unexpected, pattern=r"^bk:"),
-        ],
-    )
-
-
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(conversation())
-    # Confirm taps that arrive after the flow ended (a double tap) never book again.
-    application.add_handler(CallbackQueryHandler(on_stale_confirm, pattern=r"^bk:ok:"))
-    application.add_handler(CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"))

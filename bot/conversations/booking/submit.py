@@ -123,9 +123,11 @@ def _stored_draft(vendor: BookingVendor, customer: Customer, wanted: BookingDraf
     )
 
 
-async def send_receipt(update: Update, context: BotContext, booking: StoredBooking) -> None:
+async def send_receipt(
+    update: Update, context: BotContext, booking: StoredBooking, *, moved: bool = False
+) -> None:
     t = context.t
-    lines = [t._("✅ You are booked!")]
+    lines = [t._("✅ Your booking has been moved!") if moved else t._("✅ You are booked!")]
     if booking.label:
         lines.append(t._("Your code: {label}", label=booking.label))
     lines += [f"🏢 {booking.site_name}", f"🛎 {booking.service_name}", f"🕒 {when_of(t, booking)}"]
@@ -145,6 +147,7 @@ async def send_receipt(update: Update, context: BotContext, booking: StoredBooki
         end=booking.end_utc,
         location=booking.details.get("address") or booking.site_name,
         description=booking.label,
+        sequence=int(booking.details.get("sequence", 0)),  # > 0 once moved: calendars update
     )
     await optional(
         context.bot.send_document(
@@ -166,6 +169,22 @@ def price_of(booking: StoredBooking):  # type: ignore[no-untyped-def]
     from bot.vendors import Money
 
     return Money.model_validate_json(booking.price) if booking.price else None
+
+
+def vendor_booking(record: StoredBooking) -> Booking:
+    """A stored booking as the vendor-neutral booking a vendor call takes."""
+    return Booking(
+        vendor=record.vendor,
+        external_id=record.external_id or "",
+        label=record.label,
+        site_id=record.site_id,
+        site_name=record.site_name,
+        service_id=record.service_id,
+        service_name=record.service_name,
+        start=record.start_utc,
+        end=record.end_utc,
+        timezone=record.timezone,
+    )
 
 
 def field_for(error: InputRejected, context: BotContext) -> int | None:

@@ -22,11 +22,13 @@
 
 The Module API cannot list a customer's appointments, so the adapter keeps,
 per customer pseudonym, the appointments it booked in an
-:class:`AppointmentIndex` and shows each of them with ``appointment/{id}/show``.
-The default index lives in memory: after a restart it cannot say what a
-customer booked before, and :meth:`Vendor.list_bookings` then raises
-:class:`ServiceUnavailable` rather than answer "nothing", which would make the
-caller believe those bookings were cancelled.
+:class:`~bot.vendors.bookingtime.index.AppointmentIndex` and shows each of
+them with ``appointment/{id}/show``. With ``VendorDeps.refs`` the index is in
+the bot's database and survives restarts; without it, it lives in memory and
+after a restart cannot say what a customer booked before:
+:meth:`Vendor.list_bookings` then raises :class:`ServiceUnavailable` rather
+than answer "nothing", which would make the caller believe those bookings
+were cancelled.
 
 Templates are cached for :data:`STRUCTURE_TTL` seconds per organization and
 locale, with one fetch shared by concurrent callers; slots are always fetched
@@ -40,9 +42,8 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.core import get_global
@@ -50,6 +51,12 @@ from babel.core import get_global
 from bot.vendors._tokens import utcnow
 from bot.vendors.bookingtime.client import VENDOR, BookingtimeClient
 from bot.vendors.bookingtime.config import Settings
+from bot.vendors.bookingtime.index import (
+    AppointmentIndex,
+    AppointmentRef,
+    MemoryAppointmentIndex,
+    StoredAppointmentIndex,
+)
 from bot.vendors.bookingtime.models import (
     Address,
     Appointment,
@@ -110,53 +117,6 @@ _PLACEHOLDERS = {  # by the organization's country; Germany otherwise
 _POSTCODE_CITY = re.compile(r"^(?:[A-Z]{1,3}-)?(?P<zip>\d{3,6})\s+(?P<city>\S.*)$", re.IGNORECASE)
 
 T = TypeVar("T")
-
-
-# -- which appointments a customer booked ---------------------------------
-
-
-@dataclass(frozen=True)
-class AppointmentRef:
-    organization_id: str
-    appointment_id: str
-    template_id: str | None = None
-
-
-class AppointmentIndex(Protocol):
-    """Per customer pseudonym, the appointments this adapter booked."""
-
-    async def add(self, owner: str, ref: AppointmentRef) -> None: ...
-
-    async def remove(self, owner: str, appointment_id: str) -> None: ...
-
-    async def refs(self, owner: str) -> list[AppointmentRef] | None:
-        """The owner's appointments; ``None`` when the index cannot know."""
-
-    async def owner_of(self, appointment_id: str) -> str | None: ...
-
-
-class MemoryAppointmentIndex:
-    """The index of this process only; it knows owners who booked since start."""
-
-    def __init__(self) -> None:
-        self._by_owner: dict[str, dict[str, AppointmentRef]] = {}
-        self._owners: dict[str, str] = {}
-
-    async def add(self, owner: str, ref: AppointmentRef) -> None:
-        self._by_owner.setdefault(owner, {})[ref.appointment_id] = ref
-        self._owners[ref.appointment_id] = owner
-
-    async def remove(self, owner: str, appointment_id: str) -> None:
-        self._by_owner.get(owner, {}).pop(appointment_id, None)
-        if self._owners.get(appointment_id) == owner:
-            del self._owners[appointment_id]
-
-    async def refs(self, owner: str) -> list[AppointmentRef] | None:
-        known = self._by_owner.get(owner)
-        return None if known is None else list(known.values())
-
-    async def owner_of(self, appointment_id: str) -> str | None:
-        return self._owners.get(appointment_id)
 
 
 # -- small helpers ----------------------------------------------------------
@@ -225,7 +185,10 @@ class Vendor(BookingVendor):
     ) -> None:
         self.settings = settings
         self.client = BookingtimeClient(settings, deps, now)
-        self.index: AppointmentIndex = index or MemoryAppointmentIndex()
+        if index is None:
+            index = (StoredAppointmentIndex(deps.refs) if deps.refs is not None
+                     else MemoryAppointmentIndex())
+        self.index: AppointmentIndex = index
         self._now = now
         self._memo: dict[Any, tuple[float, Any]] = {}
         self._memo_locks: dict[Any, asyncio.Lock] = {}
@@ -573,9 +536,10 @@ class Vendor(BookingVendor):
         zone = await self._zone(customer, org)
         moved = await self.client.move_appointment(org, self._locale(customer),
                                                    booking.external_id, slot.id)
-        await self.index.remove(customer.pseudonym, booking.external_id)
-        await self.index.add(customer.pseudonym, AppointmentRef(
+        await self.index.add(customer.pseudonym, AppointmentRef(  # first: a crash keeps it known
             org, moved.id, template.id if template else booking.service_id))
+        if moved.id != booking.external_id:
+            await self.index.remove(customer.pseudonym, booking.external_id)
         result = self._booking(moved, org, template, zone, _language(customer),
                                site_name=booking.site_name, start=slot.start)
         for key, remembered in self._booked.items():  # a repeated draft finds it moved
