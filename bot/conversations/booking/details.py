@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot.app.services import BotContext
 from bot.conversations.booking import views
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
+from bot.conversations.booking.steps import show_slots
+from bot.conversations.booking.submit import show_summary
 from bot.conversations.common import keyboard
 from bot.i18n import Translator
 from bot.vendors import DetailField
@@ -31,8 +33,6 @@ def _prompt(t: Translator, field: DetailField) -> str:
 
 async def ask_detail(update: Update, context: BotContext) -> Step:
     """Ask the current field, or go to the summary when all are answered."""
-    from bot.conversations.booking.submit import show_summary
-
     draft = Draft.of(context.user_data)
     fields = draft.fields
     if draft.field_index >= len(fields):
@@ -42,20 +42,22 @@ async def ask_detail(update: Update, context: BotContext) -> Step:
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     if update.callback_query:
         await update.callback_query.answer()
-    if field.kind == "phone":
-        markup = ReplyKeyboardMarkup(
-            [[KeyboardButton(t._("📱 Share my phone number"), request_contact=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-        await context.bot.send_message(chat_id, _prompt(t, field), reply_markup=markup)
-    else:
-        await context.bot.send_message(chat_id, _prompt(t, field), reply_markup=ReplyKeyboardRemove())
     rows = []
     known = _suggestion(update, context, field)
     if known:
         rows.append([(t._("Use “{value}”", value=known), "bk:known")])
     rows.append(views.nav_row(t))
+    if field.kind != "phone":
+        await context.bot.send_message(chat_id, _prompt(t, field), reply_markup=keyboard(rows))
+        return Step.DETAIL
+    # Telegram's contact button lives on a reply keyboard, which cannot share
+    # a message with inline buttons: the prompt carries it, a second line the rest.
+    contact = ReplyKeyboardMarkup(
+        [[KeyboardButton(t._("📱 Share my phone number"), request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await context.bot.send_message(chat_id, _prompt(t, field), reply_markup=contact)
     await context.bot.send_message(chat_id, t._("Or:"), reply_markup=keyboard(rows))
     return Step.DETAIL
 
@@ -146,8 +148,6 @@ async def on_known(update: Update, context: BotContext) -> Step:
 
 async def back_from_detail(update: Update, context: BotContext) -> Step:
     """Back re-asks the previous detail, or returns to the times."""
-    from bot.conversations.booking.steps import show_slots
-
     draft = Draft.of(context.user_data)
     if draft.field_index > 0:
         draft.field_index = draft.field_index - 1

@@ -18,7 +18,7 @@ from bot.conversations.booking import views
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
 from bot.conversations.common import reply
-from bot.vendors import BookingVendor, Capability, Site, VendorError
+from bot.vendors import BookingVendor, Capability, NotFound, Site, VendorError
 
 OPEN_DAYS_SHOWN = 6
 
@@ -26,8 +26,6 @@ OPEN_DAYS_SHOWN = 6
 def vendor_of(context: BotContext, draft: Draft) -> BookingVendor:
     vendor = context.services.vendors.get(draft.vendor or "")
     if vendor is None:
-        from bot.vendors import NotFound
-
         raise NotFound("vendor no longer enabled")
     return vendor
 

@@ -18,12 +18,14 @@ from bot.app.services import BotContext
 from bot.conversations.booking import views
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
+from bot.conversations.booking.steps import vendor_of
 from bot.conversations.calendar_file import ics_event
 from bot.conversations.common import keyboard, optional, reply
-from bot.i18n import format_money
+from bot.i18n import Translator, format_datetime, format_money, format_time
 from bot.storage.bookings import Booking as StoredBooking
 from bot.storage.bookings import BookingDraft as StoredDraft
 from bot.vendors import (
+    Money,
     Booking,
     BookingDraft,
     BookingVendor,
@@ -41,8 +43,6 @@ class StaleSummary(Exception):
 
 
 async def show_summary(update: Update, context: BotContext) -> Step:
-    from bot.conversations.booking.steps import vendor_of
-
     draft = Draft.of(context.user_data)
     vendor = vendor_of(context, draft)
     draft.new_key()
@@ -54,8 +54,6 @@ async def show_summary(update: Update, context: BotContext) -> Step:
 
 async def submit(context: BotContext, customer: Customer, key: str) -> StoredBooking:
     """Book once per key; a repeat returns the booking made the first time."""
-    from bot.conversations.booking.steps import vendor_of
-
     repo = context.services.storage.bookings
     existing = await repo.get_by_key(key)
     if existing is not None and existing.state == "confirmed":
@@ -156,18 +154,14 @@ async def send_receipt(
     )
 
 
-def when_of(t, booking: StoredBooking) -> str:  # type: ignore[no-untyped-def]
-    from bot.i18n import format_datetime, format_time
-
+def when_of(t: Translator, booking: StoredBooking) -> str:
     text = format_datetime(booking.start_utc, booking.timezone, t.locale)
     if booking.end_utc is not None:
         text += " – " + format_time(booking.end_utc, booking.timezone, t.locale)
     return text
 
 
-def price_of(booking: StoredBooking):  # type: ignore[no-untyped-def]
-    from bot.vendors import Money
-
+def price_of(booking: StoredBooking) -> Money | None:
     return Money.model_validate_json(booking.price) if booking.price else None
 
 
