@@ -27,6 +27,7 @@ EXPECTED = {
     "WEB_PORT": "a TCP port number between 0 and 65535",
     "BOT_MODE": "'polling' or 'webhook'",
     "PUBLIC_URL": "the https URL where Telegram and vendors reach this bot (needed for webhook mode)",
+    "QUEUE_POLL_MIN_SECONDS": "a number of seconds greater than 0, like 5",
 }
 
 
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     mode: Literal["polling", "webhook"] = Field("polling", validation_alias="BOT_MODE")
     webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    # The shortest time between two regular snapshots of one queue; the vendor's
+    # request budget may stretch it, callbacks and staff calls cut it short.
+    queue_poll_min_seconds: float = Field(5.0, gt=0, le=3600, validation_alias="QUEUE_POLL_MIN_SECONDS")
 
     @field_validator("telegram_bot_token")
     @classmethod

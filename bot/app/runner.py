@@ -21,7 +21,10 @@ from bot.app.services import Services
 from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
 from bot.asgi import BackgroundServer
 from bot.config import Settings
+from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
+from bot.notifications import QueueWatcher, callback_routes
+from bot.notifications.callbacks import callback_secret
 from bot.storage import Storage
 from bot.vendors import VendorDeps, build_enabled
 
@@ -44,6 +47,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     """Run until ``stop`` is set (or SIGINT/SIGTERM), then shut down cleanly."""
     stop = stop or _stop_on_signals()
     secret = webhook_secret(settings)
+    key = settings.bot_secret_key.get_secret_value()
     for value in (settings.telegram_bot_token.get_secret_value(), secret):
         secret_filter().add(value)
     settings.database_path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,13 +55,25 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     vendors = build_enabled(VendorDeps(tokens=storage.tokens))
     services = Services(settings=settings, storage=storage, vendors=vendors)
     polling = settings.mode == "polling"
+    for name in vendors.queues:
+        secret_filter().add(callback_secret(key, name))
     application = build_application(services, polling=polling)
-    web = BackgroundServer(build_web_app(application, webhook_secret=None if polling else secret))
+    # Cards and turn notices of queue tickets; polling resumes whatever the
+    # database says is watched, so a restart (even kill -9) loses nothing.
+    watcher = services.queue_watcher = QueueWatcher(
+        application, min_interval=settings.queue_poll_min_seconds
+    )
+    web = BackgroundServer(build_web_app(
+        application, webhook_secret=None if polling else secret,
+        extra_routes=callback_routes(application),
+    ))
     try:
         async with application:
             await application.start()
             log.info("web server on %s", await web.start(settings.web_host, settings.web_port))
+            await watcher.start()
             await set_command_menus(application)
+            await set_staff_menus(application)
             if polling:
                 assert application.updater is not None
                 await application.updater.start_polling(
@@ -76,9 +92,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             log.info("stopping")
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
+            await watcher.stop()
             await web.stop()
             await application.stop()
     finally:
+        await watcher.stop()  # again, for a start that failed half-way
         await vendors.aclose()
         await storage.close()
 

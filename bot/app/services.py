@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import User
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -35,6 +36,9 @@ class Services:
     settings: Settings
     storage: Storage
     vendors: Vendors
+    # The bot.notifications.QueueWatcher of a running bot (None when not running):
+    # features tell it about new tickets and staff calls.
+    queue_watcher: Any = None
 
     def pseudonym(self, telegram_id: int) -> str:
         return pseudonym(self.settings.bot_secret_key.get_secret_value(), telegram_id)

@@ -8,6 +8,7 @@ from bot.i18n import N_
 
 COMMANDS: list[tuple[str, str]] = [
     ("book", N_("Book an appointment or a timeslot")),
+    ("queue", N_("Join a store's queue from here")),
     ("my", N_("Your upcoming bookings")),
     ("cancel", N_("Cancel a booking, or stop what you are doing")),
     ("language", N_("Change the language")),

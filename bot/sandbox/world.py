@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -47,6 +48,15 @@ class LocalWorld:
             self.simulators[name] = simulator
         return env
 
+    def point_callbacks(self, public_url: str, secret_key: str) -> None:
+        """Make simulators that call back (FileVirtuelle's ``next_url``) post to the
+        bot at ``public_url``, on the route keyed with that bot's BOT_SECRET_KEY."""
+        from bot.notifications import callback_path
+
+        for name, simulator in self.simulators.items():
+            if hasattr(simulator, "next_url"):
+                simulator.next_url = public_url.rstrip("/") + callback_path(secret_key, name)
+
     async def stop(self) -> None:
         for simulator in self.simulators.values():
             await simulator.stop()
@@ -58,6 +68,11 @@ async def serve_sandbox(host: str = "127.0.0.1") -> int:
     world = LocalWorld()
     env = await world.start(host)
     env["BOT_SECRET_KEY"] = secrets.token_urlsafe(32)
+    # A fixed port for the bot's web server, so the simulators' callbacks
+    # (FileVirtuelle's "next customer") know where to reach it.
+    env["WEB_PORT"] = str(free_port(host))
+    env["PUBLIC_URL"] = f"http://{host}:{env['WEB_PORT']}"
+    world.point_callbacks(env["PUBLIC_URL"], env["BOT_SECRET_KEY"])
     for name, value in env.items():
         print(f"{name}={value}")
     print(
@@ -71,3 +86,10 @@ async def serve_sandbox(host: str = "127.0.0.1") -> int:
     finally:
         await world.stop()
     return 0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free right now (the bot binds it a moment later)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

@@ -24,12 +24,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from statistics import fmean
 from typing import Any, Generic, TypeVar
 
-from bot.vendors.errors import InputRejected, NotFound, RateLimited, ServiceUnavailable
+from bot.vendors.errors import (
+    InputRejected,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    VendorError,
+)
 from bot.vendors.filevirtuelle.budget import Priority, RequestBudget
 from bot.vendors.filevirtuelle.client import FileVirtuelleClient
 from bot.vendors.filevirtuelle.config import Settings
@@ -122,6 +129,7 @@ class Vendor(QueueVendor):
         self._stores: _Cached[dict[str, Suborganization]] = _Cached(STRUCTURE_TTL)
         self._devices: _Cached[list[Device]] = _Cached(STRUCTURE_TTL)
         self._trees: dict[str, _Cached[dict[str, Prequalification]]] = {}
+        self._snapshots: deque[float] = deque()  # when polling spent a permit (last minute)
 
     @property
     def title(self) -> str:
@@ -132,8 +140,16 @@ class Vendor(QueueVendor):
 
     async def _store_map(self, priority: Priority) -> dict[str, Suborganization]:
         async def load() -> dict[str, Suborganization]:
-            return {s.id: s for s in await self.client.suborganizations(priority)}
+            stores = await self.client.suborganizations(priority)
+            self._spent(priority)
+            return {s.id: s for s in stores}
         return await self._stores.get(load)
+
+    def _spent(self, priority: Priority) -> None:
+        """Remember a permit polling spent, so :meth:`poll_interval` can tell it
+        from what people used."""
+        if priority is BACKGROUND:
+            self._snapshots.append(self._clock())
 
     async def _store(self, site_id: str, priority: Priority = INTERACTIVE) -> Suborganization:
         store = (await self._store_map(priority)).get(site_id)
@@ -234,15 +250,24 @@ class Vendor(QueueVendor):
         if cached is not None:
             return cached
         try:
-            return await self._device_list(BACKGROUND)
+            devices = await self._device_list(BACKGROUND)
         except RateLimited:
             return None
+        self._spent(BACKGROUND)
+        return devices
 
     async def snapshot(self, site_id: str) -> QueueSnapshot:
         store = await self._store(site_id, BACKGROUND)
         taken_at = datetime.fromtimestamp(self._clock(), timezone.utc)
         since = taken_at - timedelta(minutes=self.settings.snapshot_lookback_minutes)
-        customers = await self.client.customers(store.id, since, BACKGROUND)
+        try:
+            customers = await self.client.customers(store.id, since, BACKGROUND)
+        except RateLimited:
+            raise  # refused by the budget: no request was made
+        except VendorError:
+            self._spent(BACKGROUND)
+            raise
+        self._spent(BACKGROUND)
         devices = await self._optional_devices()
         names = {d.id: d.name or next(iter(d.html_name.values()), d.id) for d in devices or []}
         waiting = sorted((c for c in customers if c.waiting),
@@ -302,10 +327,21 @@ class Vendor(QueueVendor):
         return (await self.client.info()).urls.next or None
 
     def poll_interval(self, sites: int) -> float:
-        per_minute = self.client.budget.background_limit
-        if per_minute <= 0:
+        """Spread over the stores what the budget leaves to polling: background
+        calls may use ``background_limit`` permits a minute *including* everybody
+        else's, so what people used in the last minute (registering, staff
+        calls) is taken off first, and 80 % of the rest is planned (the margin
+        absorbs callback-triggered snapshots). After a 429, not before the pause
+        ends. The floor (how often is useful at all) is the caller's setting."""
+        budget = self.client.budget
+        if budget.background_limit <= 0:
             return 60.0
-        return max(5.0, 60.0 * max(1, sites) * 1.25 / per_minute)
+        cutoff = self._clock() - 60.0
+        while self._snapshots and self._snapshots[0] <= cutoff:
+            self._snapshots.popleft()
+        interactive = max(0, budget.used() - len(self._snapshots))
+        spare = max(1.0, 0.8 * (budget.background_limit - interactive))
+        return max(60.0 * max(1, sites) / spare, budget.paused_for())
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -169,6 +169,15 @@ async def test_appointment_sends_utc_with_z(vendor: Vendor, sim: Simulator) -> N
 
 
 async def test_poll_interval_follows_the_budget(vendor: Vendor) -> None:
-    await vendor.list_sites()  # reads max_hits = 600
-    assert vendor.poll_interval(1) == 5.0
-    assert vendor.poll_interval(200) == pytest.approx(60 * 200 * 1.25 / 441)
+    await vendor.list_sites()  # reads max_hits = 600: 441 a minute for polling
+    assert vendor.client.budget.used() == 2  # /api_info and /suborganizations, for a person
+    assert vendor.poll_interval(1) == pytest.approx(60 / (0.8 * (441 - 2)))
+    assert vendor.poll_interval(200) == pytest.approx(60 * 200 / (0.8 * 439))
+    for _ in range(3):
+        await vendor.snapshot(data.PARIS)  # polling's own calls are not taken off
+    assert vendor.poll_interval(200) == pytest.approx(60 * 200 / (0.8 * 439))
+    for _ in range(100):
+        await vendor.client.info(refresh=True)  # people using the key: polling slows down
+    assert vendor.poll_interval(200) == pytest.approx(60 * 200 / (0.8 * 339))
+    vendor.client.budget.rate_limit_hit()  # after a 429: not before the pause ends
+    assert vendor.poll_interval(1) >= vendor.client.budget.paused_for() > 1.0

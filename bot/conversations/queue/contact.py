@@ -1,0 +1,150 @@
+"""The contact step and taking the ticket.
+
+The store is told how to reach the person in the cheapest way it accepts:
+a name when it allows one (the bot itself rings the phone on Telegram, so
+the business pays for no SMS), else a phone number (Telegram's contact
+button) or an email address. A mode the vendor refuses is not offered again.
+
+Joining has no idempotency key at the vendor, so a repeat (a double tap, an
+update redelivered after a crash once the ticket was stored) must not take
+a second ticket: whoever already holds a ticket at that store gets its card
+again instead. What remains is a crash between the vendor's answer and the
+one local write that stores the ticket: the redelivered update then joins
+again (the vendor cannot be asked "did this person just register?").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import ConversationHandler
+
+from bot.app.services import BotContext
+from bot.conversations.errors import user_message
+from bot.conversations.queue import steps, views
+from bot.conversations.queue.draft import QueueDraft
+from bot.conversations.queue.states import Step
+from bot.storage import Ticket as StoredTicket
+from bot.vendors import InputRejected
+from bot.vendors.queue import ContactMode, JoinRequest
+
+log = logging.getLogger(__name__)
+END = ConversationHandler.END
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE = re.compile(r"\+?[0-9][0-9 .()-]{5,20}[0-9]")
+NAME_MAX = 40
+
+
+def read_contact(text: str, modes: list[ContactMode]) -> tuple[ContactMode, str] | None:
+    """Which mode a typed answer is, among those offered; None when it fits none."""
+    value = " ".join(text.split())
+    if not value:
+        return None
+    if modes and modes[0] == "name":
+        return ("name", value[:NAME_MAX])
+    if "email" in modes and EMAIL.fullmatch(value):
+        return ("email", value.lower())
+    if "phone" in modes and PHONE.fullmatch(value):
+        return ("phone", normalise_phone(value))
+    return None
+
+
+def normalise_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return ("+" if value.strip().startswith("+") else "") + digits
+
+
+async def on_text(update: Update, context: BotContext) -> object:
+    message = update.effective_message
+    assert message is not None
+    draft = QueueDraft.of(context.user_data)
+    found = read_contact(message.text or "", draft.modes())
+    if found is None:
+        await message.reply_text(context.t._("Sorry, that does not look right.") + " "
+                                 + views.contact_prompt(context.t, draft.modes()))
+        return Step.CONTACT
+    return await join(update, context, *found)
+
+
+async def on_contact(update: Update, context: BotContext) -> object:
+    message = update.effective_message
+    assert message is not None and message.contact is not None
+    if "phone" not in QueueDraft.of(context.user_data).modes():
+        await message.reply_text(context.t._("Thanks, but this store does not take phone numbers."))
+        return Step.CONTACT
+    return await join(update, context, "phone", normalise_phone(message.contact.phone_number))
+
+
+async def on_use(update: Update, context: BotContext) -> object:
+    """A one-tap suggestion: ``q:use:<mode>``."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    mode = query.data.rsplit(":", 1)[1]
+    await query.answer()
+    draft = QueueDraft.of(context.user_data)
+    value = dict((d.rsplit(":", 1)[1], v) for v, d in steps.suggestions(update, context, draft)).get(mode)
+    if value is None or mode not in draft.modes():
+        return await steps.ask_contact(update, context)
+    return await join(update, context, mode, value)  # type: ignore[arg-type]
+
+
+async def join(update: Update, context: BotContext, mode: ContactMode, value: str) -> object:
+    draft = QueueDraft.of(context.user_data)
+    vendor = steps.vendor_of(context, draft)
+    site, t = draft.site, context.t
+    user, chat = update.effective_user, update.effective_chat
+    assert site is not None and user is not None and chat is not None
+    repo = context.services.storage.tickets
+    held = [k for k in await repo.list_for_owner(user.id) if k.vendor == vendor.name and k.site_id == site.id]
+    if held:
+        await context.bot.send_message(
+            chat.id, t._("You already hold ticket {number} at {site}.", number=held[0].number, site=site.name),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+        await _show_card(context, held[0], site.timezone)
+        QueueDraft.clear(context.user_data)
+        return END
+    request = JoinRequest(site_id=site.id, choice_path=tuple(draft.path), contact_mode=mode,
+                          contact_value=value, language=context.language, appointment=draft.appointment)
+    try:
+        ticket = await vendor.join(request)
+    except InputRejected as exc:
+        log.info("queue join refused: field=%s", exc.field)
+        await context.bot.send_message(chat.id, user_message(exc, t, queue=True))
+        return await _after_refusal(update, context, exc, mode)
+    stored, _ = await repo.add(vendor.name, ticket.external_id, owner=user.id, site_id=site.id,
+                               site_name=site.name, number=ticket.number)
+    _remember(context, mode, value)
+    QueueDraft.clear(context.user_data)
+    await context.bot.send_message(chat.id, views.joined(t, site), reply_markup=ReplyKeyboardRemove())
+    await _show_card(context, stored, site.timezone)
+    return END
+
+
+async def _show_card(context: BotContext, ticket: StoredTicket, timezone: str) -> None:
+    """Send the ticket's card (a new message) and let the watcher keep it current."""
+    watcher = context.services.queue_watcher
+    if watcher is not None:
+        await watcher.show_card(ticket, timezone)
+    else:  # no watcher (e.g. a bare application in a test): a static card
+        from bot.notifications.delivery import post_card  # the package imports this one
+
+        await post_card(context.application, ticket, None, timezone)
+
+
+async def _after_refusal(update: Update, context: BotContext, error: InputRejected, mode: ContactMode) -> object:
+    draft = QueueDraft.of(context.user_data)
+    if error.field == "appointment" and draft.leaf is not None and draft.leaf.appointment:
+        draft.appointment = None
+        return await steps.show_appointments(update, context, edit=False)
+    if error.field == "contact_mode":
+        draft.refuse_mode(mode)  # ask_contact ends the flow when no mode is left
+    return await steps.ask_contact(update, context, edit=False)  # below the explanation
+
+
+def _remember(context: BotContext, mode: ContactMode, value: str) -> None:
+    if context.user_data is not None:
+        context.user_data.setdefault(steps.PROFILE, {})[mode] = value

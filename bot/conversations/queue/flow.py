@@ -1,0 +1,244 @@
+"""Joining a virtual queue, declared in one ConversationHandler.
+
+/queue → business (when several run queues) → store → the store's choices,
+one level at a time → the user's appointment (when the choice is for
+people with one) → contact → ticket and its live card. Back re-shows the
+previous step; /cancel or ✖ leaves at any point. Vendor failures keep the
+user on the step they were on, with the message from
+:mod:`bot.conversations.errors`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.app.services import BotContext
+from bot.conversations.common import reply
+from bot.conversations.errors import user_message
+from bot.conversations.queue import contact, steps
+from bot.conversations.queue.draft import QueueDraft
+from bot.conversations.queue.states import BACK, QUIT, Step
+from bot.vendors import VendorError
+from bot.vendors.queue import Appointment
+
+log = logging.getLogger(__name__)
+END = ConversationHandler.END
+Handler = Callable[[Update, BotContext], Awaitable[object]]
+
+
+def staying(step: Step) -> Callable[[Handler], Handler]:
+    """On a vendor error, say what happened and stay on ``step``."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def run(update: Update, context: BotContext) -> object:
+            try:
+                return await handler(update, context)
+            except VendorError as exc:
+                log.warning("queue step %s failed: %r", step.name, exc)
+                await reply(update, context, user_message(exc, context.t, queue=True), edit=False)
+                return step
+
+        return run
+
+    return wrap
+
+
+def _index(update: Update) -> int:
+    assert update.callback_query and update.callback_query.data
+    return int(update.callback_query.data.rsplit(":", 1)[1])
+
+
+@staying(Step.BUSINESS)
+async def start_queue(update: Update, context: BotContext) -> object:
+    vendors = steps.queue_vendors(context)
+    t = context.t
+    if not vendors:
+        await reply(update, context, t._("No queue is set up yet. Please come back later."))
+        return END
+    draft = QueueDraft.of(context.user_data, new=True)
+    user = update.effective_user
+    held = await context.services.storage.tickets.list_for_owner(user.id) if user else []
+    if held:
+        names = ", ".join(t._("ticket {number} at {site}", number=k.number, site=k.site_name) for k in held)
+        await reply(update, context, t._("You are already in the queue: {tickets}. Its card shows where you stand.", tickets=names), edit=False)
+    if len(vendors) == 1:
+        draft.vendor = vendors[0].name
+        return await steps.show_sites(update, context)
+    return await steps.show_businesses(update, context)
+
+
+@staying(Step.BUSINESS)
+async def on_business(update: Update, context: BotContext) -> object:
+    vendors = steps.queue_vendors(context)
+    index = _index(update)
+    if not 0 <= index < len(vendors):
+        return await steps.show_businesses(update, context)
+    QueueDraft.of(context.user_data).vendor = vendors[index].name
+    return await steps.show_sites(update, context)
+
+
+@staying(Step.SITE)
+async def on_site(update: Update, context: BotContext) -> object:
+    draft = QueueDraft.of(context.user_data)
+    listed = draft.sites
+    index = _index(update)
+    if not 0 <= index < len(listed):
+        return await steps.show_sites(update, context)
+    draft.site = listed[index]
+    return await steps.open_level(update, context, None)
+
+
+@staying(Step.CHOICE)
+async def on_choice(update: Update, context: BotContext) -> object:
+    draft = QueueDraft.of(context.user_data)
+    levels, index = draft.levels, _index(update)
+    if not levels or not 0 <= index < len(levels[-1]):
+        return await steps.show_sites(update, context, fetch=False)
+    choice = levels[-1][index]
+    draft.choose(choice)
+    if choice.has_children:
+        return await steps.open_level(update, context, choice.id)
+    return await steps.after_choice(update, context)
+
+
+@staying(Step.APPOINTMENT)
+async def on_appointment(update: Update, context: BotContext) -> object:
+    draft = QueueDraft.of(context.user_data)
+    offered, index = draft.appointments, _index(update)
+    if not 0 <= index < len(offered):
+        return await steps.show_appointments(update, context)
+    chosen = offered[index]
+    draft.appointment = Appointment(external_id=chosen["external_id"], start=datetime.fromisoformat(chosen["start"]))
+    return await steps.ask_contact(update, context)
+
+
+# -- leaving and going back -------------------------------------------
+async def quit_flow(update: Update, context: BotContext) -> object:
+    QueueDraft.clear(context.user_data)
+    text = context.t._("OK, you did not join any queue.")
+    if update.callback_query:
+        await reply(update, context, text)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=ReplyKeyboardRemove())  # type: ignore[union-attr]
+    return END
+
+
+async def _back_from_site(update: Update, context: BotContext) -> object:
+    if len(steps.queue_vendors(context)) > 1:
+        return await steps.show_businesses(update, context)
+    return await quit_flow(update, context)
+
+
+async def _back_from_choice(update: Update, context: BotContext) -> object:
+    draft = QueueDraft.of(context.user_data)
+    if len(draft.levels) > 1:
+        draft.pop_level()
+        draft.unchoose()
+        return await steps.show_choices(update, context)
+    return await steps.show_sites(update, context, fetch=False)
+
+
+async def _back_from_appointment(update: Update, context: BotContext) -> object:
+    QueueDraft.of(context.user_data).unchoose()
+    return await steps.show_choices(update, context)
+
+
+async def _back_from_contact(update: Update, context: BotContext) -> object:
+    draft = QueueDraft.of(context.user_data)
+    if update.callback_query:
+        await update.callback_query.answer()
+    modes = draft.modes()
+    keyboard_shown = "phone" in modes and modes[0] != "name"
+    if keyboard_shown:  # the contact button is on screen: take it away
+        await context.bot.send_message(
+            update.effective_chat.id, context.t._("OK, one step back."), reply_markup=ReplyKeyboardRemove()  # type: ignore[union-attr]
+        )
+    if draft.leaf is not None and draft.leaf.appointment:
+        draft.appointment = None
+        return await steps.show_appointments(update, context, edit=not keyboard_shown)
+    draft.unchoose()
+    return await steps.show_choices(update, context, edit=not keyboard_shown)
+
+
+BACK_TO: dict[Step, Handler] = {
+    Step.SITE: _back_from_site,
+    Step.CHOICE: _back_from_choice,
+    Step.APPOINTMENT: _back_from_appointment,
+    Step.CONTACT: _back_from_contact,
+}
+
+
+def _back(step: Step) -> CallbackQueryHandler:  # type: ignore[type-arg]
+    return CallbackQueryHandler(staying(step)(BACK_TO[step]), pattern=f"^{BACK}$")
+
+
+async def unexpected(update: Update, context: BotContext) -> None:
+    """Anything else inside the flow: a hint rather than silence."""
+    if update.callback_query:
+        await update.callback_query.answer(context.t._("That button is no longer active."))
+        return
+    await update.effective_message.reply_text(  # type: ignore[union-attr]
+        context.t._("Please use the buttons above, or /cancel to stop joining the queue.")
+    )
+
+
+def conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND
+    contact_step = staying(Step.CONTACT)
+    with warnings.catch_warnings():
+        # One conversation per user and chat, not per message, is the point.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*")
+        return ConversationHandler(
+            name="queue",
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[CommandHandler("queue", start_queue)],
+            states={
+                Step.BUSINESS: [CallbackQueryHandler(on_business, pattern=r"^q:biz:\d+$")],
+                Step.SITE: [CallbackQueryHandler(on_site, pattern=r"^q:site:\d+$"), _back(Step.SITE)],
+                Step.CHOICE: [CallbackQueryHandler(on_choice, pattern=r"^q:ch:\d+$"), _back(Step.CHOICE)],
+                Step.APPOINTMENT: [
+                    CallbackQueryHandler(on_appointment, pattern=r"^q:appt:\d+$"),
+                    _back(Step.APPOINTMENT),
+                ],
+                Step.CONTACT: [
+                    MessageHandler(filters.CONTACT, contact_step(contact.on_contact)),
+                    MessageHandler(text, contact_step(contact.on_text)),
+                    CallbackQueryHandler(contact_step(contact.on_use), pattern=r"^q:use:\w+$"),
+                    _back(Step.CONTACT),
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", quit_flow),
+                CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"),
+                MessageHandler(filters.ALL & ~filters.COMMAND, unexpected),
+                CallbackQueryHandler(unexpected, pattern=r"^q:"),
+            ],
+        )
+
+
+async def stale(update: Update, context: BotContext) -> None:
+    """A button of a join flow that already ended (joined, cancelled)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(context.t._("That button is no longer active."))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(conversation())
+    application.add_handler(CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"))
+    application.add_handler(CallbackQueryHandler(stale, pattern=r"^q:"))

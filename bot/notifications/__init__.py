@@ -1,0 +1,13 @@
+"""Telling people about their tickets without being asked: cards and turn notices.
+
+:mod:`.queue_watcher` is the long-running task (started by
+:func:`bot.app.runner.run_bot`) that polls each store with watched tickets;
+:mod:`.site_watch` is one store's loop; :mod:`.delivery` edits cards and
+sends notices (and says why notices are at most once); :mod:`.callbacks`
+is the vendor callback route that only makes polling happen sooner.
+"""
+
+from bot.notifications.callbacks import callback_path, callback_routes
+from bot.notifications.queue_watcher import QueueWatcher
+
+__all__ = ["QueueWatcher", "callback_path", "callback_routes"]

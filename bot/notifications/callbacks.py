@@ -1,0 +1,119 @@
+"""Vendor callbacks ("a desk called somebody") as a trigger to re-poll, nothing more.
+
+FileVirtuelle posts to its configured ``urls.next`` whenever a desk calls
+the next customer; the payload is not documented. So the route:
+
+* lives at ``/vendors/<vendor>/next/<secret>``, the secret an HMAC of
+  BOT_SECRET_KEY per vendor (like the webhook secret): unguessable, stable
+  across restarts, and nothing to configure. A wrong or missing secret gets
+  the same 404 as any unknown path;
+* accepts any JSON body (up to :data:`MAX_BODY` bytes) and believes none
+  of it: the only use of the payload is to spot the id of a store we
+  watch, so that store alone is re-polled; with no such id every watched
+  store of that vendor is. Whatever arrives, the worst it can cause is a
+  snapshot, and snapshots stay within the vendor's request budget however
+  many callbacks come (:mod:`.pacing`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.vendors import VendorError
+
+log = logging.getLogger("bot.notifications")
+
+MAX_BODY = 64 * 1024
+MAX_STRINGS = 200  # strings of a payload looked at for store ids
+
+
+def callback_secret(secret_key: str, vendor: str) -> str:
+    key = secret_key.encode()
+    return hmac.new(key, f"vendor-callback:{vendor}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def callback_path(secret_key: str, vendor: str) -> str:
+    return f"/vendors/{vendor}/next/{callback_secret(secret_key, vendor)}"
+
+
+def strings_in(payload: Any, limit: int = MAX_STRINGS) -> set[str]:
+    """Every string value (and key) in a JSON document, up to ``limit`` of them."""
+    found: set[str] = set()
+    stack = [payload]
+    while stack and len(found) < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def callback_routes(application: Any) -> list[BaseRoute]:
+    """The callback route of every queue vendor, for :func:`bot.app.web.build_web_app`."""
+    services = application.services
+    key = services.settings.bot_secret_key.get_secret_value()
+    secrets = {name: callback_secret(key, name) for name in services.vendors.queues}
+
+    async def next_called(request: Request) -> Response:
+        vendor = request.path_params["vendor"]
+        expected = secrets.get(vendor)
+        given = str(request.path_params["secret"]).encode()  # bytes: any character compares
+        if expected is None or not hmac.compare_digest(given, expected.encode()):
+            return Response(status_code=404)
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return Response(status_code=413)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return Response(status_code=400)
+        watcher = services.queue_watcher
+        poked = 0
+        if watcher is not None:
+            hinted = strings_in(payload) & set(watcher.watched_sites(vendor))
+            poked = watcher.trigger(vendor, hinted or None)
+        log.info("vendor=%s callback: %d stores to re-poll", vendor, poked)
+        return JSONResponse({"ok": True})
+
+    return [Route("/vendors/{vendor}/next/{secret}", next_called, methods=["POST"])]
+
+
+async def describe_callbacks(services: Any) -> None:
+    """Say at start whether each queue vendor's callbacks will reach this bot.
+
+    The vendor is configured on its side (FileVirtuelle: ``urls.next``), so
+    all the bot can do is compare and tell the operator; polling works
+    either way. The secret part is redacted from logs by the secret filter.
+    """
+    key = services.settings.bot_secret_key.get_secret_value()
+    public = services.settings.public_url
+    for name, vendor in services.vendors.queues.items():
+        ours = f"{public}{callback_path(key, name)}" if public else None
+        try:
+            theirs = await vendor.callback_url()
+        except VendorError as exc:
+            log.info("vendor=%s callback URL unknown (%r); polling", name, exc)
+            continue
+        if not theirs:
+            log.info("vendor=%s sends no callbacks; polling only", name)
+        elif theirs == ours:
+            log.info("vendor=%s callbacks reach this bot", name)
+        elif ours is None:
+            log.warning("vendor=%s posts callbacks elsewhere and PUBLIC_URL is not set; polling only", name)
+        else:
+            log.warning("vendor=%s posts callbacks elsewhere; ask it to post to PUBLIC_URL%s "
+                        "(polling works meanwhile)", name, callback_path(key, name))

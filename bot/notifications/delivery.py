@@ -1,0 +1,176 @@
+"""Putting ticket cards and turn notices on the user's screen.
+
+Two different promises, on purpose:
+
+* the **card** converges: it is edited whenever its digest differs from the
+  one stored with it, and the digest is stored only after Telegram took the
+  edit, so a failed or lost edit is simply made again at the next round;
+* a **notice** goes out at most once: it is claimed with
+  :meth:`TicketRepo.mark_notice_sent` (atomic, once per ticket and kind,
+  durable) *before* it is sent. A crash or a refusal between the claim and
+  Telegram's answer loses that one message but can never ring the phone
+  twice, not after a restart, a redelivered callback or two racing rounds.
+  Failures that surely delivered nothing (flood wait, connection refused)
+  are retried here; a timeout is not, since Telegram may have delivered
+  it. What a lost notice said is on the card too, which always catches up.
+  (Sending first and marking after would turn each of those crashes into
+  a duplicate instead; the repository cannot un-mark, and for a "go to
+  desk 3" message a duplicate misleads more than a card that already says
+  so.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.conversations.queue.card import Card, render_card
+from bot.i18n import Translator, translator
+from bot.storage import Ticket as StoredTicket
+from bot.vendors.queue import QueueSnapshot
+
+log = logging.getLogger("bot.notifications")
+
+SEND_ATTEMPTS = 3
+
+
+async def translator_for(application: Application, owner: int) -> Translator:  # type: ignore[type-arg]
+    """The owner's language: their chat data in memory, else the users table."""
+    data = application.user_data.get(owner)
+    if data and data.get("lang"):
+        return translator(str(data["lang"]))
+    record = await application.services.storage.users.get(owner)  # type: ignore[attr-defined]
+    return translator(record.language if record else None)
+
+
+async def post_card(
+    application: Application,  # type: ignore[type-arg]
+    ticket: StoredTicket,
+    snapshot: QueueSnapshot | None,
+    timezone: str,
+) -> Message | None:
+    """Send the ticket's card as a new message and remember it as *the* card."""
+    t = await translator_for(application, ticket.owner)
+    card = render_card(t, ticket, snapshot, timezone)
+    chat_id = ticket.card_chat_id or ticket.owner
+    try:
+        message = await application.bot.send_message(chat_id, card.text, reply_markup=card.markup)
+    except TelegramError as exc:
+        log.warning("ticket=%d card not sent: %s", ticket.id, exc)
+        return None
+    await application.services.storage.tickets.set_card(  # type: ignore[attr-defined]
+        ticket.id, chat_id=chat_id, message_id=message.message_id, text_hash=card.digest
+    )
+    return message
+
+
+CardWrite = tuple[int, int, int, str]  # ticket id, chat id, message id, digest
+
+
+async def update_card(
+    application: Application,  # type: ignore[type-arg]
+    ticket: StoredTicket,
+    snapshot: QueueSnapshot | None,
+    timezone: str,
+    t: Translator | None = None,
+) -> None:
+    """Edit the card in place when what it says changed; skip it otherwise."""
+    write = await edit_card(application, ticket, snapshot, timezone, t)
+    if write is not None:
+        await save_cards(application, [write])
+
+
+async def edit_card(
+    application: Application,  # type: ignore[type-arg]
+    ticket: StoredTicket,
+    snapshot: QueueSnapshot | None,
+    timezone: str,
+    t: Translator | None = None,
+) -> CardWrite | None:
+    """The edit half of :func:`update_card`: returns what to store, so a round can
+    store a whole store's cards in one transaction (one fsync, not one per card)."""
+    t = t or await translator_for(application, ticket.owner)
+    card = render_card(t, ticket, snapshot, timezone)
+    if ticket.card_message_id is None or ticket.card_chat_id is None:
+        await post_card(application, ticket, snapshot, timezone)  # stored, then a crash
+        return None
+    if card.digest == ticket.card_hash:
+        return None
+    outcome = await _edit(application, ticket, card)
+    if outcome == "gone":
+        await post_card(application, ticket, snapshot, timezone)
+    if outcome != "done":
+        return None
+    return ticket.id, ticket.card_chat_id, ticket.card_message_id, card.digest
+
+
+async def save_cards(application: Application, writes: list[CardWrite]) -> None:  # type: ignore[type-arg]
+    storage = application.services.storage  # type: ignore[attr-defined]
+    if not writes:
+        return
+    async with storage.db.transaction():
+        for ticket_id, chat_id, message_id, digest in writes:
+            await storage.tickets.set_card(ticket_id, chat_id=chat_id, message_id=message_id, text_hash=digest)
+
+
+async def _edit(application: Application, ticket: StoredTicket, card: Card) -> str:  # type: ignore[type-arg]
+    """Edit; "done" when the card now shows ``card`` (or never will), "gone" when the
+    message no longer exists, "later" when worth trying again next round."""
+    try:
+        await application.bot.edit_message_text(
+            card.text, chat_id=ticket.card_chat_id, message_id=ticket.card_message_id,
+            reply_markup=card.markup, rate_limit_args=0,  # a flood wait defers, never blocks a round
+        )
+    except BadRequest as exc:
+        reason = str(exc).lower()
+        if "not found" in reason or "can't be edited" in reason:
+            return "gone"  # the user deleted it: a new card takes its place
+        if "not modified" not in reason:
+            log.warning("ticket=%d card edit refused: %s", ticket.id, exc)
+    except Forbidden as exc:  # blocked: remembering the digest stops retrying every round
+        log.info("ticket=%d card not editable: %s", ticket.id, exc)
+    except (RetryAfter, NetworkError) as exc:
+        log.info("ticket=%d card edit deferred: %s", ticket.id, exc)
+        return "later"
+    return "done"
+
+
+async def send_notice(
+    application: Application,  # type: ignore[type-arg]
+    ticket: StoredTicket,
+    kind: str,
+    text: str,
+) -> bool:
+    """Claim the (ticket, kind) notice, then send it; True when this call sent it."""
+    if kind in ticket.notices_sent:
+        return False
+    repo = application.services.storage.tickets  # type: ignore[attr-defined]
+    if not await repo.mark_notice_sent(ticket.id, kind):
+        return False
+    chat_id = ticket.card_chat_id or ticket.owner
+    for attempt in range(SEND_ATTEMPTS):
+        try:
+            await application.bot.send_message(chat_id, text)
+            log.info("ticket=%d notice=%s sent", ticket.id, kind)
+            return True
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            await asyncio.sleep(delay if isinstance(delay, (int, float)) else delay.total_seconds())
+        except BadRequest as exc:  # a NetworkError subclass, but nothing to retry
+            log.warning("ticket=%d notice=%s refused: %s", ticket.id, kind, exc)
+            return False
+        except TimedOut as exc:
+            log.warning("ticket=%d notice=%s may be lost (timeout, not retried): %s", ticket.id, kind, exc)
+            return False
+        except NetworkError as exc:
+            log.info("ticket=%d notice=%s: %s; retrying", ticket.id, kind, exc)
+            await asyncio.sleep(0.5 * 2**attempt)
+        except TelegramError as exc:
+            log.warning("ticket=%d notice=%s refused: %s", ticket.id, kind, exc)
+            return False
+    log.warning("ticket=%d notice=%s lost after %d attempts", ticket.id, kind, SEND_ATTEMPTS)
+    return False
