@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # The shortest time between two regular snapshots of one queue; the vendor's
     # request budget may stretch it, callbacks and staff calls cut it short.
     queue_poll_min_seconds: float = Field(5.0, gt=0, le=3600, validation_alias="QUEUE_POLL_MIN_SECONDS")
+    # How long after start bookings left pending by a crash are settled; a
+    # vendor still finishing a request sent just before the crash needs a moment.
+    pending_recovery_delay: float = Field(30.0, ge=0, le=3600, validation_alias="PENDING_RECOVERY_DELAY")
 
     @field_validator("telegram_bot_token")
     @classmethod

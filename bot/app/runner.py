@@ -21,6 +21,7 @@ from bot.app.services import Services
 from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
 from bot.asgi import BackgroundServer
 from bot.config import Settings
+from bot.conversations.booking import recovery
 from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
 from bot.notifications import QueueWatcher, callback_routes
@@ -52,7 +53,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         secret_filter().add(value)
     settings.database_path.parent.mkdir(parents=True, exist_ok=True)
     storage = await Storage.open(settings.database_path, settings.bot_secret_key.get_secret_value())
-    vendors = build_enabled(VendorDeps(tokens=storage.tokens))
+    vendors = build_enabled(VendorDeps(tokens=storage.tokens, refs=storage.vendor_refs))
     services = Services(settings=settings, storage=storage, vendors=vendors)
     polling = settings.mode == "polling"
     for name in vendors.queues:
@@ -74,6 +75,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             await watcher.start()
             await set_command_menus(application)
             await set_staff_menus(application)
+            recovery.schedule(application, settings.pending_recovery_delay)
             if polling:
                 assert application.updater is not None
                 await application.updater.start_polling(

@@ -36,7 +36,7 @@ class LocalWorld:
         # Like Telegram's, update ids keep growing across restarts of this
         # world, so a bot that remembers processed ids never mistakes new
         # updates for repeats.
-        account.next_update_id = int(time.time())
+        account.next_update_id = int(time.time() * 1000)
         env = {
             "TELEGRAM_API_URL": self.telegram.base_url,
             "TELEGRAM_FILE_URL": self.telegram.base_file_url,

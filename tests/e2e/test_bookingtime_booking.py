@@ -244,8 +244,6 @@ async def test_twenty_customers_at_once_share_one_token_per_organization(
     assert sim.grants("refresh") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="run_bot does not lend storage.vendor_refs to vendors yet "
-                   "(VendorDeps(..., refs=storage.vendor_refs)); drop this mark with that line")
 async def test_after_a_restart_my_still_follows_bookingtime_appointments(
     world: LocalWorld, bot: RunningBot
 ) -> None:

@@ -97,3 +97,44 @@ async def test_crash_while_the_vendor_books_never_books_twice(
     receipt = await user.wait_screen(lambda m: "You are booked" in (m.text or ""), timeout=20)
     [reservation] = sim.reservations_for(who)
     assert reservation.label in receipt.text
+
+
+async def test_a_booking_left_pending_by_a_crash_is_settled_after_restart(
+    world: LocalWorld, tmp_path  # type: ignore[no-untyped-def]
+) -> None:
+    """Without any tap: shortly after the restart the bot asks the vendor and
+    sends the receipt the user missed."""
+    from bot.app.services import pseudonym
+    from tests.conftest import bot_env
+
+    process = BotProcess(bot_env(world, tmp_path, PENDING_RECOVERY_DELAY="0.2"), tmp_path / "bot.log")
+    await process.start(world)
+    try:
+        sim = world.simulators["ufirst"]
+        who = pseudonym(process.env["BOT_SECRET_KEY"], 404)
+        user = world.telegram.user(404, language_code="fr")
+        await start_booking(user, "Ufirst Demo")
+        user.press("Roma Termini")
+        await user.wait_screen(has_data("bk:svc:"))
+        user.press("Registry office")
+        days = await user.wait_screen(has_data("bk:day:"))
+        user.press(days.labels[1], message_id=days.message_id)
+        slots = await user.wait_screen(has_data("bk:slot:"))
+        user.press(slots.labels[0], message_id=slots.message_id)
+        await user.wait_screen(lambda m: bool(m.reply_keyboard))
+        user.share_contact("+393331234567")
+        summary = await user.wait_screen(has_data("bk:ok:"))
+
+        gate = sim.hold_responses("/reservations")
+        user.press(summary.labels[0], message_id=summary.message_id)
+        await world.telegram.wait_until(lambda: len(sim.reservations_for(who)) == 1, timeout=10)
+        await process.kill()
+        gate.set()
+        await process.start(world)
+
+        [reservation] = sim.reservations_for(who)
+        receipt = await user.wait_screen(lambda m: reservation.label in (m.text or ""), timeout=20)
+        assert receipt.text.startswith("✅")
+        assert len(sim.reservations_for(who)) == 1
+    finally:
+        await process.terminate()

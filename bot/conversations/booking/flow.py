@@ -223,7 +223,7 @@ async def on_confirm(update: Update, context: BotContext) -> object:
             await query.edit_message_reply_markup(None)
         except Exception:  # noqa: BLE001 - removing buttons is cosmetic
             pass
-    await send_receipt(update, context, booking)
+    await send_receipt(context.bot, update.effective_chat.id, context.t, booking)  # type: ignore[union-attr]
     return END
 
 

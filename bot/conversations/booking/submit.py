@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InputFile, Update
+from telegram import Bot, InputFile, Update
 
 from bot.app.services import BotContext
 from bot.conversations.booking import views
@@ -67,7 +67,7 @@ async def submit(context: BotContext, customer: Customer, key: str) -> StoredBoo
     if record.state == "failed":
         raise StaleSummary(key)
     if not created:
-        found = await _find_at_vendor(vendor, customer, wanted)
+        found = await find_at_vendor(vendor, customer, record)
         if found is not None:
             return await _confirm(context, key, found)
     try:
@@ -91,14 +91,15 @@ async def _confirm(context: BotContext, key: str, booking: Booking) -> StoredBoo
     )
 
 
-async def _find_at_vendor(
-    vendor: BookingVendor, customer: Customer, wanted: BookingDraft
+async def find_at_vendor(
+    vendor: BookingVendor, customer: Customer, claim: StoredBooking
 ) -> Booking | None:
+    """The vendor's booking matching a claim whose answer we never got, if any."""
     for booking in await vendor.list_bookings(customer):
         if (
-            booking.service_id in (None, wanted.service.id)
-            and booking.site_id == wanted.site.id
-            and booking.start == wanted.slot.start
+            booking.service_id in (None, claim.service_id)
+            and booking.site_id == claim.site_id
+            and booking.start == claim.start_utc
             and booking.state not in ("cancelled", "failed")
         ):
             return booking
@@ -122,9 +123,9 @@ def _stored_draft(vendor: BookingVendor, customer: Customer, wanted: BookingDraf
 
 
 async def send_receipt(
-    update: Update, context: BotContext, booking: StoredBooking, *, moved: bool = False
+    bot: Bot, chat_id: int, t: Translator, booking: StoredBooking, *, moved: bool = False
 ) -> None:
-    t = context.t
+    """The receipt and its calendar file; also sent by recovery after a crash."""
     lines = [t._("✅ Your booking has been moved!") if moved else t._("✅ You are booked!")]
     if booking.label:
         lines.append(t._("Your code: {label}", label=booking.label))
@@ -134,10 +135,7 @@ async def send_receipt(
         lines.append(f"💶 {format_money(price, t.locale)}")
     lines.append(t._("See all your bookings with /my."))
     markup = keyboard([[(t._("Cancel this booking"), f"my:cancel:{booking.id}")]])
-    await reply(update, context, "\n".join(lines), markup, edit=False)
-    chat = update.effective_chat
-    if chat is None:
-        return
+    await bot.send_message(chat_id, "\n".join(lines), reply_markup=markup)
     calendar = ics_event(
         uid=f"{booking.vendor}-{booking.external_id}@booking-bot",
         summary=f"{booking.service_name} – {booking.site_name}",
@@ -148,8 +146,8 @@ async def send_receipt(
         sequence=int(booking.details.get("sequence", 0)),  # > 0 once moved: calendars update
     )
     await optional(
-        context.bot.send_document(
-            chat.id, InputFile(calendar, filename="booking.ics"), caption=t._("Add it to your calendar")
+        bot.send_document(
+            chat_id, InputFile(calendar, filename="booking.ics"), caption=t._("Add it to your calendar")
         )
     )
 
