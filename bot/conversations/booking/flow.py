@@ -12,9 +12,7 @@ that wires them is in :mod:`bot.conversations.booking.conversation`.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 from telegram import ReplyKeyboardRemove, Update
@@ -28,40 +26,15 @@ from bot.conversations.booking.submit import (
     StaleSummary,
     field_for,
     send_receipt,
-    show_summary,
     submit,
 )
-from bot.conversations.common import reply
+from bot.conversations.common import Handler, callback_index, reply, staying
 from bot.conversations.errors import user_message
 from bot.i18n.when import When, parse_when, pick_nearest
 from bot.vendors import InputRejected, Service, Site, Slot, SlotUnavailable, VendorError
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END
-Handler = Callable[[Update, BotContext], Awaitable[object]]
-
-
-def staying(step: Step) -> Callable[[Handler], Handler]:
-    """On a vendor error, say what happened and stay on ``step``."""
-
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def run(update: Update, context: BotContext) -> object:
-            try:
-                return await handler(update, context)
-            except VendorError as exc:
-                log.warning("booking step %s failed: %r", step.name, exc)
-                await reply(update, context, user_message(exc, context.t), edit=False)
-                return step
-
-        return run
-
-    return wrap
-
-
-def _index(update: Update) -> int:
-    assert update.callback_query and update.callback_query.data
-    return int(update.callback_query.data.rsplit(":", 1)[1])
 
 
 # -- entry -------------------------------------------------------------
@@ -81,7 +54,7 @@ async def start_booking(update: Update, context: BotContext) -> object:
 @staying(Step.BUSINESS)
 async def on_business(update: Update, context: BotContext) -> object:
     vendors = list(context.services.vendors)
-    index = _index(update)
+    index = callback_index(update)
     if not 0 <= index < len(vendors):
         return await steps.show_businesses(update, context)
     Draft.of(context.user_data).vendor = vendors[index].name
@@ -92,7 +65,7 @@ async def on_business(update: Update, context: BotContext) -> object:
 @staying(Step.SITE)
 async def on_site(update: Update, context: BotContext) -> object:
     draft = Draft.of(context.user_data)
-    site = draft.pick("sites", Site, _index(update))
+    site = draft.pick("sites", Site, callback_index(update))
     if site is None:
         return await steps.show_sites(update, context)
     draft.site = site
@@ -101,7 +74,7 @@ async def on_site(update: Update, context: BotContext) -> object:
 
 @staying(Step.SITE)
 async def on_sites_page(update: Update, context: BotContext) -> object:
-    return await steps.show_sites(update, context, _index(update), fetch=False)
+    return await steps.show_sites(update, context, callback_index(update), fetch=False)
 
 
 @staying(Step.SITE)
@@ -118,7 +91,7 @@ async def on_location(update: Update, context: BotContext) -> object:
 @staying(Step.SERVICE)
 async def on_service(update: Update, context: BotContext) -> object:
     draft = Draft.of(context.user_data)
-    service = draft.pick("services", Service, _index(update))
+    service = draft.pick("services", Service, callback_index(update))
     if service is None:
         return await steps.show_services(update, context)
     draft.service = service
@@ -173,7 +146,7 @@ def _has_time(when: When) -> bool:
 # -- slot --------------------------------------------------------------
 @staying(Step.SLOT)
 async def on_slot(update: Update, context: BotContext) -> object:
-    slot = Draft.of(context.user_data).pick("slots", Slot, _index(update))
+    slot = Draft.of(context.user_data).pick("slots", Slot, callback_index(update))
     if slot is None:
         return await steps.show_slots(update, context)
     return await _slot_chosen(update, context, slot)

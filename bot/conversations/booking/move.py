@@ -22,7 +22,7 @@ from telegram.ext import ConversationHandler
 
 from bot.app.services import BotContext
 from bot.conversations.booking import steps, views
-from bot.conversations.booking.draft import KEY, Draft
+from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import QUIT, Step
 from bot.conversations.booking.submit import send_receipt, vendor_booking, when_of
 from bot.conversations.common import keyboard, reply
@@ -41,7 +41,7 @@ class _CannotMove(Exception):
 
 def moving(context: BotContext) -> int | None:
     """The stored booking this conversation moves; None when it books anew."""
-    value = (context.user_data or {}).get(KEY, {}).get(MOVING)
+    value = (context.user_data or {}).get(Draft.KEY, {}).get(MOVING)
     return int(value) if value is not None else None
 
 

@@ -10,57 +10,31 @@ stack of lists shown, ``path`` the choices taken, root first.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-
+from bot.conversations.common import UserDataDraft
 from bot.vendors.queue import Appointment, Choice, ContactMode, QueueSite
 
-M = TypeVar("M", bound=BaseModel)
-KEY = "queue"
 
+class QueueDraft(UserDataDraft):
+    KEY = "queue"
 
-class QueueDraft:
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-
-    @classmethod
-    def of(cls, user_data: dict[str, Any] | None, *, new: bool = False) -> "QueueDraft":
-        assert user_data is not None
-        if new or KEY not in user_data:
-            user_data[KEY] = {}
-        return cls(user_data[KEY])
-
-    @staticmethod
-    def clear(user_data: dict[str, Any] | None) -> None:
-        if user_data is not None:
-            user_data.pop(KEY, None)
-
-    # -- vendor and site ---------------------------------------------------
-    @property
-    def vendor(self) -> str | None:
-        return self.data.get("vendor")
-
-    @vendor.setter
-    def vendor(self, name: str) -> None:
-        self.data["vendor"] = name
-
+    # -- site ----------------------------------------------------------------
     @property
     def sites(self) -> list[QueueSite]:
-        return [QueueSite.model_validate(s) for s in self.data.get("sites", [])]
+        return self.listed("sites", QueueSite)
 
     @sites.setter
     def sites(self, listed: list[QueueSite]) -> None:
-        self.data["sites"] = [s.model_dump(mode="json") for s in listed]
+        self.remember("sites", listed)
 
     @property
     def site(self) -> QueueSite | None:
-        raw = self.data.get("site")
-        return QueueSite.model_validate(raw) if raw else None
+        return self.model("site", QueueSite)
 
     @site.setter
     def site(self, value: QueueSite | None) -> None:
-        self.data["site"] = value.model_dump(mode="json") if value else None
+        self.set_model("site", value)
         self.data["levels"], self.data["path"] = [], []
         self.data.pop("appointment", None)
         self.data.pop("refused_modes", None)
@@ -95,8 +69,7 @@ class QueueDraft:
 
     @property
     def leaf(self) -> Choice | None:
-        raw = self.data.get("leaf")
-        return Choice.model_validate(raw) if raw else None
+        return self.model("leaf", Choice)
 
     # -- appointment and contact ------------------------------------------
     @property
@@ -110,12 +83,11 @@ class QueueDraft:
 
     @property
     def appointment(self) -> Appointment | None:
-        raw = self.data.get("appointment")
-        return Appointment.model_validate(raw) if raw else None
+        return self.model("appointment", Appointment)
 
     @appointment.setter
     def appointment(self, value: Appointment | None) -> None:
-        self.data["appointment"] = value.model_dump(mode="json") if value else None
+        self.set_model("appointment", value)
 
     @property
     def refused_modes(self) -> set[ContactMode]:

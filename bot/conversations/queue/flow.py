@@ -10,10 +10,9 @@ user on the step they were on, with the message from
 
 from __future__ import annotations
 
-import functools
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 from telegram import ReplyKeyboardRemove, Update
@@ -27,40 +26,19 @@ from telegram.ext import (
 )
 
 from bot.app.services import BotContext
-from bot.conversations.common import reply
-from bot.conversations.errors import user_message
+from bot.conversations.common import Handler, callback_index, reply
+from bot.conversations.common import staying as staying_on
 from bot.conversations.queue import contact, steps
 from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import BACK, QUIT, Step
-from bot.vendors import VendorError
 from bot.vendors.queue import Appointment
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END
-Handler = Callable[[Update, BotContext], Awaitable[object]]
 
 
 def staying(step: Step) -> Callable[[Handler], Handler]:
-    """On a vendor error, say what happened and stay on ``step``."""
-
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def run(update: Update, context: BotContext) -> object:
-            try:
-                return await handler(update, context)
-            except VendorError as exc:
-                log.warning("queue step %s failed: %r", step.name, exc)
-                await reply(update, context, user_message(exc, context.t, queue=True), edit=False)
-                return step
-
-        return run
-
-    return wrap
-
-
-def _index(update: Update) -> int:
-    assert update.callback_query and update.callback_query.data
-    return int(update.callback_query.data.rsplit(":", 1)[1])
+    return staying_on(step, queue=True)
 
 
 @staying(Step.BUSINESS)
@@ -85,7 +63,7 @@ async def start_queue(update: Update, context: BotContext) -> object:
 @staying(Step.BUSINESS)
 async def on_business(update: Update, context: BotContext) -> object:
     vendors = steps.queue_vendors(context)
-    index = _index(update)
+    index = callback_index(update)
     if not 0 <= index < len(vendors):
         return await steps.show_businesses(update, context)
     QueueDraft.of(context.user_data).vendor = vendors[index].name
@@ -96,7 +74,7 @@ async def on_business(update: Update, context: BotContext) -> object:
 async def on_site(update: Update, context: BotContext) -> object:
     draft = QueueDraft.of(context.user_data)
     listed = draft.sites
-    index = _index(update)
+    index = callback_index(update)
     if not 0 <= index < len(listed):
         return await steps.show_sites(update, context)
     draft.site = listed[index]
@@ -106,7 +84,7 @@ async def on_site(update: Update, context: BotContext) -> object:
 @staying(Step.CHOICE)
 async def on_choice(update: Update, context: BotContext) -> object:
     draft = QueueDraft.of(context.user_data)
-    levels, index = draft.levels, _index(update)
+    levels, index = draft.levels, callback_index(update)
     if not levels or not 0 <= index < len(levels[-1]):
         return await steps.show_sites(update, context, fetch=False)
     choice = levels[-1][index]
@@ -119,7 +97,7 @@ async def on_choice(update: Update, context: BotContext) -> object:
 @staying(Step.APPOINTMENT)
 async def on_appointment(update: Update, context: BotContext) -> object:
     draft = QueueDraft.of(context.user_data)
-    offered, index = draft.appointments, _index(update)
+    offered, index = draft.appointments, callback_index(update)
     if not 0 <= index < len(offered):
         return await steps.show_appointments(update, context)
     chosen = offered[index]
