@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
 import statistics
 import tempfile
 import time
@@ -62,6 +63,7 @@ async def bench_world(*, callbacks: bool, poll_min: float, max_hits: int = 600) 
     finally:
         await world.stop()
         await client.aclose()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _reuse_one_client_for_callbacks(sim: Simulator) -> httpx.AsyncClient:

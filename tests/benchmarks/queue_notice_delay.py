@@ -104,7 +104,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--poll-min", type=float, default=5.0, help="QUEUE_POLL_MIN_SECONDS")
-    parser.add_argument("--spacing", type=float, default=0.25, help="seconds between calls")
+    parser.add_argument("--spacing", type=float, default=0.5, help="seconds between calls")
     args = parser.parse_args()
     print(f"{args.calls} calls per run, one every {args.spacing} s; "
           f"QUEUE_POLL_MIN_SECONDS={args.poll_min}", flush=True)
