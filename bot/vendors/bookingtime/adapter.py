@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
@@ -51,6 +50,12 @@ from babel.core import get_global
 from bot.vendors._tokens import utcnow
 from bot.vendors.bookingtime.client import VENDOR, BookingtimeClient
 from bot.vendors.bookingtime.config import Settings
+from bot.vendors.bookingtime.details import (
+    DETAIL_OF,
+    LABELS,
+    PLACEHOLDERS,
+    address_object,
+)
 from bot.vendors.bookingtime.index import (
     AppointmentIndex,
     AppointmentRef,
@@ -88,34 +93,6 @@ STRUCTURE_TTL = 60.0  # seconds templates are reused
 FALLBACK_ZONE = "Europe/Berlin"
 _REMEMBERED = 1000  # idempotency keys kept in memory
 
-# detail id -> key of the ``customer`` object (``appointment_address`` is sent beside it)
-CUSTOMER_KEYS = {
-    "first_name": "firstName", "last_name": "lastName", "email": "email",
-    "phone": "mobile", "address": "address", "appointment_address": "appointmentAddress",
-}
-_DETAIL_OF = {key.lower(): detail for detail, key in CUSTOMER_KEYS.items()}
-
-_LABELS: dict[str, dict[str, str]] = {
-    "en": {"first_name": "First name", "last_name": "Last name", "email": "E-mail address",
-           "phone": "Mobile phone number", "address": "Your address (street, postcode city)",
-           "appointment_address": "Address of the appointment (street, postcode city)"},
-    "de": {"first_name": "Vorname", "last_name": "Nachname", "email": "E-Mail-Adresse",
-           "phone": "Handynummer", "address": "Ihre Adresse (Straße, PLZ Ort)",
-           "appointment_address": "Adresse des Termins (Straße, PLZ Ort)"},
-    "fr": {"first_name": "Prénom", "last_name": "Nom", "email": "Adresse e-mail",
-           "phone": "Numéro de portable", "address": "Votre adresse (rue, code postal ville)",
-           "appointment_address": "Adresse du rendez-vous (rue, code postal ville)"},
-    "it": {"first_name": "Nome", "last_name": "Cognome", "email": "Indirizzo e-mail",
-           "phone": "Numero di cellulare", "address": "Il tuo indirizzo (via, CAP città)",
-           "appointment_address": "Indirizzo dell'appuntamento (via, CAP città)"},
-}
-_PLACEHOLDERS = {  # by the organization's country; Germany otherwise
-    "DE": {"phone": "+49 151 23456789", "address": "Hauptstraße 1, 10115 Berlin"},
-    "AT": {"phone": "+43 664 1234567", "address": "Hauptstraße 1, 1010 Wien"},
-    "CH": {"phone": "+41 79 123 45 67", "address": "Bahnhofstrasse 1, 8001 Zürich"},
-}
-_POSTCODE_CITY = re.compile(r"^(?:[A-Z]{1,3}-)?(?P<zip>\d{3,6})\s+(?P<city>\S.*)$", re.IGNORECASE)
-
 T = TypeVar("T")
 
 
@@ -143,22 +120,6 @@ def _country_zone(country: str | None) -> str | None:
 def _in_zone(moment: datetime, zone: ZoneInfo) -> datetime:
     """An instant in ``zone``; a timestamp without offset is read as local time there."""
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
-
-
-def address_object(text: str, country: str | None = None) -> dict[str, str]:
-    """``"Bahnhofstrasse 1, 8001 Zürich"`` as an ADDRESS (street, zip, city, country)."""
-    parts = [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
-    fields = {"class": "ADDRESS", "street": text.strip()}
-    if len(parts) >= 2:
-        fields["street"] = ", ".join(parts[:-1])
-        match = _POSTCODE_CITY.match(parts[-1])
-        if match:
-            fields.update(zip=match["zip"], city=match["city"].strip())
-        else:
-            fields["city"] = parts[-1]
-    if country:
-        fields["country"] = country.upper()
-    return fields
 
 
 def _site_address(templates: list[BookingTemplate]) -> Address | None:
@@ -393,9 +354,9 @@ class Vendor(BookingVendor):
             wanted.append(("address", "address"))
         if template.appointment_address_required:
             wanted.append(("appointment_address", "address"))
-        labels = _LABELS.get(_language(customer), _LABELS["en"])
+        labels = LABELS.get(_language(customer), LABELS["en"])
         country = (template.address.country if template.address else "").upper()
-        examples = {"email": "name@example.com"} | _PLACEHOLDERS.get(country, _PLACEHOLDERS["DE"])
+        examples = {"email": "name@example.com"} | PLACEHOLDERS.get(country, PLACEHOLDERS["DE"])
         return [DetailField(id=field_id, label=labels[field_id], kind=kind,
                             placeholder=examples.get(kind))
                 for field_id, kind in wanted]
@@ -443,7 +404,7 @@ class Vendor(BookingVendor):
     @staticmethod
     def _for_details(refused: InputRejected) -> InputRejected:
         """The vendor's refusal, naming our detail id instead of its field name."""
-        field = _DETAIL_OF.get((refused.field or "").lower(), refused.field)
+        field = DETAIL_OF.get((refused.field or "").lower(), refused.field)
         return InputRejected(refused.reason, field=field, vendor=VENDOR)
 
     def _booking(
