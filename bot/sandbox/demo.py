@@ -38,6 +38,7 @@ class Printer:
         self.user = user
         self.seen = 0
         self.buttons: list[tuple[int, str]] = []  # (message id, label) of the last keyboard
+        self.versions: dict[int, int] = {}  # message id -> the version printed last
 
     def pending(self) -> list[TranscriptEntry]:
         return [e for e in self.user.chat.transcript[self.seen:]
@@ -55,7 +56,10 @@ class Printer:
     def _show(self, entry: TranscriptEntry, message: object) -> None:
         from bot.fake_telegram.models import snapshot
 
-        view = snapshot(message)  # type: ignore[arg-type]
+        # Each entry is shown as it was then, not as the message reads now.
+        version = self.versions.get(entry.message_id, -1) + 1 if entry.kind == "edit" else 0  # type: ignore[arg-type]
+        self.versions[entry.message_id] = version  # type: ignore[index]
+        view = snapshot(message, version)  # type: ignore[arg-type]
         prefix = "bot (edited)>" if entry.kind == "edit" else "bot>"
         if view.document is not None:
             print(f"{prefix} [file {view.document.file_name}] {view.text or ''}".rstrip())
