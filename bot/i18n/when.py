@@ -2,8 +2,8 @@
 
 dateparser alone drops bare hours, misses "dopodomani" or "lundi prochain" and guesses the order
 of day and month, so it is only used for what it is good at: dates with a month name
-("5 dicembre", "15 mars"). Everything else is read with small word tables
-(:mod:`bot.i18n.when_words`) in passes that each blank out what they understood, so a later pass
+("5 dicembre", "15 mars"; see :mod:`bot.i18n.when_dates`). Everything else is read with small
+word tables (:mod:`bot.i18n.when_words`) in passes that each blank out what they understood, so a later pass
 cannot read the same words again.
 
 Choices, fixed so users always get the same answer:
@@ -35,6 +35,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import TypeVar
 
+from bot.i18n.when_dates import day_of_month, month_date, next_date
 from bot.i18n.when_words import AFTERNOON, COUNTED_NOUNS, EVENING, LANGUAGE_WORDS, MORNING, Words
 
 T = TypeVar("T")
@@ -120,64 +121,6 @@ def _raw_time(m: re.Match[str], tag: str, words: Words, marked: bool) -> _RawTim
     if minute > 59 or hour > 24 or (hour == 24 and minute) or (ampm and not 1 <= hour <= 12):
         return None
     return _RawTime(hour, minute, ampm, padded=hour_text.startswith("0"))
-
-
-# -- dates ----------------------------------------------------------------------------------
-
-
-def _next_date(today: date, month: int, day: int, year: int | None = None) -> date | None:
-    """That day and month, next year if already past; Feb 29 waits for a leap year."""
-    if year is not None:
-        try:
-            return date(year + 2000 if year < 100 else year, month, day)
-        except ValueError:
-            return None
-    for candidate_year in range(today.year, today.year + 9):
-        try:
-            found = date(candidate_year, month, day)
-        except ValueError:
-            continue
-        if found >= today:
-            return found
-    return None
-
-
-def _day_of_month(today: date, day: int) -> date | None:
-    """The next date, today included, with that day of the month ("il 31" skips short months)."""
-    year, month = today.year, today.month
-    for _ in range(13):
-        try:
-            if (found := date(year, month, day)) >= today:
-                return found
-        except ValueError:
-            pass
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return None
-
-
-@lru_cache(maxsize=1024)
-def _dateparser_day_month(span: str, language: str) -> tuple[int, int] | None:
-    """Day and month of "5 dicembre"; the year is ours to decide, so the cache stays valid."""
-    import dateparser  # slow to import; most messages never need it
-
-    settings = {
-        "PARSERS": ["absolute-time"],  # "5 giorni" must not become a relative date
-        "REQUIRE_PARTS": ["day", "month"],
-        "DATE_ORDER": "DMY",
-        "PREFER_DATES_FROM": "future",
-    }
-    found = dateparser.parse(
-        span, languages=[language], settings=settings  # type: ignore[arg-type]
-    )
-    return (found.day, found.month) if found else None
-
-
-def _month_date(m: re.Match[str], language: str, today: date) -> date | None:
-    parsed = _dateparser_day_month(" ".join(m.group(0).split()), language)
-    if parsed is None:
-        return None
-    year = m.group("y")
-    return _next_date(today, parsed[1], parsed[0], int(year) if year else None)
 
 
 # -- grammar --------------------------------------------------------------------------------
@@ -284,7 +227,7 @@ class _Grammar:
 
     def numeric(self, m: re.Match[str], text: str, today: date) -> date | None:
         if m.group("iy"):
-            return _next_date(today, int(m.group("im")), int(m.group("id")), int(m.group("iy")))
+            return next_date(today, int(m.group("im")), int(m.group("id")), int(m.group("iy")))
         sep, year = m.group("sep"), m.group("y")
         if year is None and sep == "-":
             return None  # "10-12" is more likely a range of hours
@@ -293,7 +236,7 @@ class _Grammar:
                 return None
             if self.marker_tail.search(text[: m.start()]):
                 return None  # "alle 12.05." is a time at the end of a sentence
-        return _next_date(today, int(m.group("m")), int(m.group("d")), int(year) if year else None)
+        return next_date(today, int(m.group("m")), int(m.group("d")), int(year) if year else None)
 
     def weekday_of(self, m: re.Match[str]) -> int:
         return self.words.weekdays[_squash(m.group("wd") or m.group("wd2"))]
@@ -366,13 +309,13 @@ def _read(text: str, language: str, today: date) -> tuple[_Reading, int]:
     r.time = t.take(g.at, lambda m: g.time(m, "t", marked=True))
     r.time = r.time or t.take(g.explicit_time, lambda m: g.time(m, "t", marked=False))
     for pattern in g.month_dates:
-        day(pattern, lambda m: _month_date(m, language, today))
+        day(pattern, lambda m: month_date(m, language, today))
     monday_next_week = today + timedelta(days=7 - today.weekday())
     day(g.next_week_day, lambda m: monday_next_week + timedelta(days=g.weekday_of(m)))
     # "next friday": 1..7 days ahead; "friday": 0..6 days ahead.
     day(g.next_day, lambda m: today + timedelta((g.weekday_of(m) - today.weekday() - 1) % 7 + 1))
     day(g.weekday, lambda m: today + timedelta((g.weekday_of(m) - today.weekday()) % 7))
-    day(g.ordinal, lambda m: _day_of_month(today, int(m.group("d") or m.group("d2"))))
+    day(g.ordinal, lambda m: day_of_month(today, int(m.group("d") or m.group("d2"))))
     if not (r.time or r.after or r.before):
         r.time = t.take(g.bare_number, lambda m: _bare_time(m.group("n")))
     if r.day is None:
@@ -386,7 +329,7 @@ def _bare_time(number: str) -> _RawTime | None:
 
 def _bare_day(today: date, number: int) -> date | None:
     """Only numbers that cannot be hours: "il 30" is obvious, "30" alone nearly so."""
-    return _day_of_month(today, number) if 25 <= number <= 31 else None
+    return day_of_month(today, number) if 25 <= number <= 31 else None
 
 
 def parse_when(text: str, language: str, now: datetime) -> When | None:
