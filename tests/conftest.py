@@ -180,3 +180,18 @@ async def start_booking(user, business: str) -> None:  # type: ignore[no-untyped
     if has_data("bk:biz:")(screen):
         user.press(business, message_id=screen.message_id)
         await user.wait_screen(has_data("bk:site:"))
+
+
+async def book_until_summary(user, *, day: int = 0, service: str = "Registry office"):  # type: ignore[no-untyped-def]
+    """Walk a ufirst booking in Rome to its summary with buttons; return the summary."""
+    await start_booking(user, "Ufirst Demo")
+    user.press("Roma Termini")
+    await user.wait_screen(has_data("bk:svc:"))
+    user.press(service)
+    days = await user.wait_screen(has_data("bk:day:"))
+    user.press(days.labels[day], message_id=days.message_id)
+    slots = await user.wait_screen(has_data("bk:slot:"))
+    user.press(slots.labels[0], message_id=slots.message_id)
+    await user.wait_screen(lambda m: bool(m.reply_keyboard))
+    user.share_contact("+393331234567")
+    return await user.wait_screen(has_data("bk:ok:"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.sandbox.world import LocalWorld
-from tests.conftest import BotProcess, has_data, start_booking
+from tests.conftest import BotProcess, book_until_summary, has_data, start_booking
 
 
 async def test_kill_9_keeps_language_and_the_unfinished_booking(
@@ -74,17 +74,7 @@ async def test_crash_while_the_vendor_books_never_books_twice(
     sim = world.simulators["ufirst"]
     who = pseudonym(bot_process.env["BOT_SECRET_KEY"], 403)
     user = world.telegram.user(403, language_code="en")
-    await start_booking(user, "Ufirst Demo")
-    user.press("Roma Termini")
-    await user.wait_screen(has_data("bk:svc:"))
-    user.press("Registry office")
-    days = await user.wait_screen(has_data("bk:day:"))
-    user.press(days.labels[0], message_id=days.message_id)
-    slots = await user.wait_screen(has_data("bk:slot:"))
-    user.press(slots.labels[0], message_id=slots.message_id)
-    await user.wait_screen(lambda m: bool(m.reply_keyboard))
-    user.share_contact("+393331234567")
-    summary = await user.wait_screen(has_data("bk:ok:"))
+    summary = await book_until_summary(user)
 
     gate = sim.hold_responses("/reservations")
     user.press("Confirm", message_id=summary.message_id)
@@ -113,17 +103,7 @@ async def test_a_booking_left_pending_by_a_crash_is_settled_after_restart(
         sim = world.simulators["ufirst"]
         who = pseudonym(process.env["BOT_SECRET_KEY"], 404)
         user = world.telegram.user(404, language_code="fr")
-        await start_booking(user, "Ufirst Demo")
-        user.press("Roma Termini")
-        await user.wait_screen(has_data("bk:svc:"))
-        user.press("Registry office")
-        days = await user.wait_screen(has_data("bk:day:"))
-        user.press(days.labels[1], message_id=days.message_id)
-        slots = await user.wait_screen(has_data("bk:slot:"))
-        user.press(slots.labels[0], message_id=slots.message_id)
-        await user.wait_screen(lambda m: bool(m.reply_keyboard))
-        user.share_contact("+393331234567")
-        summary = await user.wait_screen(has_data("bk:ok:"))
+        summary = await book_until_summary(user, day=1)
 
         gate = sim.hold_responses("/reservations")
         user.press(summary.labels[0], message_id=summary.message_id)

@@ -60,7 +60,7 @@ async def test_optional_methods_missing_on_the_server_break_nothing(
     world: LocalWorld, tmp_path  # type: ignore[no-untyped-def]
 ) -> None:
     """Some Bot API–compatible servers implement only the core methods."""
-    from tests.conftest import BotProcess, bot_env, has_data, start_booking
+    from tests.conftest import BotProcess, book_until_summary, bot_env
 
     world.telegram.unsupported |= {"setmycommands", "senddocument", "sendchataction", "deletemessage"}
     process = BotProcess(bot_env(world, tmp_path), tmp_path / "bot.log")
@@ -69,17 +69,7 @@ async def test_optional_methods_missing_on_the_server_break_nothing(
         user = world.telegram.user(104, language_code="en")
         user.send_command("/start")
         assert (await user.wait_screen()).text.startswith("Hello")
-        await start_booking(user, "Ufirst Demo")
-        user.press("Roma Termini")
-        await user.wait_screen(has_data("bk:svc:"))
-        user.press("Registry office")
-        days = await user.wait_screen(has_data("bk:day:"))
-        user.press(days.labels[0], message_id=days.message_id)
-        slots = await user.wait_screen(has_data("bk:slot:"))
-        user.press(slots.labels[0], message_id=slots.message_id)
-        await user.wait_screen(lambda m: bool(m.reply_keyboard))
-        user.share_contact("+393331234567")
-        summary = await user.wait_screen(has_data("bk:ok:"))
+        summary = await book_until_summary(user)
         user.press("Confirm", message_id=summary.message_id)
         await user.wait_screen(lambda m: "You are booked" in (m.text or ""))
         user.send_command("/help")
