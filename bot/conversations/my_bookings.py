@@ -17,8 +17,7 @@ from bot.app.services import BotContext
 from bot.conversations.booking.submit import vendor_booking, when_of
 from bot.conversations.common import keyboard, reply
 from bot.conversations.errors import user_message
-from bot.storage.bookings import Booking as StoredBooking
-from bot.storage.bookings import BookingDraft as StoredDraft
+from bot.storage import BookingDraftRecord, BookingRecord
 from bot.vendors import Booking, Capability, Customer, VendorError
 
 log = logging.getLogger(__name__)
@@ -47,8 +46,8 @@ async def reconcile(context: BotContext, customer: Customer) -> None:
                 await repo.set_state(record.id, "cancelled")
 
 
-def _draft(booking: Booking, customer: Customer) -> StoredDraft:
-    return StoredDraft(
+def _draft(booking: Booking, customer: Customer) -> BookingDraftRecord:
+    return BookingDraftRecord(
         vendor=booking.vendor,
         owner=customer.telegram_id,
         site_id=booking.site_id,
@@ -63,7 +62,7 @@ def _draft(booking: Booking, customer: Customer) -> StoredDraft:
     )
 
 
-def _line(context: BotContext, booking: StoredBooking) -> str:
+def _line(context: BotContext, booking: BookingRecord) -> str:
     code = f" · {booking.label}" if booking.label else ""
     return f"• {when_of(context.t, booking)}\n  {booking.service_name} – {booking.site_name}{code}"
 
@@ -103,7 +102,7 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     await show_my(update, context, cancel_only=True)
 
 
-async def _own(context: BotContext, update: Update) -> StoredBooking | None:
+async def _own(context: BotContext, update: Update) -> BookingRecord | None:
     assert update.callback_query and update.callback_query.data and update.effective_user
     booking_id = int(update.callback_query.data.rsplit(":", 1)[1])
     booking = await context.services.storage.bookings.get(booking_id)

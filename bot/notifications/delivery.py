@@ -30,7 +30,7 @@ from telegram.ext import Application
 
 from bot.conversations.queue.card import Card, render_card
 from bot.i18n import Translator, translator
-from bot.storage import Ticket as StoredTicket
+from bot.storage import TicketRecord
 from bot.vendors.queue import QueueSnapshot
 
 log = logging.getLogger("bot.notifications")
@@ -49,7 +49,7 @@ async def translator_for(application: Application, owner: int) -> Translator:  #
 
 async def post_card(
     application: Application,  # type: ignore[type-arg]
-    ticket: StoredTicket,
+    ticket: TicketRecord,
     snapshot: QueueSnapshot | None,
     timezone: str,
 ) -> Message | None:
@@ -73,7 +73,7 @@ CardWrite = tuple[int, int, int, str]  # ticket id, chat id, message id, digest
 
 async def update_card(
     application: Application,  # type: ignore[type-arg]
-    ticket: StoredTicket,
+    ticket: TicketRecord,
     snapshot: QueueSnapshot | None,
     timezone: str,
     t: Translator | None = None,
@@ -86,7 +86,7 @@ async def update_card(
 
 async def edit_card(
     application: Application,  # type: ignore[type-arg]
-    ticket: StoredTicket,
+    ticket: TicketRecord,
     snapshot: QueueSnapshot | None,
     timezone: str,
     t: Translator | None = None,
@@ -117,7 +117,7 @@ async def save_cards(application: Application, writes: list[CardWrite]) -> None:
             await storage.tickets.set_card(ticket_id, chat_id=chat_id, message_id=message_id, text_hash=digest)
 
 
-async def _edit(application: Application, ticket: StoredTicket, card: Card) -> str:  # type: ignore[type-arg]
+async def _edit(application: Application, ticket: TicketRecord, card: Card) -> str:  # type: ignore[type-arg]
     """Edit; "done" when the card now shows ``card`` (or never will), "gone" when the
     message no longer exists, "later" when worth trying again next round."""
     try:
@@ -141,7 +141,7 @@ async def _edit(application: Application, ticket: StoredTicket, card: Card) -> s
 
 async def send_notice(
     application: Application,  # type: ignore[type-arg]
-    ticket: StoredTicket,
+    ticket: TicketRecord,
     kind: str,
     text: str,
 ) -> bool:

@@ -29,7 +29,7 @@ from bot.notifications import pacing
 from bot.notifications.callbacks import describe_callbacks
 from bot.notifications.delivery import post_card, send_notice, translator_for, update_card
 from bot.notifications.site_watch import SiteWatch
-from bot.storage import Ticket as StoredTicket
+from bot.storage import TicketRecord
 from bot.vendors import VendorError
 from bot.vendors.queue import QueueSnapshot, QueueVendor, Ticket, TicketState
 
@@ -95,7 +95,7 @@ class QueueWatcher:
         if self._watches.get(watch.key) is watch:
             del self._watches[watch.key]
 
-    async def tickets_at(self, vendor_name: str, site_id: str) -> list[StoredTicket]:
+    async def tickets_at(self, vendor_name: str, site_id: str) -> list[TicketRecord]:
         return [t for t in await self.repo.list_watched() if t.vendor == vendor_name and t.site_id == site_id]
 
     def watched_sites(self, vendor_name: str) -> list[str]:
@@ -140,7 +140,7 @@ class QueueWatcher:
         async with watch.lock:
             yield
 
-    async def show_card(self, ticket: StoredTicket, timezone: str) -> None:
+    async def show_card(self, ticket: TicketRecord, timezone: str) -> None:
         """Post the ticket's card (e.g. just joined) and have it kept current."""
         self._zones.setdefault((ticket.vendor, ticket.site_id), timezone)
         watch = self._ensure(ticket.vendor, ticket.site_id)
@@ -150,12 +150,12 @@ class QueueWatcher:
         if watch is not None:
             watch.poke()
 
-    async def refresh(self, ticket: StoredTicket, timeout: float = 5.0) -> QueueSnapshot | None:
+    async def refresh(self, ticket: TicketRecord, timeout: float = 5.0) -> QueueSnapshot | None:
         """A Refresh press: wait (a little) for a current snapshot, which updates the card."""
         watch = self._ensure(ticket.vendor, ticket.site_id)
         return None if watch is None else await watch.fresh(timeout)
 
-    async def ended(self, ticket: StoredTicket, state: TicketState) -> None:
+    async def ended(self, ticket: TicketRecord, state: TicketState) -> None:
         """The ticket left the queue through the bot: store it, and say so on its card."""
         async with self.lock(ticket.vendor, ticket.site_id):
             await self.repo.set_state(ticket.id, state)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from bot.conversations.queue.card import called_notice, desk_of, near_notice
 from bot.notifications.delivery import CardWrite, edit_card, save_cards, send_notice, translator_for
-from bot.storage import Ticket as StoredTicket
+from bot.storage import TicketRecord
 from bot.vendors import RateLimited, VendorError
 from bot.vendors.queue import QueueSnapshot, QueueVendor
 
@@ -144,7 +144,7 @@ class SiteWatch:
             await asyncio.sleep(gap)
 
     # -- notices ------------------------------------------------------------------------
-    async def notify(self, ticket: StoredTicket, snapshot: QueueSnapshot) -> None:
+    async def notify(self, ticket: TicketRecord, snapshot: QueueSnapshot) -> None:
         application, repo = self.watcher.application, self.watcher.repo
         state = snapshot.state_of(ticket.external_id)
         if state is None:
@@ -163,7 +163,7 @@ class SiteWatch:
             t = await translator_for(application, ticket.owner)
             await send_notice(application, ticket, "near", near_notice(t, ticket, snapshot))
 
-    async def _missing(self, ticket: StoredTicket, snapshot: QueueSnapshot) -> None:
+    async def _missing(self, ticket: TicketRecord, snapshot: QueueSnapshot) -> None:
         """Not in the snapshot: gone (served long ago, removed at the desk) once it
         stays missing from snapshots taken well after it was stored."""
         if snapshot.taken_at.timestamp() < ticket.created_at.timestamp() + 1.0:
@@ -196,11 +196,11 @@ class SiteWatch:
         except Exception:  # noqa: BLE001 - the next snapshot paints again
             log.exception("vendor=%s site=%s cards not updated", *self.key)
 
-    async def _cards(self, tickets: list[StoredTicket], snapshot: QueueSnapshot | None) -> None:
+    async def _cards(self, tickets: list[TicketRecord], snapshot: QueueSnapshot | None) -> None:
         zone = await self.watcher.timezone(self.vendor, self.site_id)
         limit = asyncio.Semaphore(CARD_CONCURRENCY)
 
-        async def one(ticket: StoredTicket) -> CardWrite | None:
+        async def one(ticket: TicketRecord) -> CardWrite | None:
             async with limit:
                 try:
                     return await edit_card(self.watcher.application, ticket, snapshot, zone)

@@ -17,7 +17,7 @@ from types import TracebackType
 from telegram.ext import PersistenceInput
 
 from ._common import Clock, utcnow
-from .bookings import Booking, BookingDraft, BookingRepo, BookingState
+from .bookings import BookingDraftRecord, BookingRecord, BookingRepo, BookingState
 from .broadcasts import (
     Broadcast,
     BroadcastRepo,
@@ -32,15 +32,15 @@ from .errors import DecryptionError, IdempotencyConflictError, NotFoundError, St
 from .oauth import OAuthState, OAuthStateRepo
 from .persistence import SqlitePersistence
 from .subscriptions import Subscription, SubscriptionRepo
-from .tickets import Ticket, TicketRepo, TicketState, card_text_hash
+from .tickets import TicketRecord, TicketRecordState, TicketRepo, card_text_hash
 from .tokens import StoredToken, TokenRepo
 from .updates import UpdateLog
-from .users import Role, User, UserRepo
+from .users import Role, UserRecord, UserRepo
 from .vendor_refs import VendorRef, VendorRefRepo
 
 __all__ = [
-    "Booking",
-    "BookingDraft",
+    "BookingDraftRecord",
+    "BookingRecord",
     "BookingRepo",
     "BookingState",
     "Broadcast",
@@ -65,12 +65,12 @@ __all__ = [
     "StoredToken",
     "Subscription",
     "SubscriptionRepo",
-    "Ticket",
+    "TicketRecord",
+    "TicketRecordState",
     "TicketRepo",
-    "TicketState",
     "TokenRepo",
     "UpdateLog",
-    "User",
+    "UserRecord",
     "UserRepo",
     "VendorRef",
     "VendorRefRepo",

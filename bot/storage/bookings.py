@@ -35,7 +35,7 @@ from ._common import (
 from .db import Database
 from .errors import IdempotencyConflictError, NotFoundError, StorageError
 
-__all__ = ["Booking", "BookingDraft", "BookingRepo", "BookingState"]
+__all__ = ["BookingDraftRecord", "BookingRecord", "BookingRepo", "BookingState"]
 
 BookingState = Literal["pending", "confirmed", "cancelled", "failed"]
 
@@ -58,7 +58,7 @@ _RECONCILE_SET = ", ".join(f"{c} = {expr}" for c, expr in _RECONCILE.items())
 _RECONCILE_CHANGED = " OR ".join(f"bookings.{c} IS NOT {expr}" for c, expr in _RECONCILE.items())
 
 
-class BookingDraft(Row):
+class BookingDraftRecord(Row):
     """What the user asked for, before the vendor has assigned an id."""
 
     vendor: str
@@ -84,7 +84,7 @@ class BookingDraft(Row):
         return value
 
 
-class Booking(BookingDraft):
+class BookingRecord(BookingDraftRecord):
     id: int
     external_id: str | None
     state: BookingState
@@ -93,13 +93,13 @@ class Booking(BookingDraft):
     updated_at: UtcDatetime
 
 
-def _booking(row: sqlite3.Row) -> Booking:
+def _booking(row: sqlite3.Row) -> BookingRecord:
     data = dict(row)
     data["details"] = json.loads(data["details"])
     for name in ("start_utc", "created_at", "updated_at"):
         data[name] = from_db_time(data[name])
     data["end_utc"] = opt_from_db_time(data["end_utc"])
-    return Booking(**data)
+    return BookingRecord(**data)
 
 
 class BookingRepo:
@@ -107,16 +107,18 @@ class BookingRepo:
         self._db = db
         self._clock = clock
 
-    async def get(self, booking_id: int) -> Booking | None:
+    async def get(self, booking_id: int) -> BookingRecord | None:
         return await self._one("id = ?", booking_id)
 
-    async def get_by_key(self, idempotency_key: str) -> Booking | None:
+    async def get_by_key(self, idempotency_key: str) -> BookingRecord | None:
         return await self._one("idempotency_key = ?", idempotency_key)
 
-    async def get_by_external(self, vendor: str, external_id: str) -> Booking | None:
+    async def get_by_external(self, vendor: str, external_id: str) -> BookingRecord | None:
         return await self._one("vendor = ? AND external_id = ?", vendor, external_id)
 
-    async def claim(self, idempotency_key: str, draft: BookingDraft) -> tuple[Booking, bool]:
+    async def claim(
+        self, idempotency_key: str, draft: BookingDraftRecord
+    ) -> tuple[BookingRecord, bool]:
         """Insert a ``pending`` row, or return the row already claimed under this key.
 
         ``created`` is True for exactly one caller per key, however many race.
@@ -150,7 +152,7 @@ class BookingRepo:
         end_utc: datetime | None = None,
         price: str | None = None,
         details: Mapping[str, Any] | None = None,
-    ) -> Booking:
+    ) -> BookingRecord:
         """Record the vendor's acceptance. Idempotent; also rescues a row marked ``failed``
         after a timeout when the vendor did book. ``details`` is merged (JSON merge patch).
 
@@ -188,7 +190,7 @@ class BookingRepo:
     async def reschedule(
         self, booking_id: int, *, start_utc: datetime, end_utc: datetime | None = None,
         external_id: str | None = None, details: Mapping[str, Any] | None = None,
-    ) -> Booking:
+    ) -> BookingRecord:
         """Record that the vendor moved a confirmed booking; ``external_id`` only when the
         move gave it a new one. ``details`` is merged (JSON merge patch)."""
         async with self._db.transaction():
@@ -204,7 +206,7 @@ class BookingRepo:
             booking = await self.get(booking_id)
         return _written(booking)
 
-    async def fail(self, idempotency_key: str, reason: str | None = None) -> Booking:
+    async def fail(self, idempotency_key: str, reason: str | None = None) -> BookingRecord:
         """Mark a ``pending`` claim failed (the key can then not be reused for a retry:
         derive a new one). A booking that is already confirmed is left alone."""
         patch = dumps_json({"failure": reason} if reason is not None else {})
@@ -220,8 +222,8 @@ class BookingRepo:
         return booking
 
     async def upsert_from_vendor(
-        self, draft: BookingDraft, *, external_id: str, state: BookingState
-    ) -> Booking:
+        self, draft: BookingDraftRecord, *, external_id: str, state: BookingState
+    ) -> BookingRecord:
         """Reconciliation: make our row match the vendor's view of booking ``external_id``.
 
         A ``pending`` claim of the same owner, site and start without vendor id (the bot
@@ -251,7 +253,7 @@ class BookingRepo:
             booking = await self.get_by_external(draft.vendor, external_id)
         return _written(booking)
 
-    async def set_state(self, booking_id: int, state: BookingState) -> Booking:
+    async def set_state(self, booking_id: int, state: BookingState) -> BookingRecord:
         async with self._db.transaction():
             await self._db.execute(
                 "UPDATE bookings SET state = ?, updated_at = ? WHERE id = ? AND state != ?",
@@ -268,7 +270,7 @@ class BookingRepo:
         now: datetime,
         *,
         states: Collection[BookingState] = ("pending", "confirmed"),
-    ) -> list[Booking]:
+    ) -> list[BookingRecord]:
         """Bookings of ``owner`` not yet over (end, or start if no end, >= now), soonest first."""
         marks = ", ".join("?" for _ in states)
         return await self._many(
@@ -279,7 +281,7 @@ class BookingRepo:
             to_db_time(now),
         )
 
-    async def list_pending(self, claimed_before: datetime) -> list[Booking]:
+    async def list_pending(self, claimed_before: datetime) -> list[BookingRecord]:
         """Claims still pending since before ``claimed_before``: candidates for
         reconciliation after a crash or a lost vendor response."""
         return await self._many(
@@ -287,16 +289,16 @@ class BookingRepo:
             to_db_time(claimed_before),
         )
 
-    async def _one(self, where: str, *params: object) -> Booking | None:
+    async def _one(self, where: str, *params: object) -> BookingRecord | None:
         row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM bookings WHERE {where}", params)
         return None if row is None else _booking(row)
 
-    async def _many(self, where: str, *params: object) -> list[Booking]:
+    async def _many(self, where: str, *params: object) -> list[BookingRecord]:
         rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM bookings WHERE {where}", params)
         return [_booking(row) for row in rows]
 
 
-def _draft_values(draft: BookingDraft, *, state: str | None = None) -> tuple[object, ...]:
+def _draft_values(draft: BookingDraftRecord, *, state: str | None = None) -> tuple[object, ...]:
     """Values in the column order of the INSERTs above (``state`` only when given)."""
     head = (
         draft.vendor, draft.owner, draft.site_id, draft.site_name, draft.service_id,
@@ -307,7 +309,7 @@ def _draft_values(draft: BookingDraft, *, state: str | None = None) -> tuple[obj
     return head + ((state,) if state is not None else ()) + tail
 
 
-def _written(booking: Booking | None) -> Booking:
+def _written(booking: BookingRecord | None) -> BookingRecord:
     """The row just written in the same transaction; its absence would be a bug."""
     if booking is None:  # pragma: no cover
         raise StorageError("row vanished inside its own transaction")

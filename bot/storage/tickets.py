@@ -16,9 +16,9 @@ from ._common import Clock, Row, UtcDatetime, from_db_time, to_db_time, utcnow
 from .db import Database
 from .errors import NotFoundError, StorageError
 
-__all__ = ["Ticket", "TicketRepo", "TicketState", "card_text_hash"]
+__all__ = ["TicketRecord", "TicketRecordState", "TicketRepo", "card_text_hash"]
 
-TicketState = Literal["waiting", "called", "done", "left"]
+TicketRecordState = Literal["waiting", "called", "done", "left"]
 
 _SELECT = (
     "SELECT t.id, t.vendor, t.external_id, t.owner, t.site_id, t.site_name, t.number,"
@@ -28,7 +28,7 @@ _SELECT = (
 )
 
 
-class Ticket(Row):
+class TicketRecord(Row):
     id: int
     vendor: str
     external_id: str
@@ -36,7 +36,7 @@ class Ticket(Row):
     site_id: str
     site_name: str
     number: str  # as displayed by the vendor, e.g. "A042"
-    state: TicketState
+    state: TicketRecordState
     desk: str | None
     card_chat_id: int | None
     card_message_id: int | None
@@ -51,12 +51,12 @@ def card_text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _ticket(row: sqlite3.Row) -> Ticket:
+def _ticket(row: sqlite3.Row) -> TicketRecord:
     data = dict(row)
     data["notices_sent"] = frozenset(json.loads(data.pop("notices")))
     data["created_at"] = from_db_time(data["created_at"])
     data["updated_at"] = from_db_time(data["updated_at"])
-    return Ticket(**data)
+    return TicketRecord(**data)
 
 
 class TicketRepo:
@@ -73,9 +73,9 @@ class TicketRepo:
         site_id: str,
         site_name: str,
         number: str,
-        state: TicketState = "waiting",
+        state: TicketRecordState = "waiting",
         desk: str | None = None,
-    ) -> tuple[Ticket, bool]:
+    ) -> tuple[TicketRecord, bool]:
         """Store a ticket; idempotent per (vendor, external_id). ``created`` tells whether
         this call inserted it (and so whether a card still has to be sent)."""
         now = to_db_time(self._clock())
@@ -91,24 +91,24 @@ class TicketRepo:
             raise StorageError("ticket vanished inside its own transaction")
         return ticket, result.rowcount == 1
 
-    async def get(self, ticket_id: int) -> Ticket | None:
+    async def get(self, ticket_id: int) -> TicketRecord | None:
         row = await self._db.fetchone(f"{_SELECT} WHERE t.id = ?", (ticket_id,))
         return None if row is None else _ticket(row)
 
-    async def get_by_external(self, vendor: str, external_id: str) -> Ticket | None:
+    async def get_by_external(self, vendor: str, external_id: str) -> TicketRecord | None:
         row = await self._db.fetchone(
             f"{_SELECT} WHERE t.vendor = ? AND t.external_id = ?", (vendor, external_id)
         )
         return None if row is None else _ticket(row)
 
-    async def list_watched(self) -> list[Ticket]:
+    async def list_watched(self) -> list[TicketRecord]:
         """Tickets still in the queue (waiting or called): what the watcher must poll."""
         rows = await self._db.fetchall(
             f"{_SELECT} WHERE t.state IN ('waiting', 'called') ORDER BY t.id"
         )
         return [_ticket(row) for row in rows]
 
-    async def list_for_owner(self, owner: int, *, watched_only: bool = True) -> list[Ticket]:
+    async def list_for_owner(self, owner: int, *, watched_only: bool = True) -> list[TicketRecord]:
         where = "t.owner = ?" + (" AND t.state IN ('waiting', 'called')" if watched_only else "")
         rows = await self._db.fetchall(f"{_SELECT} WHERE {where} ORDER BY t.id", (owner,))
         return [_ticket(row) for row in rows]
@@ -126,7 +126,7 @@ class TicketRepo:
         )
 
     async def set_state(
-        self, ticket_id: int, state: TicketState, *, desk: str | None = None
+        self, ticket_id: int, state: TicketRecordState, *, desk: str | None = None
     ) -> None:
         """Change state; ``desk`` (the counter that called the ticket) is kept if None."""
         await self._update(ticket_id, "state = ?, desk = COALESCE(?, desk)", state, desk)

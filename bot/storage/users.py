@@ -17,14 +17,14 @@ from ._common import (
 from .db import Database
 from .errors import StorageError
 
-__all__ = ["Role", "User", "UserRepo"]
+__all__ = ["Role", "UserRecord", "UserRepo"]
 
 Role = Literal["customer", "staff"]
 
 _COLUMNS = "telegram_id, language, role, blocked_bot, created_at, seen_at"
 
 
-class User(Row):
+class UserRecord(Row):
     telegram_id: int
     language: str | None
     role: Role
@@ -33,8 +33,8 @@ class User(Row):
     seen_at: UtcDatetime | None  # None until the user actually wrote to the bot
 
 
-def _user(row: sqlite3.Row) -> User:
-    return User(
+def _user(row: sqlite3.Row) -> UserRecord:
+    return UserRecord(
         telegram_id=row["telegram_id"],
         language=row["language"],
         role=row["role"],
@@ -51,13 +51,13 @@ class UserRepo:
         self._db = db
         self._clock = clock
 
-    async def get(self, telegram_id: int) -> User | None:
+    async def get(self, telegram_id: int) -> UserRecord | None:
         row = await self._db.fetchone(
             f"SELECT {_COLUMNS} FROM users WHERE telegram_id = ?", (telegram_id,)
         )
         return None if row is None else _user(row)
 
-    async def upsert_seen(self, telegram_id: int, language_code: str | None) -> User:
+    async def upsert_seen(self, telegram_id: int, language_code: str | None) -> UserRecord:
         """Record activity. The language is taken only while none is stored: Telegram's
         ``language_code`` is a guess from the client, a choice made with /language wins."""
         now = to_db_time(self._clock())
@@ -69,7 +69,7 @@ class UserRepo:
             telegram_id,
         )
 
-    async def set_language(self, telegram_id: int, language: str) -> User:
+    async def set_language(self, telegram_id: int, language: str) -> UserRecord:
         return await self._upsert(
             "INSERT INTO users (telegram_id, language, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (telegram_id) DO UPDATE SET language = excluded.language",
@@ -77,7 +77,7 @@ class UserRepo:
             telegram_id,
         )
 
-    async def set_role(self, telegram_id: int, role: Role) -> User:
+    async def set_role(self, telegram_id: int, role: Role) -> UserRecord:
         return await self._upsert(
             "INSERT INTO users (telegram_id, role, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (telegram_id) DO UPDATE SET role = excluded.role",
@@ -85,7 +85,7 @@ class UserRepo:
             telegram_id,
         )
 
-    async def set_blocked(self, telegram_id: int, blocked: bool) -> User:
+    async def set_blocked(self, telegram_id: int, blocked: bool) -> UserRecord:
         """Blocked users are skipped by broadcasts; call with False when they come back."""
         return await self._upsert(
             "INSERT INTO users (telegram_id, blocked_bot, created_at) VALUES (?, ?, ?)"
@@ -94,20 +94,20 @@ class UserRepo:
             telegram_id,
         )
 
-    async def list_active(self) -> list[User]:
+    async def list_active(self) -> list[UserRecord]:
         """Users that can be messaged (have not blocked the bot), by id for stable paging."""
         rows = await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM users WHERE blocked_bot = 0 ORDER BY telegram_id"
         )
         return [_user(row) for row in rows]
 
-    async def list_staff(self) -> list[User]:
+    async def list_staff(self) -> list[UserRecord]:
         rows = await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM users WHERE role = 'staff' ORDER BY telegram_id"
         )
         return [_user(row) for row in rows]
 
-    async def _upsert(self, sql: str, params: tuple[object, ...], telegram_id: int) -> User:
+    async def _upsert(self, sql: str, params: tuple[object, ...], telegram_id: int) -> UserRecord:
         async with self._db.transaction():
             await self._db.execute(sql, params)
             user = await self.get(telegram_id)

@@ -7,19 +7,19 @@ from datetime import datetime, timedelta, timezone
 from bot.conversations.queue.card import called_notice, near_notice, render_card, rounded_minutes
 from bot.i18n import translator
 from bot.notifications.callbacks import callback_path, strings_in
-from bot.storage import Ticket
+from bot.storage import TicketRecord
 from bot.vendors.queue import CalledTicket, QueueSnapshot
 
 NOW = datetime(2030, 6, 25, 13, 5, tzinfo=timezone.utc)  # 15:05 in Paris
 
 
-def _ticket(**changes: object) -> Ticket:
+def _ticket(**changes: object) -> TicketRecord:
     values: dict[str, object] = dict(
         id=7, vendor="v", external_id="me", owner=1, site_id="s", site_name="Paris", number="42",
         state="waiting", desk=None, card_chat_id=1, card_message_id=2, card_hash=None,
         notices_sent=frozenset(), created_at=NOW - timedelta(minutes=5), updated_at=NOW - timedelta(minutes=5),
     )
-    return Ticket(**(values | changes))  # type: ignore[arg-type]
+    return TicketRecord(**(values | changes))  # type: ignore[arg-type]
 
 
 def _snapshot(waiting: tuple[str, ...], **changes: object) -> QueueSnapshot:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.sandbox.world import LocalWorld
-from bot.storage import BookingDraft, Storage
+from bot.storage import BookingDraftRecord, Storage
 from bot.vendors.filevirtuelle import simulator_data as data
 from tests.conftest import has_data, wait_until
 from tests.e2e.queue_steps import (
@@ -130,7 +130,7 @@ async def test_appointment_choice_offers_the_users_booking(world: LocalWorld, tm
     start = (datetime.now(timezone.utc) + timedelta(hours=2)).replace(microsecond=0)
     async with running_bot(world, env):
         async with await Storage.open(env["DATABASE_PATH"], env["BOT_SECRET_KEY"]) as storage:
-            await storage.bookings.upsert_from_vendor(BookingDraft(
+            await storage.bookings.upsert_from_vendor(BookingDraftRecord(
                 vendor="somewhere", owner=605, site_id="p1", site_name="Maison Exemple Paris",
                 service_id="s1", service_name="Repair appointment", start_utc=start,
                 timezone="Europe/Paris"), external_id="ext-605", state="confirmed")

@@ -9,14 +9,14 @@ import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
 
-from bot.storage import BookingDraft, Storage
+from bot.storage import BookingDraftRecord, Storage
 
 START = datetime(2030, 1, 17, 9, 0, tzinfo=UTC)
 
 
 async def main(path: str, mode: str) -> None:
     storage = await Storage.open(path, "crash-test-secret-key-000000000000")
-    draft = BookingDraft(
+    draft = BookingDraftRecord(
         vendor="acme", owner=1, site_id="s", site_name="Site", service_id="v",
         service_name="Service", start_utc=START, end_utc=START + timedelta(minutes=15),
         timezone="UTC",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.storage import BookingDraft
+from bot.storage import BookingDraftRecord
 
 SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 T0 = datetime(2030, 1, 15, 9, 0, tzinfo=UTC)
@@ -26,7 +26,7 @@ class FakeClock:
 
 def make_draft(
     owner: int = 1001, *, start: datetime = T0 + timedelta(days=2), **extra: object
-) -> BookingDraft:
+) -> BookingDraftRecord:
     fields: dict[str, object] = {
         "vendor": "acme",
         "owner": owner,
@@ -41,4 +41,4 @@ def make_draft(
         "details": {"note": "bring photo"},
     }
     fields.update(extra)
-    return BookingDraft(**fields)  # type: ignore[arg-type]
+    return BookingDraftRecord(**fields)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from bot.conversations.booking.states import QUIT, Step
 from bot.conversations.booking.submit import send_receipt, vendor_booking, when_of
 from bot.conversations.common import keyboard, reply
 from bot.conversations.errors import user_message
-from bot.storage.bookings import Booking as StoredBooking
+from bot.storage import BookingRecord
 from bot.vendors import Booking, BookingVendor, Capability, Customer, Slot, SlotUnavailable, VendorError
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def moving(context: BotContext) -> int | None:
     return int(value) if value is not None else None
 
 
-async def _own(context: BotContext, update: Update, booking_id: int) -> StoredBooking | None:
+async def _own(context: BotContext, update: Update, booking_id: int) -> BookingRecord | None:
     """The user's booking ``booking_id`` while it is confirmed, else None."""
     assert update.effective_user is not None
     booking = await context.services.storage.bookings.get(booking_id)
@@ -150,7 +150,7 @@ async def on_confirm(update: Update, context: BotContext) -> object:
     return END
 
 
-async def _move(vendor: BookingVendor, customer: Customer, record: StoredBooking, slot: Slot) -> Booking:
+async def _move(vendor: BookingVendor, customer: Customer, record: BookingRecord, slot: Slot) -> Booking:
     """Move at the vendor; a repeat whose first answer was lost finds it moved."""
     try:
         return await vendor.reschedule(customer, vendor_booking(record), slot)

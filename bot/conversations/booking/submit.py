@@ -22,8 +22,7 @@ from bot.conversations.booking.steps import vendor_of
 from bot.conversations.calendar_file import ics_event
 from bot.conversations.common import keyboard, optional, reply
 from bot.i18n import Translator, format_datetime, format_money, format_time
-from bot.storage.bookings import Booking as StoredBooking
-from bot.storage.bookings import BookingDraft as StoredDraft
+from bot.storage import BookingDraftRecord, BookingRecord
 from bot.vendors import (
     Money,
     Booking,
@@ -52,7 +51,7 @@ async def show_summary(update: Update, context: BotContext) -> Step:
     return Step.CONFIRM
 
 
-async def submit(context: BotContext, customer: Customer, key: str) -> StoredBooking:
+async def submit(context: BotContext, customer: Customer, key: str) -> BookingRecord:
     """Book once per key; a repeat returns the booking made the first time."""
     repo = context.services.storage.bookings
     existing = await repo.get_by_key(key)
@@ -80,7 +79,7 @@ async def submit(context: BotContext, customer: Customer, key: str) -> StoredBoo
     return await _confirm(context, key, booking)
 
 
-async def _confirm(context: BotContext, key: str, booking: Booking) -> StoredBooking:
+async def _confirm(context: BotContext, key: str, booking: Booking) -> BookingRecord:
     return await context.services.storage.bookings.confirm(
         key,
         external_id=booking.external_id,
@@ -92,7 +91,7 @@ async def _confirm(context: BotContext, key: str, booking: Booking) -> StoredBoo
 
 
 async def find_at_vendor(
-    vendor: BookingVendor, customer: Customer, claim: StoredBooking
+    vendor: BookingVendor, customer: Customer, claim: BookingRecord
 ) -> Booking | None:
     """The vendor's booking matching a claim whose answer we never got, if any."""
     for booking in await vendor.list_bookings(customer):
@@ -106,8 +105,8 @@ async def find_at_vendor(
     return None
 
 
-def _stored_draft(vendor: BookingVendor, customer: Customer, wanted: BookingDraft) -> StoredDraft:
-    return StoredDraft(
+def _stored_draft(vendor: BookingVendor, customer: Customer, wanted: BookingDraft) -> BookingDraftRecord:
+    return BookingDraftRecord(
         vendor=vendor.name,
         owner=customer.telegram_id,
         site_id=wanted.site.id,
@@ -123,7 +122,7 @@ def _stored_draft(vendor: BookingVendor, customer: Customer, wanted: BookingDraf
 
 
 async def send_receipt(
-    bot: Bot, chat_id: int, t: Translator, booking: StoredBooking, *, moved: bool = False
+    bot: Bot, chat_id: int, t: Translator, booking: BookingRecord, *, moved: bool = False
 ) -> None:
     """The receipt and its calendar file; also sent by recovery after a crash."""
     lines = [t._("✅ Your booking has been moved!") if moved else t._("✅ You are booked!")]
@@ -152,18 +151,18 @@ async def send_receipt(
     )
 
 
-def when_of(t: Translator, booking: StoredBooking) -> str:
+def when_of(t: Translator, booking: BookingRecord) -> str:
     text = format_datetime(booking.start_utc, booking.timezone, t.locale)
     if booking.end_utc is not None:
         text += " – " + format_time(booking.end_utc, booking.timezone, t.locale)
     return text
 
 
-def price_of(booking: StoredBooking) -> Money | None:
+def price_of(booking: BookingRecord) -> Money | None:
     return Money.model_validate_json(booking.price) if booking.price else None
 
 
-def vendor_booking(record: StoredBooking) -> Booking:
+def vendor_booking(record: BookingRecord) -> Booking:
     """A stored booking as the vendor-neutral booking a vendor call takes."""
     return Booking(
         vendor=record.vendor,

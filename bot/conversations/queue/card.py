@@ -15,7 +15,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.conversations.common import keyboard
 from bot.i18n import Translator, format_time
-from bot.storage import Ticket as StoredTicket
+from bot.storage import TicketRecord
 from bot.storage import card_text_hash
 from bot.vendors.queue import QueueSnapshot, TicketState
 
@@ -35,7 +35,7 @@ def rounded_minutes(wait: float) -> int:
     return int(5 * round(wait / 5))
 
 
-def state_of(ticket: StoredTicket, snapshot: QueueSnapshot | None) -> TicketState:
+def state_of(ticket: TicketRecord, snapshot: QueueSnapshot | None) -> TicketState:
     """The snapshot's word, unless we know better: ended tickets stay ended, and a
     call we learned of after the snapshot was taken is not undone by it."""
     if ticket.state in ("done", "left") or snapshot is None:
@@ -46,13 +46,13 @@ def state_of(ticket: StoredTicket, snapshot: QueueSnapshot | None) -> TicketStat
     return seen
 
 
-def desk_of(ticket: StoredTicket, snapshot: QueueSnapshot | None) -> str | None:
+def desk_of(ticket: TicketRecord, snapshot: QueueSnapshot | None) -> str | None:
     called = snapshot.called_ticket(ticket.external_id) if snapshot else None
     return (called.desk_name if called else None) or ticket.desk
 
 
 def render_card(
-    t: Translator, ticket: StoredTicket, snapshot: QueueSnapshot | None, timezone: str
+    t: Translator, ticket: TicketRecord, snapshot: QueueSnapshot | None, timezone: str
 ) -> Card:
     state = state_of(ticket, snapshot)
     title = t._("Ticket {number}", number=ticket.number)  # not inside an f-string: extracted
@@ -100,7 +100,7 @@ def called_line(t: Translator, desk: str | None) -> str:
     return t._("📣 It's your turn! Please go to the desk.")
 
 
-def near_notice(t: Translator, ticket: StoredTicket, snapshot: QueueSnapshot) -> str:
+def near_notice(t: Translator, ticket: TicketRecord, snapshot: QueueSnapshot) -> str:
     """Sent once when the site's rule (people or minutes left) says "come back"."""
     before = snapshot.people_before(ticket.external_id) or 0
     head = t._("🔔 {site}: your turn is near (ticket {number}).",
@@ -116,7 +116,7 @@ def near_notice(t: Translator, ticket: StoredTicket, snapshot: QueueSnapshot) ->
     return f"{head}\n{detail} {come}"
 
 
-def called_notice(t: Translator, ticket: StoredTicket, desk: str | None) -> str:
+def called_notice(t: Translator, ticket: TicketRecord, desk: str | None) -> str:
     """Sent once when a desk calls the ticket."""
     if desk:
         return t._("📣 {site}: it's your turn! Ticket {number}, please go to {desk}.",

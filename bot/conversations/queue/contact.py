@@ -26,7 +26,7 @@ from bot.conversations.errors import user_message
 from bot.conversations.queue import steps, views
 from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import Step
-from bot.storage import Ticket as StoredTicket
+from bot.storage import TicketRecord
 from bot.vendors import InputRejected
 from bot.vendors.queue import ContactMode, JoinRequest
 
@@ -124,7 +124,7 @@ async def join(update: Update, context: BotContext, mode: ContactMode, value: st
     return END
 
 
-async def _show_card(context: BotContext, ticket: StoredTicket, timezone: str) -> None:
+async def _show_card(context: BotContext, ticket: TicketRecord, timezone: str) -> None:
     """Send the ticket's card (a new message) and let the watcher keep it current."""
     watcher = context.services.queue_watcher
     if watcher is not None:

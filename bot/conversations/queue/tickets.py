@@ -16,14 +16,14 @@ from bot.app.services import BotContext
 from bot.conversations.common import keyboard, reply
 from bot.conversations.errors import user_message
 from bot.i18n import format_time
-from bot.storage import Ticket as StoredTicket
+from bot.storage import TicketRecord
 from bot.vendors import VendorError
 from bot.vendors.queue import Ticket
 
 log = logging.getLogger(__name__)
 
 
-async def _own(update: Update, context: BotContext) -> StoredTicket | None:
+async def _own(update: Update, context: BotContext) -> TicketRecord | None:
     """The pressed card's ticket, if it belongs to whoever pressed and is still active."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user is not None
