@@ -44,14 +44,17 @@ class RedactSecrets(logging.Filter):
 _filter = RedactSecrets(())
 
 
+class _BotHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Our stderr handler, recognised so that setting logging up twice adds it once."""
+
+
 def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSecrets:
     for secret in secrets:
         _filter.add(secret)
     root = logging.getLogger()
-    if not any(getattr(h, "_bot_handler", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _BotHandler) for h in root.handlers):
+        handler = _BotHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(FORMAT))
-        handler._bot_handler = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     for handler in root.handlers:
         if _filter not in handler.filters:

@@ -1,5 +1,7 @@
 """The layering the README promises, checked on every run.
 
+Imports point one way, from the top (entry points, then ``app/`` which
+wires everything) down to ``vendors/``, ``storage/`` and ``i18n/``.
 Conversations and notifications see vendors only through the vendor-neutral
 interface, so a new vendor is one folder plus one registration line; the
 interface itself names no vendor.
@@ -13,7 +15,19 @@ from pathlib import Path
 from bot.vendors import VENDORS
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
-VENDOR_NEUTRAL = ["conversations", "notifications", "app", "i18n", "storage"]
+VENDOR_NEUTRAL = ["conversations", "notifications", "app", "ui", "runtime", "i18n", "storage"]
+
+# Higher layers may import lower (or equal) ones, never the other way round.
+LAYERS: dict[str, int] = {
+    "cli": 7, "sandbox": 7, "__main__": 7,
+    "app": 6,
+    "conversations": 5,
+    "notifications": 4,
+    "ui": 3,
+    "runtime": 2,
+    "vendors": 1, "storage": 1, "i18n": 1,
+    "config": 0, "logs": 0, "throttle": 0, "asgi": 0, "fake_telegram": 0,
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -51,3 +65,41 @@ def test_every_registered_vendor_is_one_folder_with_config_adapter_and_simulator
         folder = BOT / "vendors" / name
         for module in ("config.py", "adapter.py", "simulator.py"):
             assert (folder / module).exists(), f"{name} lacks {module}"
+
+
+def _layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "bot" or len(parts) < 2:
+        return None
+    return parts[1] if parts[1] in LAYERS else None
+
+
+def test_imports_point_down_the_layers() -> None:
+    upward = []
+    for path in sorted(BOT.rglob("*.py")):
+        relative = path.relative_to(BOT)
+        own = relative.parts[0].removesuffix(".py")
+        if own not in LAYERS:
+            continue
+        for module in imported_modules(path):
+            target = _layer_of(module)
+            if target is not None and LAYERS[target] > LAYERS[own]:
+                if own == "fake_telegram" and relative.name == "__main__.py":
+                    continue  # the fake server's own command line starts the demo world
+                upward.append(f"{relative} ({own}) imports {module} ({target})")
+    assert not upward, upward
+
+
+def test_every_layer_is_known() -> None:
+    top_level = {p.name.removesuffix(".py") for p in BOT.iterdir() if p.suffix == ".py" or p.is_dir()}
+    unknown = top_level - set(LAYERS) - {"__init__", "__pycache__"}
+    assert not unknown, f"add {sorted(unknown)} to LAYERS"
+
+
+def test_no_attribute_is_attached_behind_the_type_checker() -> None:
+    hits = [
+        str(path.relative_to(BOT))
+        for path in BOT.rglob("*.py")
+        if "type: ignore[attr-defined" in path.read_text(encoding="utf-8")
+    ]
+    assert not hits, hits

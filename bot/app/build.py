@@ -11,15 +11,15 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Persiste
 from bot.app.durable import DurableApplication
 from bot.app.errors import on_error
 from bot.app.ratelimit import BookingRateLimiter
-from bot.app.services import BotContext, Services
 from bot.conversations import COMMANDS, register_handlers
 from bot.i18n import LANGUAGES, translator
+from bot.runtime import BotContext, Services
 from bot.storage.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
 
 
-def build_application(services: Services, *, polling: bool) -> Application:  # type: ignore[type-arg]
+def build_application(services: Services, *, polling: bool) -> DurableApplication:
     settings = services.settings
     persistence = SqlitePersistence(
         services.storage.db,
@@ -28,7 +28,7 @@ def build_application(services: Services, *, polling: bool) -> Application:  # t
     )
     builder = (
         ApplicationBuilder()
-        .application_class(DurableApplication)
+        .application_class(DurableApplication, kwargs={"services": services})
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.file_url)
@@ -40,7 +40,7 @@ def build_application(services: Services, *, polling: bool) -> Application:  # t
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    application.services = services  # type: ignore[attr-defined]
+    assert isinstance(application, DurableApplication)  # what application_class() built
     register_handlers(application)
     application.add_error_handler(on_error)
     return application

@@ -20,14 +20,15 @@ import logging
 import time
 
 from telegram import Update
-from telegram.ext import Application
+
+from bot.runtime import BotApplication
 
 log = logging.getLogger("bot.updates")
 
 
-class DurableApplication(Application):  # type: ignore[type-arg]
+class DurableApplication(BotApplication):
     async def process_update(self, update: object) -> None:
-        storage = self.services.storage  # type: ignore[attr-defined]
+        storage = self.services.storage
         if isinstance(update, Update):
             if await storage.updates.is_processed(update.update_id):
                 log.info("update=%d duplicate, skipped", update.update_id)
@@ -42,7 +43,7 @@ class DurableApplication(Application):  # type: ignore[type-arg]
                 "update=%d kind=%s user=%s ms=%.0f",
                 update.update_id,
                 _kind(update),
-                self.services.pseudonym(update.effective_user.id)  # type: ignore[attr-defined]
+                self.services.pseudonym(update.effective_user.id)
                 if update.effective_user
                 else "-",
                 (time.perf_counter() - started) * 1000,

@@ -12,8 +12,8 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.app.services import BotContext
-from bot.conversations.errors import user_message
+from bot.runtime import BotContext
+from bot.ui.errors import user_message
 
 log = logging.getLogger("bot.errors")
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
 
 from bot.throttle import EPSILON, SlidingWindow, TokenBucket
-from telegram.ext import BaseRateLimiter
 
 _LOGGER = logging.getLogger(__name__)
 

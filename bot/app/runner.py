@@ -17,7 +17,6 @@ import signal
 from telegram import Update
 
 from bot.app.build import build_application, set_command_menus
-from bot.app.services import Services
 from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
 from bot.asgi import BackgroundServer
 from bot.config import Settings
@@ -26,6 +25,7 @@ from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
 from bot.notifications import QueueWatcher, callback_routes
 from bot.notifications.callbacks import callback_secret
+from bot.runtime import Services
 from bot.storage import Storage
 from bot.vendors import VendorDeps, build_enabled
 

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Update
-from telegram.ext import Application
+
+from bot.runtime import BotApplication
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,13 @@ TELEGRAM_WEBHOOK_PATH = "/telegram"
 
 
 def build_web_app(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApplication,
     *,
     webhook_secret: str | None,
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     async def healthz(_: Request) -> Response:
-        storage = application.services.storage  # type: ignore[attr-defined]
+        storage = application.services.storage
         try:
             await storage.db.fetchone("SELECT 1")
         except Exception:  # noqa: BLE001 - any failure means unhealthy

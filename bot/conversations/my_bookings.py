@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app.services import BotContext
-from bot.conversations.booking.submit import vendor_booking, when_of
-from bot.conversations.common import keyboard, reply
-from bot.conversations.errors import user_message
+from bot.conversations.booking import vendor_booking, when_of
+from bot.runtime import BotContext
 from bot.storage import BookingDraftRecord, BookingRecord
+from bot.ui import keyboard, reply
+from bot.ui.errors import user_message
 from bot.vendors import Booking, Capability, Customer, VendorError
 
 log = logging.getLogger(__name__)

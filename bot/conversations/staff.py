@@ -16,11 +16,11 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app.services import BotContext, services_of
-from bot.conversations.common import keyboard, optional, reply
-from bot.conversations.errors import user_message
 from bot.conversations.menu import COMMANDS
 from bot.i18n import N_, translator
+from bot.runtime import BotContext, services_of
+from bot.ui import best_effort, keyboard, reply
+from bot.ui.errors import user_message
 from bot.vendors import NotFound, VendorError
 from bot.vendors.queue import QueueSite, QueueVendor
 
@@ -174,7 +174,7 @@ async def set_staff_menus(application: Application) -> None:  # type: ignore[typ
         record = await services.storage.users.get(staff_id)
         t = translator(record.language if record else None)
         commands = [BotCommand(n, t._(d)) for n, d in COMMANDS + STAFF_COMMANDS]
-        await optional(application.bot.set_my_commands(commands, scope=BotCommandScopeChat(staff_id)))
+        await best_effort(application.bot.set_my_commands(commands, scope=BotCommandScopeChat(staff_id)))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app.services import BotContext
-from bot.conversations.common import keyboard, optional, reply
 from bot.conversations.menu import COMMANDS
 from bot.i18n import LANGUAGES, Translator, translator
+from bot.runtime import BotContext
+from bot.ui import best_effort, keyboard, reply
 
 
 def help_text(t: Translator) -> str:
@@ -51,7 +51,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     t = translator(language)
     await reply(update, context, t._("Done: I will speak English with you."))
     commands = [BotCommand(name, t._(description)) for name, description in COMMANDS]
-    await optional(
+    await best_effort(
         context.bot.set_my_commands(commands, scope=BotCommandScopeChat(update.effective_user.id))
     )
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 from telegram.ext import Application, ChatMemberHandler, TypeHandler
 
-from bot.app.services import BotContext
 from bot.i18n import resolve_language
+from bot.runtime import BotContext
 
 
 async def remember_user(update: object, context: BotContext) -> None:

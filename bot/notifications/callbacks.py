@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.runtime import BotApplication, Services
 from bot.vendors import VendorError
 
 log = logging.getLogger("bot.notifications")
@@ -60,7 +61,7 @@ def strings_in(payload: Any, limit: int = MAX_STRINGS) -> set[str]:
     return found
 
 
-def callback_routes(application: Any) -> list[BaseRoute]:
+def callback_routes(application: BotApplication) -> list[BaseRoute]:
     """The callback route of every queue vendor, for :func:`bot.app.web.build_web_app`."""
     services = application.services
     key = services.settings.bot_secret_key.get_secret_value()
@@ -92,7 +93,7 @@ def callback_routes(application: Any) -> list[BaseRoute]:
     return [Route("/vendors/{vendor}/next/{secret}", next_called, methods=["POST"])]
 
 
-async def describe_callbacks(services: Any) -> None:
+async def describe_callbacks(services: Services) -> None:
     """Say at start whether each queue vendor's callbacks will reach this bot.
 
     The vendor is configured on its side (FileVirtuelle: ``urls.next``), so

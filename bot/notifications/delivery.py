@@ -25,11 +25,18 @@ import asyncio
 import logging
 
 from telegram import Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
-from bot.conversations.queue.card import Card, render_card
 from bot.i18n import Translator, translator
+from bot.notifications.card import Card, render_card
+from bot.runtime import BotApplication
 from bot.storage import TicketRecord
 from bot.vendors.queue import QueueSnapshot
 
@@ -38,17 +45,17 @@ log = logging.getLogger("bot.notifications")
 SEND_ATTEMPTS = 3
 
 
-async def translator_for(application: Application, owner: int) -> Translator:  # type: ignore[type-arg]
+async def translator_for(application: BotApplication, owner: int) -> Translator:
     """The owner's language: their chat data in memory, else the users table."""
     data = application.user_data.get(owner)
     if data and data.get("lang"):
         return translator(str(data["lang"]))
-    record = await application.services.storage.users.get(owner)  # type: ignore[attr-defined]
+    record = await application.services.storage.users.get(owner)
     return translator(record.language if record else None)
 
 
 async def post_card(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApplication,
     ticket: TicketRecord,
     snapshot: QueueSnapshot | None,
     timezone: str,
@@ -62,7 +69,7 @@ async def post_card(
     except TelegramError as exc:
         log.warning("ticket=%d card not sent: %s", ticket.id, exc)
         return None
-    await application.services.storage.tickets.set_card(  # type: ignore[attr-defined]
+    await application.services.storage.tickets.set_card(
         ticket.id, chat_id=chat_id, message_id=message.message_id, text_hash=card.digest
     )
     return message
@@ -72,7 +79,7 @@ CardWrite = tuple[int, int, int, str]  # ticket id, chat id, message id, digest
 
 
 async def update_card(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApplication,
     ticket: TicketRecord,
     snapshot: QueueSnapshot | None,
     timezone: str,
@@ -85,7 +92,7 @@ async def update_card(
 
 
 async def edit_card(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApplication,
     ticket: TicketRecord,
     snapshot: QueueSnapshot | None,
     timezone: str,
@@ -108,8 +115,8 @@ async def edit_card(
     return ticket.id, ticket.card_chat_id, ticket.card_message_id, card.digest
 
 
-async def save_cards(application: Application, writes: list[CardWrite]) -> None:  # type: ignore[type-arg]
-    storage = application.services.storage  # type: ignore[attr-defined]
+async def save_cards(application: BotApplication, writes: list[CardWrite]) -> None:
+    storage = application.services.storage
     if not writes:
         return
     async with storage.db.transaction():
@@ -117,7 +124,7 @@ async def save_cards(application: Application, writes: list[CardWrite]) -> None:
             await storage.tickets.set_card(ticket_id, chat_id=chat_id, message_id=message_id, text_hash=digest)
 
 
-async def _edit(application: Application, ticket: TicketRecord, card: Card) -> str:  # type: ignore[type-arg]
+async def _edit(application: BotApplication, ticket: TicketRecord, card: Card) -> str:
     """Edit; "done" when the card now shows ``card`` (or never will), "gone" when the
     message no longer exists, "later" when worth trying again next round."""
     try:
@@ -140,7 +147,7 @@ async def _edit(application: Application, ticket: TicketRecord, card: Card) -> s
 
 
 async def send_notice(
-    application: Application,  # type: ignore[type-arg]
+    application: BotApplication,
     ticket: TicketRecord,
     kind: str,
     text: str,
@@ -148,7 +155,7 @@ async def send_notice(
     """Claim the (ticket, kind) notice, then send it; True when this call sent it."""
     if kind in ticket.notices_sent:
         return False
-    repo = application.services.storage.tickets  # type: ignore[attr-defined]
+    repo = application.services.storage.tickets
     if not await repo.mark_notice_sent(ticket.id, kind):
         return False
     chat_id = ticket.card_chat_id or ticket.owner

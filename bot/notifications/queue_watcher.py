@@ -21,14 +21,17 @@ import contextlib
 import logging
 from collections.abc import Iterable
 
-from telegram.ext import Application
-
-from bot.app.services import services_of
-from bot.conversations.queue.card import called_notice
 from bot.notifications import pacing
 from bot.notifications.callbacks import describe_callbacks
-from bot.notifications.delivery import post_card, send_notice, translator_for, update_card
+from bot.notifications.card import called_notice
+from bot.notifications.delivery import (
+    post_card,
+    send_notice,
+    translator_for,
+    update_card,
+)
 from bot.notifications.site_watch import SiteWatch
+from bot.runtime import BotApplication
 from bot.storage import TicketRecord
 from bot.vendors import VendorError
 from bot.vendors.queue import QueueSnapshot, QueueVendor, Ticket, TicketState
@@ -41,12 +44,12 @@ DEFAULT_ZONE = "UTC"
 class QueueWatcher:
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: BotApplication,
         *,
         min_interval: float = 5.0,
     ) -> None:
         self.application = application
-        self.services = services_of(application)
+        self.services = application.services
         self.repo = self.services.storage.tickets
         self.min_interval = min_interval
         self._watches: dict[tuple[str, str], SiteWatch] = {}

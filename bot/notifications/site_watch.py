@@ -21,8 +21,14 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from bot.conversations.queue.card import called_notice, desk_of, near_notice
-from bot.notifications.delivery import CardWrite, edit_card, save_cards, send_notice, translator_for
+from bot.notifications.card import called_notice, desk_of, near_notice
+from bot.notifications.delivery import (
+    CardWrite,
+    edit_card,
+    save_cards,
+    send_notice,
+    translator_for,
+)
 from bot.storage import TicketRecord
 from bot.vendors import RateLimited, VendorError
 from bot.vendors.queue import QueueSnapshot, QueueVendor

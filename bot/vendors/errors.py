@@ -2,7 +2,7 @@
 
 Adapters translate their HTTP statuses and vendor error codes into this tree
 once, at their boundary; conversations catch only these and turn them into a
-localized sentence in one place (``bot.conversations.errors``).
+localized sentence in one place (``bot.ui.errors``).
 
     VendorError                  anything a vendor call can fail with
     ├── ServiceUnavailable       vendor down, misconfigured, timed out, 5xx

@@ -10,8 +10,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.conversations.errors import user_message
 from bot.i18n import LANGUAGES, translator
+from bot.ui.errors import user_message
 from bot.vendors import InputRejected, VendorError
 from bot.vendors.filevirtuelle import simulator_data as data
 from bot.vendors.filevirtuelle.errors import ERRORS, ErrorTranslator

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.conversations.queue.card import called_notice, near_notice, render_card, rounded_minutes
 from bot.i18n import translator
 from bot.notifications.callbacks import callback_path, strings_in
+from bot.notifications.card import (
+    called_notice,
+    near_notice,
+    render_card,
+    rounded_minutes,
+)
 from bot.storage import TicketRecord
 from bot.vendors.queue import CalledTicket, QueueSnapshot
 

@@ -69,7 +69,7 @@ async def test_crash_while_the_vendor_books_never_books_twice(
     """The vendor books but its answer never reaches us (kill -9 meanwhile):
     after restart the user taps Confirm again, and the bot finds that
     reservation instead of making a second one."""
-    from bot.app.services import pseudonym
+    from bot.runtime import pseudonym
 
     sim = world.simulators["ufirst"]
     who = pseudonym(bot_process.env["BOT_SECRET_KEY"], 403)
@@ -94,7 +94,7 @@ async def test_a_booking_left_pending_by_a_crash_is_settled_after_restart(
 ) -> None:
     """Without any tap: shortly after the restart the bot asks the vendor and
     sends the receipt the user missed."""
-    from bot.app.services import pseudonym
+    from bot.runtime import pseudonym
     from tests.conftest import bot_env
 
     process = BotProcess(bot_env(world, tmp_path, PENDING_RECOVERY_DELAY="0.2"), tmp_path / "bot.log")

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app.services import pseudonym
 from bot.fake_telegram import BotMessage, FakeUser
+from bot.runtime import pseudonym
 from bot.sandbox.world import LocalWorld
 from tests.conftest import RunningBot, has_data, start_booking
 

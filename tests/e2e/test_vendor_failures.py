@@ -29,7 +29,7 @@ async def test_vendor_down_mid_flow_is_explained_and_the_step_kept(world: LocalW
 
 
 async def test_a_full_slot_sends_the_user_back_to_the_times(world: LocalWorld, bot: RunningBot) -> None:
-    from bot.app.services import pseudonym
+    from bot.runtime import pseudonym
 
     sim = world.simulators["ufirst"]
     user = world.telegram.user(602, language_code="en")

@@ -20,7 +20,6 @@ from telegram.ext import (
 
 from bot.conversations.booking import details, move, steps
 from bot.conversations.booking.flow import (
-    Handler,
     back_from_days,
     back_to_start,
     on_business,
@@ -35,11 +34,11 @@ from bot.conversations.booking.flow import (
     on_slot,
     on_stale_confirm,
     quit_flow,
-    staying,
     start_booking,
     unexpected,
 )
 from bot.conversations.booking.states import BACK, QUIT, Step
+from bot.ui import Handler, stay_on_vendor_error
 
 BACK_TO: dict[Step, Handler] = {
     Step.SITE: back_to_start,
@@ -52,7 +51,7 @@ BACK_TO: dict[Step, Handler] = {
 
 
 def _back(step: Step) -> CallbackQueryHandler:  # type: ignore[type-arg]
-    return CallbackQueryHandler(staying(step)(BACK_TO[step]), pattern=f"^{BACK}$")
+    return CallbackQueryHandler(stay_on_vendor_error(step)(BACK_TO[step]), pattern=f"^{BACK}$")
 
 
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]

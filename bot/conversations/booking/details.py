@@ -11,14 +11,14 @@ import re
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
-from bot.app.services import BotContext
 from bot.conversations.booking import views
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
 from bot.conversations.booking.steps import show_slots
 from bot.conversations.booking.submit import show_summary
-from bot.conversations.common import keyboard
 from bot.i18n import Translator
+from bot.runtime import BotContext
+from bot.ui import keyboard
 from bot.vendors import DetailField
 
 PROFILE = "profile"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
-from bot.conversations.common import UserDataDraft
+
+from bot.ui import UserDataDraft
 from bot.vendors import BookingDraft, DetailField, Service, Site, Slot
 
 

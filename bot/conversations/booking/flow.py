@@ -18,7 +18,6 @@ from datetime import date
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
-from bot.app.services import BotContext
 from bot.conversations.booking import details, move, steps
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
@@ -28,9 +27,10 @@ from bot.conversations.booking.submit import (
     send_receipt,
     submit,
 )
-from bot.conversations.common import Handler, callback_index, reply, staying
-from bot.conversations.errors import user_message
 from bot.i18n.when import When, parse_when, pick_nearest
+from bot.runtime import BotContext
+from bot.ui import callback_index, reply, stay_on_vendor_error
+from bot.ui.errors import user_message
 from bot.vendors import InputRejected, Service, Site, Slot, SlotUnavailable, VendorError
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ END = ConversationHandler.END
 
 
 # -- entry -------------------------------------------------------------
-@staying(Step.BUSINESS)
+@stay_on_vendor_error(Step.BUSINESS)
 async def start_booking(update: Update, context: BotContext) -> object:
     vendors = list(context.services.vendors)
     if not vendors:
@@ -51,7 +51,7 @@ async def start_booking(update: Update, context: BotContext) -> object:
     return await steps.show_businesses(update, context)
 
 
-@staying(Step.BUSINESS)
+@stay_on_vendor_error(Step.BUSINESS)
 async def on_business(update: Update, context: BotContext) -> object:
     vendors = list(context.services.vendors)
     index = callback_index(update)
@@ -62,7 +62,7 @@ async def on_business(update: Update, context: BotContext) -> object:
 
 
 # -- site --------------------------------------------------------------
-@staying(Step.SITE)
+@stay_on_vendor_error(Step.SITE)
 async def on_site(update: Update, context: BotContext) -> object:
     draft = Draft.of(context.user_data)
     site = draft.pick("sites", Site, callback_index(update))
@@ -72,12 +72,12 @@ async def on_site(update: Update, context: BotContext) -> object:
     return await steps.show_services(update, context)
 
 
-@staying(Step.SITE)
+@stay_on_vendor_error(Step.SITE)
 async def on_sites_page(update: Update, context: BotContext) -> object:
     return await steps.show_sites(update, context, callback_index(update), fetch=False)
 
 
-@staying(Step.SITE)
+@stay_on_vendor_error(Step.SITE)
 async def on_location(update: Update, context: BotContext) -> object:
     message = update.effective_message
     assert message is not None and message.location is not None
@@ -88,7 +88,7 @@ async def on_location(update: Update, context: BotContext) -> object:
 
 
 # -- service -----------------------------------------------------------
-@staying(Step.SERVICE)
+@stay_on_vendor_error(Step.SERVICE)
 async def on_service(update: Update, context: BotContext) -> object:
     draft = Draft.of(context.user_data)
     service = draft.pick("services", Service, callback_index(update))
@@ -99,14 +99,14 @@ async def on_service(update: Update, context: BotContext) -> object:
 
 
 # -- day ---------------------------------------------------------------
-@staying(Step.DAY)
+@stay_on_vendor_error(Step.DAY)
 async def on_day(update: Update, context: BotContext) -> object:
     assert update.callback_query and update.callback_query.data
     Draft.of(context.user_data).day = date.fromisoformat(update.callback_query.data.split(":", 2)[2])
     return await steps.show_slots(update, context)
 
 
-@staying(Step.DAY)
+@stay_on_vendor_error(Step.DAY)
 async def on_day_text(update: Update, context: BotContext) -> object:
     """Free text like "tomorrow at 11" / "domani alle 11": a day, maybe a time."""
     message = update.effective_message
@@ -144,7 +144,7 @@ def _has_time(when: When) -> bool:
 
 
 # -- slot --------------------------------------------------------------
-@staying(Step.SLOT)
+@stay_on_vendor_error(Step.SLOT)
 async def on_slot(update: Update, context: BotContext) -> object:
     slot = Draft.of(context.user_data).pick("slots", Slot, callback_index(update))
     if slot is None:

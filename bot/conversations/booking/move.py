@@ -20,15 +20,24 @@ import logging
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.app.services import BotContext
 from bot.conversations.booking import steps, views
 from bot.conversations.booking.draft import Draft
+from bot.conversations.booking.records import vendor_booking, when_of
 from bot.conversations.booking.states import QUIT, Step
-from bot.conversations.booking.submit import send_receipt, vendor_booking, when_of
-from bot.conversations.common import keyboard, reply
-from bot.conversations.errors import user_message
+from bot.conversations.booking.submit import send_receipt
+from bot.runtime import BotContext
 from bot.storage import BookingRecord
-from bot.vendors import Booking, BookingVendor, Capability, Customer, Slot, SlotUnavailable, VendorError
+from bot.ui import keyboard, reply
+from bot.ui.errors import user_message
+from bot.vendors import (
+    Booking,
+    BookingVendor,
+    Capability,
+    Customer,
+    Slot,
+    SlotUnavailable,
+    VendorError,
+)
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END

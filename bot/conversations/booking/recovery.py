@@ -22,9 +22,9 @@ from datetime import datetime, timezone
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.app.services import Services, services_of
 from bot.conversations.booking.submit import find_at_vendor, send_receipt
 from bot.i18n import translator
+from bot.runtime import Services, services_of
 from bot.vendors import Customer, VendorError
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.app.services import BotContext
 from bot.conversations.booking import views
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
-from bot.conversations.common import reply
+from bot.runtime import BotContext
+from bot.ui import reply
 from bot.vendors import BookingVendor, Capability, NotFound, Site, VendorError
 
 OPEN_DAYS_SHOWN = 6

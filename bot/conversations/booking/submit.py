@@ -14,17 +14,17 @@ import logging
 
 from telegram import Bot, InputFile, Update
 
-from bot.app.services import BotContext
 from bot.conversations.booking import views
 from bot.conversations.booking.draft import Draft
+from bot.conversations.booking.records import price_of, when_of
 from bot.conversations.booking.states import Step
 from bot.conversations.booking.steps import vendor_of
 from bot.conversations.calendar_file import ics_event
-from bot.conversations.common import keyboard, optional, reply
-from bot.i18n import Translator, format_datetime, format_money, format_time
+from bot.i18n import Translator, format_money
+from bot.runtime import BotContext
 from bot.storage import BookingDraftRecord, BookingRecord
+from bot.ui import best_effort, keyboard, reply
 from bot.vendors import (
-    Money,
     Booking,
     BookingDraft,
     BookingVendor,
@@ -144,37 +144,10 @@ async def send_receipt(
         description=booking.label,
         sequence=int(booking.details.get("sequence", 0)),  # > 0 once moved: calendars update
     )
-    await optional(
+    await best_effort(
         bot.send_document(
             chat_id, InputFile(calendar, filename="booking.ics"), caption=t._("Add it to your calendar")
         )
-    )
-
-
-def when_of(t: Translator, booking: BookingRecord) -> str:
-    text = format_datetime(booking.start_utc, booking.timezone, t.locale)
-    if booking.end_utc is not None:
-        text += " – " + format_time(booking.end_utc, booking.timezone, t.locale)
-    return text
-
-
-def price_of(booking: BookingRecord) -> Money | None:
-    return Money.model_validate_json(booking.price) if booking.price else None
-
-
-def vendor_booking(record: BookingRecord) -> Booking:
-    """A stored booking as the vendor-neutral booking a vendor call takes."""
-    return Booking(
-        vendor=record.vendor,
-        external_id=record.external_id or "",
-        label=record.label,
-        site_id=record.site_id,
-        site_name=record.site_name,
-        service_id=record.service_id,
-        service_name=record.service_name,
-        start=record.start_utc,
-        end=record.end_utc,
-        timezone=record.timezone,
     )
 
 

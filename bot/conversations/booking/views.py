@@ -12,8 +12,15 @@ from datetime import date
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.conversations.booking.states import BACK, QUIT
-from bot.conversations.common import keyboard
-from bot.i18n import Translator, format_datetime, format_day, format_duration, format_money, format_time
+from bot.i18n import (
+    Translator,
+    format_datetime,
+    format_day,
+    format_duration,
+    format_money,
+    format_time,
+)
+from bot.ui import keyboard
 from bot.vendors import BookingDraft, Capability, Service, Site, Slot
 
 PAGE_SIZE = 6

@@ -21,12 +21,13 @@ import re
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
-from bot.app.services import BotContext
-from bot.conversations.errors import user_message
 from bot.conversations.queue import steps, views
 from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import Step
+from bot.notifications.delivery import post_card
+from bot.runtime import BotContext, bot_application
 from bot.storage import TicketRecord
+from bot.ui.errors import user_message
 from bot.vendors import InputRejected
 from bot.vendors.queue import ContactMode, JoinRequest
 
@@ -130,9 +131,7 @@ async def _show_card(context: BotContext, ticket: TicketRecord, timezone: str) -
     if watcher is not None:
         await watcher.show_card(ticket, timezone)
     else:  # no watcher (e.g. a bare application in a test): a static card
-        from bot.notifications.delivery import post_card  # the package imports this one
-
-        await post_card(context.application, ticket, None, timezone)
+        await post_card(bot_application(context.application), ticket, None, timezone)
 
 
 async def _after_refusal(update: Update, context: BotContext, error: InputRejected, mode: ContactMode) -> object:

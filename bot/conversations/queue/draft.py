@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversations.common import UserDataDraft
+from bot.ui import UserDataDraft
 from bot.vendors.queue import Appointment, Choice, ContactMode, QueueSite
 
 

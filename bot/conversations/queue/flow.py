@@ -25,23 +25,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app.services import BotContext
-from bot.conversations.common import Handler, callback_index, reply
-from bot.conversations.common import staying as staying_on
 from bot.conversations.queue import contact, steps
 from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import BACK, QUIT, Step
+from bot.runtime import BotContext
+from bot.ui import Handler, callback_index, reply, stay_on_vendor_error
 from bot.vendors.queue import Appointment
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END
 
 
-def staying(step: Step) -> Callable[[Handler], Handler]:
-    return staying_on(step, queue=True)
+def stay_on_queue_error(step: Step) -> Callable[[Handler], Handler]:
+    return stay_on_vendor_error(step, queue=True)
 
 
-@staying(Step.BUSINESS)
+@stay_on_queue_error(Step.BUSINESS)
 async def start_queue(update: Update, context: BotContext) -> object:
     vendors = steps.queue_vendors(context)
     t = context.t
@@ -60,7 +59,7 @@ async def start_queue(update: Update, context: BotContext) -> object:
     return await steps.show_businesses(update, context)
 
 
-@staying(Step.BUSINESS)
+@stay_on_queue_error(Step.BUSINESS)
 async def on_business(update: Update, context: BotContext) -> object:
     vendors = steps.queue_vendors(context)
     index = callback_index(update)
@@ -70,7 +69,7 @@ async def on_business(update: Update, context: BotContext) -> object:
     return await steps.show_sites(update, context)
 
 
-@staying(Step.SITE)
+@stay_on_queue_error(Step.SITE)
 async def on_site(update: Update, context: BotContext) -> object:
     draft = QueueDraft.of(context.user_data)
     listed = draft.sites
@@ -81,7 +80,7 @@ async def on_site(update: Update, context: BotContext) -> object:
     return await steps.open_level(update, context, None)
 
 
-@staying(Step.CHOICE)
+@stay_on_queue_error(Step.CHOICE)
 async def on_choice(update: Update, context: BotContext) -> object:
     draft = QueueDraft.of(context.user_data)
     levels, index = draft.levels, callback_index(update)
@@ -94,7 +93,7 @@ async def on_choice(update: Update, context: BotContext) -> object:
     return await steps.after_choice(update, context)
 
 
-@staying(Step.APPOINTMENT)
+@stay_on_queue_error(Step.APPOINTMENT)
 async def on_appointment(update: Update, context: BotContext) -> object:
     draft = QueueDraft.of(context.user_data)
     offered, index = draft.appointments, callback_index(update)
@@ -162,7 +161,7 @@ BACK_TO: dict[Step, Handler] = {
 
 
 def _back(step: Step) -> CallbackQueryHandler:  # type: ignore[type-arg]
-    return CallbackQueryHandler(staying(step)(BACK_TO[step]), pattern=f"^{BACK}$")
+    return CallbackQueryHandler(stay_on_queue_error(step)(BACK_TO[step]), pattern=f"^{BACK}$")
 
 
 async def unexpected(update: Update, context: BotContext) -> None:
@@ -177,7 +176,7 @@ async def unexpected(update: Update, context: BotContext) -> None:
 
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
-    contact_step = staying(Step.CONTACT)
+    contact_step = stay_on_queue_error(Step.CONTACT)
     with warnings.catch_warnings():
         # One conversation per user and chat, not per message, is the point.
         warnings.filterwarnings("ignore", message=".*per_message=False.*")

@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
-from bot.app.services import BotContext
-from bot.conversations.common import reply
 from bot.conversations.queue import views
 from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import Step
 from bot.i18n import format_datetime
+from bot.runtime import BotContext
+from bot.ui import reply
 from bot.vendors import NotFound
 from bot.vendors.queue import QueueVendor
 

@@ -12,11 +12,11 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.app.services import BotContext
-from bot.conversations.common import keyboard, reply
-from bot.conversations.errors import user_message
 from bot.i18n import format_time
+from bot.runtime import BotContext
 from bot.storage import TicketRecord
+from bot.ui import keyboard, reply
+from bot.ui.errors import user_message
 from bot.vendors import VendorError
 from bot.vendors.queue import Ticket
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.conversations.common import keyboard
 from bot.conversations.queue.states import BACK, QUIT
 from bot.i18n import Translator
+from bot.ui import keyboard
 from bot.vendors.queue import Choice, ContactMode, QueueSite
 
 Rows = list[list[tuple[str, str]]]

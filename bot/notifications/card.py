@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
 
-from bot.conversations.common import keyboard
 from bot.i18n import Translator, format_time
-from bot.storage import TicketRecord
-from bot.storage import card_text_hash
+from bot.storage import TicketRecord, card_text_hash
+from bot.ui import keyboard
 from bot.vendors.queue import QueueSnapshot, TicketState
 
 

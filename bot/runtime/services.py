@@ -1,0 +1,70 @@
+"""The long-lived objects handlers need: one typed object, built once by the app.
+
+They are reached through the application (:class:`bot.runtime.BotApplication`)
+rather than ``bot_data`` because ``bot_data`` is persisted and these (a
+database connection, HTTP clients, background tasks) are not data.
+Background tasks that features talk to are declared here as small
+protocols, so features depend on what they need and the app plugs in the
+real task (:class:`bot.notifications.QueueWatcher`) without any layer
+importing upwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from telegram import User
+
+from bot.config import Settings
+from bot.storage import Storage, TicketRecord
+from bot.vendors import Customer, Vendors
+from bot.vendors.queue import QueueSnapshot, Ticket, TicketState
+
+
+def pseudonym(secret_key: str, telegram_id: int) -> str:
+    """A stable id for vendors and logs that reveals nothing without our key.
+
+    Keyed with BOT_SECRET_KEY so nobody can test a guessed Telegram id
+    against it; vendors see this instead of names, phones or ids.
+    """
+    digest = hmac.new(secret_key.encode(), f"user:{telegram_id}".encode(), hashlib.sha256)
+    return f"tg-{digest.hexdigest()[:24]}"
+
+
+class QueueWatch(Protocol):
+    """What features ask of the running queue watcher (cards and turn notices)."""
+
+    async def show_card(self, ticket: TicketRecord, timezone: str) -> None: ...
+
+    async def refresh(self, ticket: TicketRecord, timeout: float = 5.0) -> QueueSnapshot | None: ...
+
+    async def ended(self, ticket: TicketRecord, state: TicketState) -> None: ...
+
+    async def called(self, vendor_name: str, called: Ticket) -> None: ...
+
+    def watched_sites(self, vendor_name: str) -> list[str]: ...
+
+    def trigger(self, vendor_name: str, site_ids: Iterable[str] | None = None) -> int: ...
+
+
+@dataclass
+class Services:
+    settings: Settings
+    storage: Storage
+    vendors: Vendors
+    # Set by the app once the running bot's watcher exists; None in a bot
+    # that is built but not running.
+    queue_watcher: QueueWatch | None = None
+
+    def pseudonym(self, telegram_id: int) -> str:
+        return pseudonym(self.settings.bot_secret_key.get_secret_value(), telegram_id)
+
+    def customer(self, user: User, language: str) -> Customer:
+        return Customer(telegram_id=user.id, pseudonym=self.pseudonym(user.id), language=language)
+
+    def is_staff(self, telegram_id: int) -> bool:
+        return telegram_id in self.settings.staff_ids
