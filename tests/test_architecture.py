@@ -2,9 +2,10 @@
 
 Imports point one way, from the top (entry points, then ``app/`` which
 wires everything) down to ``vendors/``, ``storage/`` and ``i18n/``.
-Conversations and notifications see vendors only through the vendor-neutral
-interface, so a new vendor is one folder plus one registration line; the
-interface itself names no vendor.
+Feature code sees vendors only through ``bot.vendors`` (the roles, their
+models, the errors and the registry, all re-exported there), so a new
+vendor is one folder plus one registration line; the roles and the shared
+vendor machinery name no vendor.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from bot.vendors import VENDORS
+import bot.vendors
+from bot.vendors import VENDORS, Vendor
+from bot.vendors.registry import adapter_class
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 VENDOR_NEUTRAL = ["conversations", "notifications", "app", "ui", "runtime", "i18n", "storage"]
+FEATURES = ["ui", "runtime", "notifications", "conversations", "app"]  # layers 2-6
 
 # Higher layers may import lower (or equal) ones, never the other way round.
 LAYERS: dict[str, int] = {
@@ -52,19 +56,81 @@ def test_feature_code_never_imports_a_vendor_package() -> None:
     assert not leaks, leaks
 
 
-def test_the_interfaces_name_no_vendor() -> None:
-    for name in ("interface.py", "queue.py", "errors.py", "_tokens.py", "_http.py", "registry.py"):
-        text = (BOT / "vendors" / name).read_text(encoding="utf-8").lower()
-        code = text if name != "registry.py" else text.split("vendors: tuple", 1)[0]
+def python_files(folder: str) -> list[Path]:
+    root = BOT / folder
+    return sorted(root.rglob("*.py")) if root.is_dir() else []
+
+
+def vendor_imports(path: Path) -> list[str]:
+    """Every way ``path`` reaches into bot.vendors other than its public names."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("bot.vendors")]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.vendors"):
+            if node.module != "bot.vendors":
+                found.append(node.module or "")
+            else:
+                found += [f"bot.vendors.{a.name}" for a in node.names
+                          if a.name not in bot.vendors.__all__]
+    return found
+
+
+def test_feature_code_imports_only_the_public_names_of_bot_vendors() -> None:
+    leaks = [f"{path.relative_to(BOT)} imports {module}"
+             for folder in FEATURES for path in python_files(folder)
+             for module in vendor_imports(path)]
+    assert not leaks, leaks
+
+
+def top_level_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {name for name in names if not name.startswith("_")}
+
+
+def test_everything_public_in_the_roles_and_errors_is_re_exported() -> None:
+    assert all(hasattr(bot.vendors, name) for name in bot.vendors.__all__)
+    for path in [*python_files("vendors/roles"), BOT / "vendors" / "errors.py"]:
+        missing = top_level_names(path) - set(bot.vendors.__all__) - {"T", "R"}
+        assert not missing, f"{path.relative_to(BOT)}: {missing} not in bot.vendors"
+
+
+def neutral_modules() -> list[Path]:
+    """The roles and the shared machinery: every vendors module outside a vendor package."""
+    return [path for path in python_files("vendors")
+            if path.relative_to(BOT / "vendors").parts[0] not in VENDORS]
+
+
+def test_the_roles_and_shared_machinery_name_no_vendor() -> None:
+    checked = neutral_modules()
+    assert {"roles", "errors.py", "registry.py", "_http.py", "_tokens.py"} <= {
+        p.relative_to(BOT / "vendors").parts[0] for p in checked}
+    for path in checked:
+        text = path.read_text(encoding="utf-8").lower()
+        if path.name == "registry.py":  # the one table that names them
+            text = text.split("vendors: dict", 1)[0]
         for vendor in VENDORS:
-            assert vendor not in code, f"{name} mentions {vendor}"
+            assert vendor not in text, f"{path.relative_to(BOT)} mentions {vendor}"
 
 
 def test_every_registered_vendor_is_one_folder_with_config_adapter_and_simulator() -> None:
-    for name in VENDORS:
+    for name, target in VENDORS.items():
         folder = BOT / "vendors" / name
         for module in ("config.py", "adapter.py", "simulator.py"):
             assert (folder / module).exists(), f"{name} lacks {module}"
+        assert target.startswith(f"bot.vendors.{name}.adapter:")
+        cls = adapter_class(name)
+        assert isinstance(cls, type) and issubclass(cls, Vendor) and cls.__name__ != "Vendor"
+        roles = [getattr(bot.vendors, n) for n in bot.vendors.__all__ if n.endswith("Role")]
+        roles = [role for role in roles if issubclass(cls, role)]
+        assert roles, f"{name} plays no role"
 
 
 def _layer_of(module: str) -> str | None:

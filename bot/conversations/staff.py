@@ -21,8 +21,7 @@ from bot.i18n import N_, translator
 from bot.runtime import BotContext, services_of
 from bot.ui import best_effort, keyboard, reply
 from bot.ui.errors import user_message
-from bot.vendors import NotFound, VendorError
-from bot.vendors.queue import QueueSite, QueueVendor
+from bot.vendors import NotFound, QueueRole, QueueSite, VendorError
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +101,7 @@ async def _pick_vendor(update: Update, context: BotContext) -> None:
     await reply(update, context, context.t._("Which business do you work for?"), keyboard(rows))
 
 
-def _vendor(context: BotContext, name: str | None) -> QueueVendor:
+def _vendor(context: BotContext, name: str | None) -> QueueRole:
     vendor = context.services.vendors.queue(name or "")
     if vendor is None:
         raise NotFound("queue vendor no longer enabled")
@@ -111,7 +110,7 @@ def _vendor(context: BotContext, name: str | None) -> QueueVendor:
 
 async def _pick_site(update: Update, context: BotContext, vendor_name: str | None) -> None:
     vendor = _vendor(context, vendor_name)
-    sites = await vendor.list_sites()
+    sites = await vendor.queue_sites()
     _picking(context).update(vendor=vendor.name, sites=[s.model_dump(mode="json") for s in sites])
     rows = [[(s.name, f"st:s:{i}")] for i, s in enumerate(sites)]
     await reply(update, context, context.t._("Which store are you at?"), keyboard(rows))

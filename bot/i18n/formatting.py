@@ -16,7 +16,7 @@ from babel.dates import format_time as _btime
 from babel.dates import format_timedelta
 from babel.numbers import format_currency
 
-from bot.vendors.interface import Money
+from bot.vendors import Money
 
 
 def _local(moment: datetime, timezone: str) -> datetime:

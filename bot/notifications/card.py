@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup
 from bot.i18n import Translator, format_time
 from bot.storage import TicketRecord, card_text_hash
 from bot.ui import keyboard
-from bot.vendors.queue import QueueSnapshot, TicketState
+from bot.vendors import QueueSnapshot, TicketState
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def near_notice(t: Translator, ticket: TicketRecord, snapshot: QueueSnapshot) ->
     wait = snapshot.estimated_wait_minutes(ticket.external_id)
     if before == 0:
         detail = t._("You are next.")
-    elif not snapshot.call_by_people and wait is not None:
+    elif snapshot.notice.minutes_left is not None and wait is not None:
         detail = t._("About {minutes} min left.", minutes=rounded_minutes(wait))
     else:
         detail = t.n_("{n} person before you.", "{n} people before you.", before)

@@ -38,7 +38,7 @@ from bot.i18n import Translator, translator
 from bot.notifications.card import Card, render_card
 from bot.runtime import BotApplication
 from bot.storage import TicketRecord
-from bot.vendors.queue import QueueSnapshot
+from bot.vendors import QueueSnapshot
 
 log = logging.getLogger("bot.notifications")
 

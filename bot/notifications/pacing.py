@@ -1,6 +1,6 @@
 """How often each store of a queue vendor may be polled.
 
-A vendor's :meth:`QueueVendor.poll_interval` says at what spacing every
+A vendor's :meth:`QueueRole.poll_interval` says at what spacing every
 watched store may be polled for ever within its request budget, after what
 people use (registering, staff calls). Each store gets that fair share:
 
@@ -19,19 +19,19 @@ Polling alone (no callback ever) delivers every notice at the regular interval.
 
 from __future__ import annotations
 
-from bot.vendors.queue import QueueVendor
+from bot.vendors import QueueRole
 
 MIN_GAP = 0.05  # seconds: pokes closer than this share one snapshot, whatever the budget
 
 
-def fair_share(vendor: QueueVendor, stores: int) -> float:
+def fair_share(vendor: QueueRole, stores: int) -> float:
     return vendor.poll_interval(max(1, stores))
 
 
-def regular_interval(vendor: QueueVendor, stores: int, floor: float) -> float:
+def regular_interval(vendor: QueueRole, stores: int, floor: float) -> float:
     return max(floor, fair_share(vendor, stores))
 
 
-def poke_gap(vendor: QueueVendor, stores: int, floor: float) -> float:
+def poke_gap(vendor: QueueRole, stores: int, floor: float) -> float:
     """The least time between two snapshots of one store while pokes keep coming."""
     return min(regular_interval(vendor, stores, floor), max(MIN_GAP, fair_share(vendor, stores)))

@@ -33,8 +33,7 @@ from bot.notifications.delivery import (
 from bot.notifications.site_watch import SiteWatch
 from bot.runtime import BotApplication
 from bot.storage import TicketRecord
-from bot.vendors import VendorError
-from bot.vendors.queue import QueueSnapshot, QueueVendor, Ticket, TicketState
+from bot.vendors import QueueRole, QueueSnapshot, Ticket, TicketState, VendorError
 
 log = logging.getLogger("bot.notifications")
 
@@ -104,19 +103,19 @@ class QueueWatcher:
     def watched_sites(self, vendor_name: str) -> list[str]:
         return [site for vendor, site in self._watches if vendor == vendor_name]
 
-    def interval(self, vendor: QueueVendor) -> float:
+    def interval(self, vendor: QueueRole) -> float:
         """Seconds between regular snapshots of one store (see :mod:`.pacing`)."""
         return pacing.regular_interval(vendor, len(self.watched_sites(vendor.name)), self.min_interval)
 
-    def poke_gap(self, vendor: QueueVendor) -> float:
+    def poke_gap(self, vendor: QueueRole) -> float:
         """Seconds a poked store still waits after its previous snapshot (see :mod:`.pacing`)."""
         return pacing.poke_gap(vendor, len(self.watched_sites(vendor.name)), self.min_interval)
 
-    async def timezone(self, vendor: QueueVendor, site_id: str) -> str:
+    async def timezone(self, vendor: QueueRole, site_id: str) -> str:
         key = (vendor.name, site_id)
         if key not in self._zones:
             try:
-                self._zones[key] = (await vendor.get_site(site_id)).timezone
+                self._zones[key] = (await vendor.queue_site(site_id)).timezone
             except VendorError as exc:
                 log.info("vendor=%s site=%s time zone unknown for now: %r", vendor.name, site_id, exc)
                 return DEFAULT_ZONE

@@ -1,7 +1,7 @@
 """Watching one store's queue: one snapshot serves every ticket there.
 
 A :class:`SiteWatch` runs for each (vendor, store) with watched tickets.
-Each round takes one :meth:`QueueVendor.snapshot` and sends the notices
+Each round takes one :meth:`QueueRole.snapshot` and sends the notices
 that became due (near, called); the cards are then repainted from the
 newest snapshot by a second task, so a store with a hundred cards to edit
 never delays the next notice, and a painter that falls behind skips
@@ -30,8 +30,7 @@ from bot.notifications.delivery import (
     translator_for,
 )
 from bot.storage import TicketRecord
-from bot.vendors import RateLimited, VendorError
-from bot.vendors.queue import QueueSnapshot, QueueVendor
+from bot.vendors import QueueRole, QueueSnapshot, RateLimited, VendorError
 
 if TYPE_CHECKING:
     from bot.notifications.queue_watcher import QueueWatcher
@@ -58,7 +57,7 @@ async def wait_event(event: asyncio.Event, timeout: float) -> bool:
 
 
 class SiteWatch:
-    def __init__(self, watcher: QueueWatcher, vendor: QueueVendor, site_id: str) -> None:
+    def __init__(self, watcher: QueueWatcher, vendor: QueueRole, site_id: str) -> None:
         self.watcher = watcher
         self.vendor = vendor
         self.site_id = site_id

@@ -21,8 +21,7 @@ from telegram import User
 
 from bot.config import Settings
 from bot.storage import Storage, TicketRecord
-from bot.vendors import Customer, Vendors
-from bot.vendors.queue import QueueSnapshot, Ticket, TicketState
+from bot.vendors import Customer, QueueSnapshot, Ticket, TicketState, Vendors
 
 
 def pseudonym(secret_key: str, telegram_id: int) -> str:

@@ -21,7 +21,7 @@ DEMO_BOT_USERNAME = "booking_demo_bot"
 class LocalWorld:
     """Everything the bot talks to, with nothing real behind it."""
 
-    vendors: tuple[str, ...] = VENDORS
+    vendors: tuple[str, ...] = tuple(VENDORS)
     flood_limits: FloodLimits | None = None
     bot_token: str = field(default_factory=lambda: f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(24)}")
     telegram: FakeTelegram = field(init=False)

@@ -6,7 +6,7 @@ call :func:`user_message`, so each failure reads the same everywhere.
 
 Queue features pass ``queue=True``: the words are then about the queue (and
 /queue), and a refused detail is explained by the
-:class:`~bot.vendors.queue.JoinRequest` field the vendor named, since the
+:class:`~bot.vendors.JoinRequest` field the vendor named, since the
 vendor's own reason is often in another language than the user's.
 """
 

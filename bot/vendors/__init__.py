@@ -1,7 +1,9 @@
-"""Vendor adapters behind one vendor-neutral interface.
+"""Vendor adapters behind vendor-neutral roles.
 
-The public surface is re-exported here; conversations import from
-``bot.vendors`` only, never from a vendor subpackage.
+Everything public is re-exported here: the roles and their models
+(:mod:`bot.vendors.roles`), the error tree (:mod:`bot.vendors.errors`) and
+the registry. Feature code imports from ``bot.vendors`` only, never from a
+submodule or a vendor package (``tests/test_architecture.py`` checks it).
 """
 
 from bot.vendors.errors import (
@@ -13,23 +15,70 @@ from bot.vendors.errors import (
     SlotUnavailable,
     VendorError,
 )
-from bot.vendors.interface import (
+from bot.vendors.registry import VENDORS, VendorDeps, Vendors, build_enabled
+from bot.vendors.roles.accounts import AccountsRole, Company, CompanyPage, LinkRequest, Profile
+from bot.vendors.roles.base import Capability, Customer, Money, RoleModel, Vendor
+from bot.vendors.roles.booking import (
     Booking,
     BookingDraft,
-    BookingVendor,
-    Capability,
-    Customer,
+    BookingRole,
     DetailField,
-    Money,
-    Service,
-    Site,
+    DetailKind,
     Slot,
+    VendorBookingState,
 )
-from bot.vendors.registry import VENDORS, VendorDeps, Vendors, build_enabled
+from bot.vendors.roles.catalogue import CatalogueRole, Service, Site
+from bot.vendors.roles.events import EventsRole, EventSubscription, InboundCall, Reread, Topic
+from bot.vendors.roles.queue import (
+    Appointment,
+    CalledTicket,
+    Choice,
+    ContactMode,
+    Desk,
+    JoinRequest,
+    NoticeRule,
+    QueueRole,
+    QueueSite,
+    QueueSnapshot,
+    Ticket,
+    TicketState,
+)
+from bot.vendors.roles.reports import DailyFigures, FigureKind, ReportsRole
+from bot.vendors.roles.spaces import (
+    Availability,
+    Badge,
+    BadgeState,
+    Building,
+    BusyInterval,
+    Space,
+    SpaceKind,
+    SpacesRole,
+    Visit,
+    availability,
+)
 
 __all__ = [
-    "AuthFailed", "Booking", "BookingDraft", "BookingVendor", "Capability", "Customer",
-    "DetailField", "InputRejected", "Money", "NotFound", "RateLimited", "ServiceUnavailable",
-    "Site", "Slot", "SlotUnavailable", "VENDORS", "VendorDeps", "VendorError", "Vendors",
-    "build_enabled",
+    # roles
+    "AccountsRole", "BookingRole", "CatalogueRole", "EventsRole", "QueueRole", "ReportsRole",
+    "SpacesRole", "Vendor", "Capability",
+    # models shared by roles
+    "Customer", "Money", "RoleModel",
+    # catalogue and booking
+    "Booking", "BookingDraft", "DetailField", "DetailKind", "Service", "Site", "Slot",
+    "VendorBookingState",
+    # queue
+    "Appointment", "CalledTicket", "Choice", "ContactMode", "Desk", "JoinRequest", "NoticeRule",
+    "QueueSite", "QueueSnapshot", "Ticket", "TicketState",
+    # accounts
+    "Company", "CompanyPage", "LinkRequest", "Profile",
+    # spaces
+    "Availability", "Badge", "BadgeState", "Building", "BusyInterval", "Space", "SpaceKind",
+    "Visit", "availability",
+    # events and reports
+    "DailyFigures", "FigureKind", "EventSubscription", "InboundCall", "Reread", "Topic",
+    # errors
+    "AuthFailed", "InputRejected", "NotFound", "RateLimited", "ServiceUnavailable",
+    "SlotUnavailable", "VendorError",
+    # registry
+    "VENDORS", "VendorDeps", "Vendors", "build_enabled",
 ]

@@ -1,35 +1,39 @@
 """Which vendors exist, and building the enabled ones.
 
-Each entry is a package name under ``bot.vendors``; the package provides
-``config.Settings`` (its environment variables), ``adapter.Vendor`` (a
-:class:`~bot.vendors.interface.BookingVendor` or a
-:class:`~bot.vendors.queue.QueueVendor`) and ``simulator.Simulator``
-(its local stand-in for tests and the demo). Adapter modules are imported
-only for vendors whose configuration is present, so an unused vendor costs
-nothing at start-up. Adding a vendor is one folder plus one line here.
+:data:`VENDORS` maps each vendor's name to its adapter class, written as
+``"package.module:Class"``. Each vendor is one package under ``bot.vendors``
+with ``config.Settings`` (its environment variables), the adapter (a class
+playing one or more roles of :mod:`bot.vendors.roles`) and
+``simulator.Simulator`` (its local stand-in for tests and the demo).
+Adapter modules are imported only for vendors whose configuration is
+present, so an unused vendor costs nothing at start-up. Adding a vendor is
+one folder plus one line here.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.vendors._config import VendorSettings
 from bot.vendors._refs import RefStore
 from bot.vendors._tokens import TokenStore
-from bot.vendors.interface import BookingVendor, Vendor
-from bot.vendors.queue import QueueVendor
+from bot.vendors.roles.base import Vendor
+from bot.vendors.roles.booking import BookingRole
+from bot.vendors.roles.queue import QueueRole
 
 log = logging.getLogger(__name__)
 
-VENDORS: tuple[str, ...] = (
-    "ufirst",
-    "bookingtime",
-    "filevirtuelle",
-)
+R = TypeVar("R", bound=Vendor)
+
+VENDORS: dict[str, str] = {
+    "ufirst": "bot.vendors.ufirst.adapter:UfirstVendor",
+    "bookingtime": "bot.vendors.bookingtime.adapter:BookingtimeVendor",
+    "filevirtuelle": "bot.vendors.filevirtuelle.adapter:FileVirtuelleVendor",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,16 @@ def load_settings(name: str) -> VendorSettings:
     return module.Settings()
 
 
+def adapter_class(name: str) -> Callable[[VendorSettings, VendorDeps], Vendor]:
+    """The adapter class registered for ``name``; imports its module."""
+    module, _, attribute = VENDORS[name].partition(":")
+    cls = getattr(importlib.import_module(module), attribute)
+    if not (isinstance(cls, type) and issubclass(cls, Vendor)):
+        raise TypeError(f"{VENDORS[name]} is not a vendor class")
+    built: Callable[[VendorSettings, VendorDeps], Vendor] = cls
+    return built
+
+
 def simulator_class(name: str) -> type:
     return importlib.import_module(f"bot.vendors.{name}.simulator").Simulator
 
@@ -54,28 +68,38 @@ def simulator_class(name: str) -> type:
 class Vendors:
     """The enabled vendors of this process, by name, in registry order.
 
-    Iterating gives the booking vendors (what /book offers); queue vendors
-    are in :attr:`queues`. A vendor is one or the other by the interface it
-    implements, so features never ask for a vendor by name.
+    :meth:`playing` answers which vendors play a role; features ask for a
+    role, never for a vendor by name. Iterating gives the booking vendors
+    (what /book offers); :attr:`booking`, :attr:`queues`, :meth:`get` and
+    :meth:`queue` are shorthands for the two roles features use today.
     """
 
     enabled: dict[str, Vendor] = field(default_factory=dict)
 
-    @property
-    def booking(self) -> dict[str, BookingVendor]:
-        return {n: v for n, v in self.enabled.items() if isinstance(v, BookingVendor)}
+    def playing(self, role: type[R]) -> dict[str, R]:
+        """The enabled vendors that play ``role``, by name, in registry order."""
+        return {n: v for n, v in self.enabled.items() if isinstance(v, role)}
+
+    def playing_as(self, role: type[R], name: str) -> R | None:
+        """The vendor ``name`` if it is enabled and plays ``role``."""
+        vendor = self.enabled.get(name)
+        return vendor if isinstance(vendor, role) else None
 
     @property
-    def queues(self) -> dict[str, QueueVendor]:
-        return {n: v for n, v in self.enabled.items() if isinstance(v, QueueVendor)}
+    def booking(self) -> dict[str, BookingRole]:
+        return self.playing(BookingRole)
 
-    def get(self, name: str) -> BookingVendor | None:
-        return self.booking.get(name)
+    @property
+    def queues(self) -> dict[str, QueueRole]:
+        return self.playing(QueueRole)
 
-    def queue(self, name: str) -> QueueVendor | None:
-        return self.queues.get(name)
+    def get(self, name: str) -> BookingRole | None:
+        return self.playing_as(BookingRole, name)
 
-    def __iter__(self) -> Iterator[BookingVendor]:
+    def queue(self, name: str) -> QueueRole | None:
+        return self.playing_as(QueueRole, name)
+
+    def __iter__(self) -> Iterator[BookingRole]:
         return iter(self.booking.values())
 
     def __len__(self) -> int:
@@ -86,14 +110,13 @@ class Vendors:
             await vendor.aclose()
 
 
-def build_enabled(deps: VendorDeps, names: tuple[str, ...] = VENDORS) -> Vendors:
+def build_enabled(deps: VendorDeps, names: tuple[str, ...] = tuple(VENDORS)) -> Vendors:
     vendors = Vendors()
     for name in names:
         settings = load_settings(name)
         if not settings.enabled:
             log.info("vendor=%s disabled (no credentials configured)", name)
             continue
-        adapter = importlib.import_module(f"bot.vendors.{name}.adapter")
-        vendors.enabled[name] = adapter.Vendor(settings, deps)
+        vendors.enabled[name] = adapter_class(name)(settings, deps)
         log.info("vendor=%s enabled", name)
     return vendors

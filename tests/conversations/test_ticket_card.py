@@ -13,7 +13,7 @@ from bot.notifications.card import (
     rounded_minutes,
 )
 from bot.storage import TicketRecord
-from bot.vendors.queue import CalledTicket, QueueSnapshot
+from bot.vendors import CalledTicket, NoticeRule, QueueSnapshot
 
 NOW = datetime(2030, 6, 25, 13, 5, tzinfo=timezone.utc)  # 15:05 in Paris
 
@@ -29,7 +29,8 @@ def _ticket(**changes: object) -> TicketRecord:
 
 def _snapshot(waiting: tuple[str, ...], **changes: object) -> QueueSnapshot:
     values: dict[str, object] = dict(site_id="s", taken_at=NOW, waiting=waiting,
-                                     average_processing_minutes=6.0, open_desks=2, ptc=2)
+                                     average_processing_minutes=6.0, open_desks=2,
+                                     notice=NoticeRule(people_ahead=2))
     return QueueSnapshot(**(values | changes))  # type: ignore[arg-type]
 
 
@@ -52,7 +53,7 @@ def test_the_digest_ignores_the_time_so_unchanged_cards_are_not_edited() -> None
     moved = render_card(t, _ticket(), _snapshot(("me",)), "Europe/Paris")
     assert earlier.text != later.text and earlier.digest == later.digest
     assert moved.digest != earlier.digest
-    assert "please come back now" in earlier.text  # 1 before, ptc 2
+    assert "please come back now" in earlier.text  # 1 before, 2 or fewer ahead
 
 
 def test_called_done_and_left_cards() -> None:
@@ -73,7 +74,7 @@ def test_notices_follow_the_store_rule() -> None:
     t = translator("en")
     by_people = near_notice(t, _ticket(), _snapshot(("a", "b", "me")))
     assert "2 people before you." in by_people and "ticket 42" in by_people
-    by_time = near_notice(t, _ticket(), _snapshot(("a", "b", "me"), call_by_people=False))
+    by_time = near_notice(t, _ticket(), _snapshot(("a", "b", "me"), notice=NoticeRule(minutes_left=10, people_ahead=2)))
     assert "About 6 min left." in by_time
     assert "Guichet 1" in called_notice(t, _ticket(), "Guichet 1")
     assert rounded_minutes(0.2) == 1 and rounded_minutes(9.1) == 10 and rounded_minutes(23) == 25 and rounded_minutes(14.2) == 15

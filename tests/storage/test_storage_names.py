@@ -11,10 +11,9 @@ import telegram
 
 import bot.storage
 import bot.vendors
-import bot.vendors.queue
 
 
 def test_no_storage_export_shares_a_name_with_vendors_or_telegram() -> None:
-    theirs = set(dir(bot.vendors)) | set(dir(bot.vendors.queue)) | set(telegram.__all__)
+    theirs = set(bot.vendors.__all__) | set(telegram.__all__)
     clashes = sorted(set(bot.storage.__all__) & theirs)
     assert not clashes, f"rename these storage exports (e.g. to *Record): {clashes}"

@@ -31,7 +31,7 @@ from bot.ui import keyboard, reply
 from bot.ui.errors import user_message
 from bot.vendors import (
     Booking,
-    BookingVendor,
+    BookingRole,
     Capability,
     Customer,
     Slot,
@@ -159,7 +159,7 @@ async def on_confirm(update: Update, context: BotContext) -> object:
     return END
 
 
-async def _move(vendor: BookingVendor, customer: Customer, record: BookingRecord, slot: Slot) -> Booking:
+async def _move(vendor: BookingRole, customer: Customer, record: BookingRecord, slot: Slot) -> Booking:
     """Move at the vendor; a repeat whose first answer was lost finds it moved."""
     try:
         return await vendor.reschedule(customer, vendor_booking(record), slot)

@@ -18,12 +18,12 @@ from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
 from bot.runtime import BotContext
 from bot.ui import reply
-from bot.vendors import BookingVendor, Capability, NotFound, Site, VendorError
+from bot.vendors import BookingRole, Capability, NotFound, Site, VendorError
 
 OPEN_DAYS_SHOWN = 6
 
 
-def vendor_of(context: BotContext, draft: Draft) -> BookingVendor:
+def vendor_of(context: BotContext, draft: Draft) -> BookingRole:
     vendor = context.services.vendors.get(draft.vendor or "")
     if vendor is None:
         raise NotFound("vendor no longer enabled")

@@ -27,7 +27,7 @@ from bot.ui import best_effort, keyboard, reply
 from bot.vendors import (
     Booking,
     BookingDraft,
-    BookingVendor,
+    BookingRole,
     Customer,
     InputRejected,
     ServiceUnavailable,
@@ -91,7 +91,7 @@ async def _confirm(context: BotContext, key: str, booking: Booking) -> BookingRe
 
 
 async def find_at_vendor(
-    vendor: BookingVendor, customer: Customer, claim: BookingRecord
+    vendor: BookingRole, customer: Customer, claim: BookingRecord
 ) -> Booking | None:
     """The vendor's booking matching a claim whose answer we never got, if any."""
     for booking in await vendor.list_bookings(customer):
@@ -105,7 +105,7 @@ async def find_at_vendor(
     return None
 
 
-def _stored_draft(vendor: BookingVendor, customer: Customer, wanted: BookingDraft) -> BookingDraftRecord:
+def _stored_draft(vendor: BookingRole, customer: Customer, wanted: BookingDraft) -> BookingDraftRecord:
     return BookingDraftRecord(
         vendor=vendor.name,
         owner=customer.telegram_id,

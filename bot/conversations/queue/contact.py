@@ -28,8 +28,7 @@ from bot.notifications.delivery import post_card
 from bot.runtime import BotContext, bot_application
 from bot.storage import TicketRecord
 from bot.ui.errors import user_message
-from bot.vendors import InputRejected
-from bot.vendors.queue import ContactMode, JoinRequest
+from bot.vendors import ContactMode, InputRejected, JoinRequest
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.ui import UserDataDraft
-from bot.vendors.queue import Appointment, Choice, ContactMode, QueueSite
+from bot.vendors import Appointment, Choice, ContactMode, QueueSite
 
 
 class QueueDraft(UserDataDraft):

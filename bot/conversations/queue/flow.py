@@ -30,7 +30,7 @@ from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import BACK, QUIT, Step
 from bot.runtime import BotContext
 from bot.ui import Handler, callback_index, reply, stay_on_vendor_error
-from bot.vendors.queue import Appointment
+from bot.vendors import Appointment
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END

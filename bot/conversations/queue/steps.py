@@ -18,18 +18,17 @@ from bot.conversations.queue.states import Step
 from bot.i18n import format_datetime
 from bot.runtime import BotContext
 from bot.ui import reply
-from bot.vendors import NotFound
-from bot.vendors.queue import QueueVendor
+from bot.vendors import NotFound, QueueRole
 
 PROFILE = "profile"  # remembered contact details, shared with the booking flow
 END = ConversationHandler.END
 
 
-def queue_vendors(context: BotContext) -> list[QueueVendor]:
+def queue_vendors(context: BotContext) -> list[QueueRole]:
     return list(context.services.vendors.queues.values())
 
 
-def vendor_of(context: BotContext, draft: QueueDraft) -> QueueVendor:
+def vendor_of(context: BotContext, draft: QueueDraft) -> QueueRole:
     vendor = context.services.vendors.queue(draft.vendor or "")
     if vendor is None:
         raise NotFound("queue vendor no longer enabled")
@@ -45,7 +44,7 @@ async def show_businesses(update: Update, context: BotContext) -> Step:
 async def show_sites(update: Update, context: BotContext, *, fetch: bool = True) -> Step:
     draft = QueueDraft.of(context.user_data)
     if fetch:
-        draft.sites = await vendor_of(context, draft).list_sites()
+        draft.sites = await vendor_of(context, draft).queue_sites()
     text, markup = views.sites(context.t, draft.sites, back=len(queue_vendors(context)) > 1)
     await reply(update, context, text, markup)
     return Step.SITE

@@ -17,8 +17,7 @@ from bot.runtime import BotContext
 from bot.storage import TicketRecord
 from bot.ui import keyboard, reply
 from bot.ui.errors import user_message
-from bot.vendors import VendorError
-from bot.vendors.queue import Ticket
+from bot.vendors import Ticket, VendorError
 
 log = logging.getLogger(__name__)
 

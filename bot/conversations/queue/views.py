@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from bot.conversations.queue.states import BACK, QUIT
 from bot.i18n import Translator
 from bot.ui import keyboard
-from bot.vendors.queue import Choice, ContactMode, QueueSite
+from bot.vendors import Choice, ContactMode, QueueSite
 
 Rows = list[list[tuple[str, str]]]
 

@@ -2,7 +2,7 @@
 
 ``config`` reads ``BOOKINGTIME_*``, ``client`` speaks the HTTP protocol
 (two-step OAuth tokens, ``messageList`` errors), ``adapter`` maps it onto
-:class:`bot.vendors.interface.BookingVendor`, ``simulator`` is the local
+:class:`bot.vendors.BookingRole`, ``simulator`` is the local
 stand-in used by tests and the demo. Import submodules directly; nothing
 heavy is imported here so a disabled vendor costs nothing.
 """

@@ -1,4 +1,4 @@
-"""bookingtime mapped onto the vendor-neutral :class:`BookingVendor`.
+"""bookingtime playing the booking role (:class:`~bot.vendors.roles.booking.BookingRole`).
 
 * sites are the configured organizations, one each; the site id is the
   organization id. The name, address and coordinates come from the
@@ -26,7 +26,7 @@ per customer pseudonym, the appointments it booked in an
 them with ``appointment/{id}/show``. With ``VendorDeps.refs`` the index is in
 the bot's database and survives restarts; without it, it lives in memory and
 after a restart cannot say what a customer booked before:
-:meth:`Vendor.list_bookings` then raises :class:`ServiceUnavailable` rather
+:meth:`BookingtimeVendor.list_bookings` then raises :class:`ServiceUnavailable` rather
 than answer "nothing", which would make the caller believe those bookings
 were cancelled.
 
@@ -70,19 +70,16 @@ from bot.vendors.bookingtime.models import (
     SlotRange,
 )
 from bot.vendors.errors import InputRejected, NotFound, ServiceUnavailable, VendorError
-from bot.vendors.interface import (
+from bot.vendors.roles.base import Capability, Customer, Money
+from bot.vendors.roles.booking import (
     Booking,
     BookingDraft,
-    BookingVendor,
-    Capability,
-    Customer,
+    BookingRole,
     DetailField,
     DetailKind,
-    Money,
-    Service,
-    Site,
     Slot,
 )
+from bot.vendors.roles.catalogue import Service, Site
 
 if TYPE_CHECKING:
     from bot.vendors.registry import VendorDeps
@@ -129,7 +126,7 @@ def _site_address(templates: list[BookingTemplate]) -> Address | None:
     return chosen.address if chosen else None
 
 
-class Vendor(BookingVendor):
+class BookingtimeVendor(BookingRole):
     name = VENDOR
     capabilities = frozenset({
         Capability.CANCEL, Capability.RESCHEDULE, Capability.PRICES,

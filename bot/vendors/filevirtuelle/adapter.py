@@ -1,4 +1,4 @@
-"""FileVirtuelle mapped onto the vendor-neutral :class:`QueueVendor`.
+"""FileVirtuelle playing the queue role (:class:`~bot.vendors.roles.queue.QueueRole`).
 
 * sites are the suborganizations (stores) of the key (of
   ``FILEVIRTUELLE_ORGANIZATION_ID`` when set); contact modes come from
@@ -49,15 +49,16 @@ from bot.vendors.filevirtuelle.models import (
     Suborganization,
     utc_iso,
 )
-from bot.vendors.queue import (
+from bot.vendors.roles.queue import (
     CalledTicket,
     Choice,
     ContactMode,
     Desk,
     JoinRequest,
+    NoticeRule,
+    QueueRole,
     QueueSite,
     QueueSnapshot,
-    QueueVendor,
     Ticket,
 )
 
@@ -101,6 +102,14 @@ def contact_modes(store: Suborganization) -> frozenset[ContactMode]:
     return frozenset(modes)
 
 
+def notice_rule(store: Suborganization) -> NoticeRule:
+    """The store's comeback rule: ``ptc`` people left, or ``ttc`` minutes left when
+    ``call_by_people`` is off (``ptc`` still counts while no wait can be estimated)."""
+    if store.call_by_people:
+        return NoticeRule(people_ahead=store.ptc)
+    return NoticeRule(minutes_left=store.ttc, people_ahead=store.ptc)
+
+
 def localized(names: dict[str, str], language: str, langs: list[str], default: str) -> str:
     """The name in ``language``, else the store's first language, else any."""
     upper = {k.upper(): v for k, v in names.items() if v}
@@ -117,7 +126,7 @@ def api_language(language: str, langs: list[str]) -> str:
     return code if not offered or code in offered else offered[0]
 
 
-class Vendor(QueueVendor):
+class FileVirtuelleVendor(QueueRole):
     name = VENDOR
 
     def __init__(self, settings: Settings, deps: Any = None, *,
@@ -184,7 +193,7 @@ class Vendor(QueueVendor):
 
     # -- joining --------------------------------------------------------------------
 
-    async def list_sites(self) -> list[QueueSite]:
+    async def queue_sites(self) -> list[QueueSite]:
         return [
             QueueSite(id=s.id, name=s.name, timezone=s.tz,
                       languages=tuple(lang.lower() for lang in s.langs),
@@ -283,8 +292,7 @@ class Vendor(QueueVendor):
             waiting=tuple(c.id for c in waiting),
             called=tuple(self._called(c, names) for c in called),
             average_processing_minutes=self._processing_minutes(called, site_id),
-            open_desks=open_desks, ptc=store.ptc, ttc=store.ttc,
-            call_by_people=store.call_by_people,
+            open_desks=open_desks, notice=notice_rule(store),
         )
 
     @staticmethod

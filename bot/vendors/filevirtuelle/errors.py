@@ -5,7 +5,7 @@ Configuration errors (our key, signature, clock, account, rights, ids from
 the settings) are logged loudly the first time each name is seen and
 quietly after that: an operator must fix them, users can only try later.
 Refused contact details become :class:`InputRejected` carrying the vendor's
-own message and the :class:`~bot.vendors.queue.JoinRequest` field at fault.
+own message and the :class:`~bot.vendors.JoinRequest` field at fault.
 """
 
 from __future__ import annotations

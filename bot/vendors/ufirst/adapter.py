@@ -1,4 +1,4 @@
-"""ufirst mapped onto the vendor-neutral :class:`BookingVendor`.
+"""ufirst playing the booking role (:class:`~bot.vendors.roles.booking.BookingRole`).
 
 * sites are the organization's points (coordinates and address from the
   point's ``geoPoint``, city from ``citySlug``);
@@ -30,18 +30,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.vendors._tokens import utcnow
 from bot.vendors.errors import NotFound, SlotUnavailable
-from bot.vendors.interface import (
+from bot.vendors.roles.base import Capability, Customer
+from bot.vendors.roles.booking import (
     Booking,
     BookingDraft,
-    BookingState,
-    BookingVendor,
-    Capability,
-    Customer,
+    BookingRole,
     DetailField,
-    Service,
-    Site,
     Slot,
+    VendorBookingState,
 )
+from bot.vendors.roles.catalogue import Service, Site
 from bot.vendors.ufirst.client import VENDOR, UfirstClient
 from bot.vendors.ufirst.config import Settings
 from bot.vendors.ufirst.models import (
@@ -63,7 +61,7 @@ if TYPE_CHECKING:
 STRUCTURE_TTL = 30.0  # seconds the organization and point structure are reused
 _SLOT_SEPARATOR = "|"
 _REMEMBERED = 1000  # idempotency keys kept in memory
-_STATES: dict[str, BookingState] = {
+_STATES: dict[str, VendorBookingState] = {
     "waiting": "confirmed", "scheduled": "confirmed", "confirmed": "confirmed",
     "called": "confirmed", "serving": "confirmed", "pending": "pending",
     "served": "done", "done": "done", "completed": "done",
@@ -107,7 +105,7 @@ def unpack_slot(slot_id: str) -> tuple[str, date, time]:
         raise SlotUnavailable(f"not a ufirst slot: {slot_id}", vendor=VENDOR) from None
 
 
-class Vendor(BookingVendor):
+class UfirstVendor(BookingRole):
     name = VENDOR
     capabilities = frozenset({Capability.CANCEL, Capability.CAPACITY, Capability.COORDINATES})
 

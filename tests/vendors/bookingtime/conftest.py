@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.vendors._tokens import MemoryTokenStore
-from bot.vendors.bookingtime.adapter import Vendor
+from bot.vendors.bookingtime.adapter import BookingtimeVendor
 from bot.vendors.bookingtime.config import Settings
 from bot.vendors.bookingtime.simulator import Simulator
-from bot.vendors.interface import BookingDraft, Customer, Service, Site, Slot
+from bot.vendors import BookingDraft, Customer, Service, Site, Slot
 from bot.vendors.registry import VendorDeps
 
 _serial = itertools.count(1)
@@ -43,7 +43,7 @@ async def sim(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Simulator]:
 @pytest.fixture
 async def make_vendor(
     sim: Simulator, store: MemoryTokenStore
-) -> AsyncIterator[Callable[..., Vendor]]:
+) -> AsyncIterator[Callable[..., BookingtimeVendor]]:
     """``make_vendor(on_sim_clock=True, client_secret=...)``: an adapter on the simulator.
 
     Settings come from the simulator's environment plus ``overrides``; with
@@ -52,9 +52,9 @@ async def make_vendor(
     """
     async with AsyncExitStack() as stack:
 
-        def build(*, on_sim_clock: bool = False, **overrides: Any) -> Vendor:
+        def build(*, on_sim_clock: bool = False, **overrides: Any) -> BookingtimeVendor:
             clock = {"now": sim.clock.now} if on_sim_clock else {}
-            adapter = Vendor(Settings(_env_file=None, **overrides),  # type: ignore[call-arg]
+            adapter = BookingtimeVendor(Settings(_env_file=None, **overrides),  # type: ignore[call-arg]
                              VendorDeps(tokens=store), **clock)
             stack.push_async_callback(adapter.aclose)
             return adapter
@@ -63,7 +63,7 @@ async def make_vendor(
 
 
 @pytest.fixture
-def vendor(make_vendor: Callable[..., Vendor]) -> Vendor:
+def vendor(make_vendor: Callable[..., BookingtimeVendor]) -> BookingtimeVendor:
     return make_vendor()
 
 
@@ -94,8 +94,8 @@ def travel(sim: Simulator) -> Callable[..., datetime]:
 
 
 @pytest.fixture
-def wednesday(travel: Callable[..., datetime], make_vendor: Callable[..., Vendor]
-              ) -> tuple[Vendor, date]:
+def wednesday(travel: Callable[..., datetime], make_vendor: Callable[..., BookingtimeVendor]
+              ) -> tuple[BookingtimeVendor, date]:
     """An adapter on the simulator's clock, moved to a Wednesday 09:20 (Berlin and Zurich)."""
     today = travel(3, 9, 20).date()
     return make_vendor(on_sim_clock=True), today
@@ -115,7 +115,7 @@ def draft() -> Callable[..., BookingDraft]:
 def pick() -> Callable[..., Any]:
     """``await pick(vendor, who, org, template, day, "14:00")``: site, service and slot."""
 
-    async def choose(vendor: Vendor, who: Customer, org: str, template: str, day: date,
+    async def choose(vendor: BookingtimeVendor, who: Customer, org: str, template: str, day: date,
                      hhmm: str) -> tuple[Site, Service, Slot]:
         site = await vendor.get_site(who, org)
         service = next(s for s in await vendor.list_services(who, org) if s.id == template)

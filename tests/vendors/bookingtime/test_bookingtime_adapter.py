@@ -10,7 +10,7 @@ import pytest
 from bot.vendors.bookingtime import simulator_data as seed
 from bot.vendors.bookingtime.adapter import address_object
 from bot.vendors.errors import InputRejected, NotFound, ServiceUnavailable, SlotUnavailable
-from bot.vendors.interface import Capability, Money
+from bot.vendors import Capability, Money
 
 BERLIN, ZURICH = seed.BERLIN.id, seed.ZURICH.id
 HAIRCUT, COLOURING, CONSULTATION = seed.HAIRCUT.id, seed.COLOURING.id, seed.CONSULTATION.id

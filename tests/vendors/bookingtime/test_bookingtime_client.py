@@ -17,12 +17,11 @@ import httpx
 import pytest
 
 from bot.vendors._tokens import MemoryTokenStore
-from bot.vendors.bookingtime.adapter import Vendor
+from bot.vendors.bookingtime.adapter import BookingtimeVendor
 from bot.vendors.bookingtime.client import BookingtimeClient
 from bot.vendors.bookingtime.config import Settings
 from bot.vendors.bookingtime.models import CustomerData
-from bot.vendors import errors
-from bot.vendors.interface import Customer
+from bot.vendors import Customer, errors
 from bot.vendors.registry import VendorDeps, build_enabled, load_settings
 
 ORG = "f6123456789101112131415aBCdeFgH"
@@ -95,10 +94,10 @@ def client_for(answer, **settings) -> tuple[BookingtimeClient, Server]:
     return client, server
 
 
-def vendor_for(answer) -> Vendor:
+def vendor_for(answer) -> BookingtimeVendor:
     settings = Settings(_env_file=None, client_id="c", organization_ids=ORG,
                         auth_url="https://auth.bt.test", api_url="https://api.bt.test")
-    return Vendor(settings, VendorDeps(tokens=MemoryTokenStore(),
+    return BookingtimeVendor(settings, VendorDeps(tokens=MemoryTokenStore(),
                                        transport=httpx.MockTransport(Server(answer))))
 
 

@@ -11,7 +11,7 @@ import pytest
 from bot.storage import Storage
 from bot.vendors._tokens import MemoryTokenStore
 from bot.vendors.bookingtime import simulator_data as seed
-from bot.vendors.bookingtime.adapter import Vendor
+from bot.vendors.bookingtime.adapter import BookingtimeVendor
 from bot.vendors.bookingtime.config import Settings
 from bot.vendors.bookingtime.index import MemoryAppointmentIndex, StoredAppointmentIndex
 from bot.vendors.errors import NotFound, ServiceUnavailable
@@ -21,12 +21,12 @@ BERLIN, HAIRCUT = seed.BERLIN.id, seed.HAIRCUT.id
 SECRET = "bookingtime-index-test-secret-0123456789"
 
 
-async def _adapter(stack: AsyncExitStack, path: Path, sim) -> Vendor:  # type: ignore[no-untyped-def]
+async def _adapter(stack: AsyncExitStack, path: Path, sim) -> BookingtimeVendor:  # type: ignore[no-untyped-def]
     """An adapter as run_bot builds it: tokens and references in the database."""
     storage = await Storage.open(path, SECRET)
     stack.push_async_callback(storage.close)
     deps = VendorDeps(tokens=storage.tokens, refs=storage.vendor_refs)
-    adapter = Vendor(Settings(_env_file=None), deps, now=sim.clock.now)  # type: ignore[call-arg]
+    adapter = BookingtimeVendor(Settings(_env_file=None), deps, now=sim.clock.now)  # type: ignore[call-arg]
     stack.push_async_callback(adapter.aclose)
     return adapter
 

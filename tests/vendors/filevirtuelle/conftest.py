@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.asgi import BackgroundServer
-from bot.vendors.filevirtuelle.adapter import Vendor
+from bot.vendors.filevirtuelle.adapter import FileVirtuelleVendor
 from bot.vendors.filevirtuelle.budget import RequestBudget
 from bot.vendors.filevirtuelle.config import Settings
 from bot.vendors.filevirtuelle.simulator import Simulator
@@ -61,14 +61,14 @@ def sim_time(sim: Simulator) -> SimpleNamespace:
 @pytest.fixture
 async def make_vendor(
     sim: Simulator, sim_time: SimpleNamespace, settings_for: Callable[..., Settings]
-) -> AsyncIterator[Callable[..., Vendor]]:
-    made: list[Vendor] = []
+) -> AsyncIterator[Callable[..., FileVirtuelleVendor]]:
+    made: list[FileVirtuelleVendor] = []
 
     def build(*, clock: Any = None, budget: RequestBudget | None = None,
-              **overrides: Any) -> Vendor:
+              **overrides: Any) -> FileVirtuelleVendor:
         clock = clock or sim_time.now
         budget = budget or RequestBudget(clock=clock, sleep=sim_time.sleep)
-        vendor = Vendor(settings_for(sim, **overrides), None, budget=budget, clock=clock)
+        vendor = FileVirtuelleVendor(settings_for(sim, **overrides), None, budget=budget, clock=clock)
         made.append(vendor)
         return vendor
 
@@ -78,7 +78,7 @@ async def make_vendor(
 
 
 @pytest.fixture
-def vendor(make_vendor: Callable[..., Vendor]) -> Vendor:
+def vendor(make_vendor: Callable[..., FileVirtuelleVendor]) -> FileVirtuelleVendor:
     return make_vendor()
 
 

@@ -11,10 +11,9 @@ import pytest
 
 from bot.vendors.errors import InputRejected, NotFound
 from bot.vendors.filevirtuelle import simulator_data as data
-from bot.vendors.filevirtuelle.adapter import Vendor
+from bot.vendors.filevirtuelle.adapter import FileVirtuelleVendor
 from bot.vendors.filevirtuelle.simulator import Simulator
-from bot.vendors.interface import Capability
-from bot.vendors.queue import Appointment, JoinRequest, QueueVendor
+from bot.vendors import Appointment, Capability, JoinRequest, NoticeRule, QueueRole
 
 
 def by_name(name: str, path: tuple[str, ...] = (data.PICKUP,), site: str = data.PARIS,
@@ -23,9 +22,9 @@ def by_name(name: str, path: tuple[str, ...] = (data.PICKUP,), site: str = data.
                        contact_value=name, language=language)
 
 
-async def test_sites(vendor: Vendor) -> None:
-    assert isinstance(vendor, QueueVendor) and vendor.can(Capability.QUEUE)
-    sites = {s.id: s for s in await vendor.list_sites()}
+async def test_sites(vendor: FileVirtuelleVendor) -> None:
+    assert isinstance(vendor, QueueRole) and vendor.can(Capability.QUEUE)
+    sites = {s.id: s for s in await vendor.queue_sites()}
     paris, lyon = sites[data.PARIS], sites[data.LYON]
     assert (paris.name, paris.timezone, paris.languages) == (
         "Maison Exemple Paris", "Europe/Paris", ("fr", "en"))
@@ -34,7 +33,7 @@ async def test_sites(vendor: Vendor) -> None:
     assert vendor.title == "FileVirtuelle simulator"
 
 
-async def test_choice_tree_by_language_with_fallback(vendor: Vendor, sim: Simulator) -> None:
+async def test_choice_tree_by_language_with_fallback(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
     roots = await vendor.choices(data.PARIS, None, "en")
     assert [(c.name, c.has_children) for c in roots] == [
         ("Order pickup", False), ("After-sales service", True)]  # the kiosk-only one hidden
@@ -53,7 +52,7 @@ async def test_choice_tree_by_language_with_fallback(vendor: Vendor, sim: Simula
     assert f"?search=suborganization%3D{data.PARIS}" in trees[0].target
 
 
-async def test_join_by_name_at_paris(vendor: Vendor, sim: Simulator) -> None:
+async def test_join_by_name_at_paris(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
     ticket = await vendor.join(by_name("Ada"))
     assert (ticket.vendor, ticket.site_id, ticket.number, ticket.state) == (
         "filevirtuelle", data.PARIS, "1", "waiting")
@@ -64,7 +63,7 @@ async def test_join_by_name_at_paris(vendor: Vendor, sim: Simulator) -> None:
     assert stored is not None and stored["type"] == "name" and stored["name"] == "Ada"
 
 
-async def test_contact_modes_and_refusals(vendor: Vendor, sim: Simulator) -> None:
+async def test_contact_modes_and_refusals(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
     with pytest.raises(InputRejected) as refused:
         await vendor.join(JoinRequest(site_id=data.PARIS, choice_path=(data.PICKUP,),
                                       contact_mode="phone", contact_value="0612345678"))
@@ -82,7 +81,7 @@ async def test_contact_modes_and_refusals(vendor: Vendor, sim: Simulator) -> Non
     assert ticket.site_id == data.LYON and ticket.number == "1"
 
 
-async def test_snapshot_shows_people_before(vendor: Vendor, sim: Simulator) -> None:
+async def test_snapshot_shows_people_before(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
     sim.add_waiting(data.PARIS, "Ana", minutes_ago=10)
     sim.add_waiting(data.PARIS, "Bob", minutes_ago=5)
     sim.add_waiting(data.LYON, "Cy", prequalification=data.INFO, minutes_ago=20)
@@ -98,13 +97,15 @@ async def test_snapshot_shows_people_before(vendor: Vendor, sim: Simulator) -> N
     assert snapshot.waiting == first.waiting and len(snapshot.waiting) == 3
     assert snapshot.people_before(ticket.external_id) == 2
     assert snapshot.state_of(ticket.external_id) == "waiting"
-    assert (snapshot.ptc, snapshot.ttc, snapshot.call_by_people) == (2, 10, True)
+    assert snapshot.notice == NoticeRule(people_ahead=2)  # Paris calls back by people, ptc 2
     assert snapshot.open_desks == 2
-    assert snapshot.notice_due(ticket.external_id)  # 2 people before, ptc 2
+    assert snapshot.notice_due(ticket.external_id)  # 2 people before
     assert snapshot.average_processing_minutes is None  # nobody processed, tree not loaded
+    lyon = await vendor.snapshot(data.LYON)  # Lyon calls back by time: ttc 15, ptc 3
+    assert lyon.notice == NoticeRule(minutes_left=15, people_ahead=3)
 
 
-async def test_estimates_from_processing_times(vendor: Vendor, sim: Simulator) -> None:
+async def test_estimates_from_processing_times(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
     for name in ("Ana", "Bob", "Cy", "Dan"):
         sim.add_waiting(data.PARIS, name, minutes_ago=30)
     ticket = await vendor.join(by_name("Ada"))
@@ -119,7 +120,7 @@ async def test_estimates_from_processing_times(vendor: Vendor, sim: Simulator) -
 
 
 async def test_staff_next_serves_in_order_and_calls_back(
-        vendor: Vendor, sim: Simulator, receiver: SimpleNamespace) -> None:
+        vendor: FileVirtuelleVendor, sim: Simulator, receiver: SimpleNamespace) -> None:
     sim.next_url = receiver.url
     assert await vendor.callback_url() == receiver.url
     first = sim.add_waiting(data.PARIS, "Ana", minutes_ago=3)
@@ -144,7 +145,7 @@ async def test_staff_next_serves_in_order_and_calls_back(
         await vendor.call_next(data.PARIS, data.LYON_DESK)
 
 
-async def test_leave_deletes_the_customer(vendor: Vendor, sim: Simulator) -> None:
+async def test_leave_deletes_the_customer(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
     ticket = await vendor.join(by_name("Ada"))
     await vendor.leave(ticket)
     assert sim.customer(ticket.external_id) is None
@@ -154,7 +155,7 @@ async def test_leave_deletes_the_customer(vendor: Vendor, sim: Simulator) -> Non
     assert sim.requests("DELETE")[-1].error == "InvalidEntity"
 
 
-async def test_appointment_sends_utc_with_z(vendor: Vendor, sim: Simulator) -> None:
+async def test_appointment_sends_utc_with_z(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
     start = datetime(2030, 6, 25, 17, 15, tzinfo=ZoneInfo("Europe/Paris"))
     request = by_name("Ada", path=(data.AFTER_SALES, data.APPOINTMENT)).model_copy(
         update={"appointment": Appointment(external_id="ext-42", start=start)})
@@ -168,8 +169,8 @@ async def test_appointment_sends_utc_with_z(vendor: Vendor, sim: Simulator) -> N
     assert await vendor.call_next(data.PARIS, data.PARIS_DESK_2) is None  # not due yet
 
 
-async def test_poll_interval_follows_the_budget(vendor: Vendor) -> None:
-    await vendor.list_sites()  # reads max_hits = 600: 441 a minute for polling
+async def test_poll_interval_follows_the_budget(vendor: FileVirtuelleVendor) -> None:
+    await vendor.queue_sites()  # reads max_hits = 600: 441 a minute for polling
     assert vendor.client.budget.used() == 2  # /api_info and /suborganizations, for a person
     assert vendor.poll_interval(1) == pytest.approx(60 / (0.8 * (441 - 2)))
     assert vendor.poll_interval(200) == pytest.approx(60 * 200 / (0.8 * 439))

@@ -13,7 +13,7 @@ import pytest
 
 from bot.vendors.errors import AuthFailed, RateLimited, ServiceUnavailable
 from bot.vendors.filevirtuelle import simulator_data as data
-from bot.vendors.filevirtuelle.adapter import Vendor
+from bot.vendors.filevirtuelle.adapter import FileVirtuelleVendor
 from bot.vendors.filevirtuelle.budget import Priority, RequestBudget
 from bot.vendors.filevirtuelle.signing import SignatureAuth
 from bot.vendors.filevirtuelle.simulator import Simulator
@@ -34,19 +34,19 @@ def _align_to_minute(sim: Simulator, seconds_in: float = 5.0) -> None:
     sim.clock.advance(seconds=(seconds_in - now % 60) % 60)
 
 
-async def test_another_secret_is_refused(make_vendor: Callable[..., Vendor],
+async def test_another_secret_is_refused(make_vendor: Callable[..., FileVirtuelleVendor],
                                          sim: Simulator) -> None:
     vendor = make_vendor(api_secret="0" * 40)
     with pytest.raises(AuthFailed):
-        await vendor.list_sites()
+        await vendor.queue_sites()
     assert [e.error for e in sim.log] == ["InvalidSignature"]
 
 
-async def test_a_stale_timestamp_is_refused(make_vendor: Callable[..., Vendor],
+async def test_a_stale_timestamp_is_refused(make_vendor: Callable[..., FileVirtuelleVendor],
                                             sim: Simulator) -> None:
     vendor = make_vendor(clock=time.time)  # signs with real time
     sim.clock.advance(minutes=4)
-    assert len(await vendor.list_sites()) == 2  # within the window
+    assert len(await vendor.queue_sites()) == 2  # within the window
     sim.clock.advance(minutes=2)
     with pytest.raises(ServiceUnavailable):
         await vendor.desks(data.PARIS)
@@ -169,11 +169,11 @@ async def test_desks_call_in_order_and_record_processing_times(
 
 
 async def test_a_429_pauses_all_calls_and_is_never_retried(
-        make_vendor: Callable[..., Vendor], sim: Simulator, sim_time: SimpleNamespace) -> None:
+        make_vendor: Callable[..., FileVirtuelleVendor], sim: Simulator, sim_time: SimpleNamespace) -> None:
     _align_to_minute(sim)
     budget = RequestBudget(clock=sim_time.now, sleep=sim_time.sleep)
     vendor = make_vendor(budget=budget)
-    await vendor.list_sites()  # api_info + suborganizations
+    await vendor.queue_sites()  # api_info + suborganizations
     sim.max_hits = 3  # as if another process had used the key this minute
     await vendor.desks(data.PARIS)  # the third request
     with pytest.raises(RateLimited) as limited:
@@ -193,7 +193,7 @@ async def test_a_429_pauses_all_calls_and_is_never_retried(
 
 
 async def test_the_client_never_exceeds_a_small_max_hits(
-        make_vendor: Callable[..., Vendor], sim: Simulator, sim_time: SimpleNamespace) -> None:
+        make_vendor: Callable[..., FileVirtuelleVendor], sim: Simulator, sim_time: SimpleNamespace) -> None:
     sim.max_hits = 5
     budget = RequestBudget(clock=sim_time.now, sleep=sim_time.sleep, interactive_wait=120.0)
     vendor = make_vendor(budget=budget)

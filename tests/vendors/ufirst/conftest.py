@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from bot.vendors._tokens import MemoryTokenStore
-from bot.vendors.interface import BookingDraft, Customer, Service, Site, Slot
+from bot.vendors import BookingDraft, Customer, Service, Site, Slot
 from bot.vendors.registry import VendorDeps
-from bot.vendors.ufirst.adapter import Vendor
+from bot.vendors.ufirst.adapter import UfirstVendor
 from bot.vendors.ufirst.config import Settings
 from bot.vendors.ufirst.simulator import Simulator
 
@@ -57,14 +57,14 @@ def store() -> MemoryTokenStore:
 @pytest.fixture
 async def make_vendor(
     sim: Simulator, store: MemoryTokenStore, settings_for: Callable[..., Settings]
-) -> AsyncIterator[Callable[..., Vendor]]:
-    made: list[Vendor] = []
+) -> AsyncIterator[Callable[..., UfirstVendor]]:
+    made: list[UfirstVendor] = []
 
     def build(*, tokens: Any = None, now: Any = None, transport: Any = None,
-              **overrides: Any) -> Vendor:
+              **overrides: Any) -> UfirstVendor:
         deps = VendorDeps(tokens=tokens or store, transport=transport)
         kwargs = {"now": now} if now is not None else {}
-        vendor = Vendor(settings_for(sim, **overrides), deps, **kwargs)
+        vendor = UfirstVendor(settings_for(sim, **overrides), deps, **kwargs)
         made.append(vendor)
         return vendor
 
@@ -74,7 +74,7 @@ async def make_vendor(
 
 
 @pytest.fixture
-def vendor(make_vendor: Callable[..., Vendor]) -> Vendor:
+def vendor(make_vendor: Callable[..., UfirstVendor]) -> UfirstVendor:
     return make_vendor()
 
 
@@ -114,7 +114,7 @@ def draft() -> Callable[..., BookingDraft]:
 def pick() -> Callable[..., Any]:
     """``await pick(vendor, customer, day, "1100", resource="Entrance")``: site, service, slot."""
 
-    async def choose(vendor: Vendor, who: Customer, day: date, hhmm: str,
+    async def choose(vendor: UfirstVendor, who: Customer, day: date, hhmm: str,
                      site_id: str = ROME, service_id: str = REGISTRY,
                      resource: str | None = "Entrance") -> tuple[Site, Service, Slot]:
         site = await vendor.get_site(who, site_id)

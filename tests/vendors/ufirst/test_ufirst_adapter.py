@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.vendors.errors import InputRejected, NotFound, SlotUnavailable
-from bot.vendors.interface import Capability
+from bot.vendors import Capability
 
 ROME, REGISTRY, ENTRANCE = "UFROM001", "UFROM001-registry", "UFROM001-T_entrance"
 PHONE = "contact-phone-number"

@@ -22,9 +22,9 @@ from bot.vendors.errors import (
     ServiceUnavailable,
     SlotUnavailable,
 )
-from bot.vendors.interface import Customer
+from bot.vendors import Customer
 from bot.vendors.registry import VendorDeps, build_enabled, load_settings
-from bot.vendors.ufirst.adapter import Vendor, pack_slot, unpack_slot
+from bot.vendors.ufirst.adapter import UfirstVendor, pack_slot, unpack_slot
 from bot.vendors.ufirst.config import Settings
 from bot.vendors.ufirst.models import ParameterValue, ReservationRequest
 
@@ -33,7 +33,7 @@ ENV = {"UFIRST_ORGANIZATION_ID": "org-1", "UFIRST_PRIVATE_KEY_ID": "k-3c9a-secre
        "UFIRST_CLIENT_EMAIL": "bot@example.com"}
 
 
-def mocked(answer) -> Vendor:  # answer(request) -> httpx.Response for every non-login call
+def mocked(answer) -> UfirstVendor:  # answer(request) -> httpx.Response for every non-login call
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/login"):
             assert request.headers["x-privatekeyid"] == "key"
@@ -44,10 +44,10 @@ def mocked(answer) -> Vendor:  # answer(request) -> httpx.Response for every non
     settings = Settings(_env_file=None, organization_id="org-1", private_key_id="key",
                         client_email="bot@example.com", base_url="https://ufirst.test/v1")
     deps = VendorDeps(tokens=MemoryTokenStore(), transport=httpx.MockTransport(handle))
-    return Vendor(settings, deps)
+    return UfirstVendor(settings, deps)
 
 
-def reserve(vendor: Vendor):
+def reserve(vendor: UfirstVendor):
     request = ReservationRequest(values=[ParameterValue(parameter_id="x", value="1")])
     return vendor.client.create_reservation("psd-anna", "P", "S", request,
                                             timeslot_parameter="timeslot")
@@ -160,7 +160,7 @@ async def test_registry_builds_the_vendor_from_the_environment(monkeypatch, sim)
         monkeypatch.setenv(name, value)
     vendors = build_enabled(VendorDeps(tokens=MemoryTokenStore()), names=("ufirst",))
     vendor = vendors.get("ufirst")
-    assert isinstance(vendor, Vendor)
+    assert isinstance(vendor, UfirstVendor)
     assert [s.id for s in await vendor.list_sites(ANNA)][0] == "UFROM001"
     assert vendor.title == "Ufirst Demo"
     await vendors.aclose()

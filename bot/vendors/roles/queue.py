@@ -1,24 +1,25 @@
-"""The vendor-neutral virtual-queue interface, beside :mod:`bot.vendors.interface`.
+"""The queue role: virtual queues, tickets and the desks that call them.
 
 Some vendors run queues rather than timeslots: a person picks a site, says
 what they come for by walking down a small tree of choices, leaves a contact
 (a name, a phone number or an email address, whichever the site accepts)
 and gets a ticket; desks then call tickets in order. This module speaks
 only that language; each queue vendor adapts its protocol to it and
-declares :attr:`Capability.QUEUE`. No vendor name appears here.
+declares :attr:`Capability.QUEUE`.
 
 What the chat builds on it:
 
-* a join conversation: :meth:`QueueVendor.list_sites`, then
-  :meth:`QueueVendor.choices` level by level until a choice without
-  children, then :meth:`QueueVendor.join` with a :class:`JoinRequest`;
+* a join conversation: :meth:`QueueRole.queue_sites`, then
+  :meth:`QueueRole.choices` level by level until a choice without
+  children, then :meth:`QueueRole.join` with a :class:`JoinRequest`;
 * a live ticket card and turn notices: a poller takes one
-  :meth:`QueueVendor.snapshot` per site (one call serves every ticket at
+  :meth:`QueueRole.snapshot` per site (one call serves every ticket at
   that site), then reads :meth:`QueueSnapshot.people_before`,
   :meth:`QueueSnapshot.estimated_wait_minutes`, :meth:`QueueSnapshot.state_of`
-  and :meth:`QueueSnapshot.notice_due`; :meth:`QueueVendor.poll_interval`
-  says how often polling stays within the vendor's request budget;
-* staff ``/next``: :meth:`QueueVendor.desks` and :meth:`QueueVendor.call_next`.
+  and :meth:`QueueSnapshot.notice_due` (the site's :class:`NoticeRule`);
+  :meth:`QueueRole.poll_interval` says how often polling stays within the
+  vendor's request budget;
+* staff ``/next``: :meth:`QueueRole.desks` and :meth:`QueueRole.call_next`.
 
 Language codes are lower-case ISO 639-1 (``"en"``) on this side; instants
 are timezone-aware. When the vendor refuses a detail, :class:`InputRejected`
@@ -32,19 +33,16 @@ import abc
 from datetime import datetime, timezone
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from bot.vendors.interface import Capability, Vendor
+from bot.vendors.errors import NotFound
+from bot.vendors.roles.base import Capability, RoleModel, Vendor
 
 ContactMode = Literal["name", "phone", "email"]
 TicketState = Literal["waiting", "called", "done", "left"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class QueueSite(_Model):
+class QueueSite(RoleModel):
     """A place with a queue (a store, an office)."""
 
     id: str
@@ -57,7 +55,7 @@ class QueueSite(_Model):
         return mode in self.contact_modes
 
 
-class Choice(_Model):
+class Choice(RoleModel):
     """One node of a site's "what do you come for" tree, named in one language."""
 
     id: str
@@ -67,7 +65,7 @@ class Choice(_Model):
     appointment: bool = False  # choosing it means having an appointment
 
 
-class Appointment(_Model):
+class Appointment(RoleModel):
     """An appointment the person already holds; ``start`` is kept in UTC."""
 
     external_id: str
@@ -81,7 +79,7 @@ class Appointment(_Model):
         return value.astimezone(timezone.utc)
 
 
-class JoinRequest(_Model):
+class JoinRequest(RoleModel):
     """Everything needed to take a ticket, collected by the conversation."""
 
     site_id: str
@@ -96,7 +94,7 @@ class JoinRequest(_Model):
         return self.choice_path[-1]
 
 
-class Ticket(_Model):
+class Ticket(RoleModel):
     vendor: str
     external_id: str
     site_id: str
@@ -105,7 +103,7 @@ class Ticket(_Model):
     desk_name: str | None = None  # where to go, once called
 
 
-class CalledTicket(_Model):
+class CalledTicket(RoleModel):
     """A ticket a desk called recently; ``done`` once the desk finished with it."""
 
     ticket_id: str
@@ -115,7 +113,33 @@ class CalledTicket(_Model):
     called_at: datetime | None = None
 
 
-class QueueSnapshot(_Model):
+class NoticeRule(RoleModel):
+    """When a waiting person is told to come back: the site's own rule.
+
+    ``minutes_left``: when the estimated wait is that many minutes or less;
+    ``people_ahead``: when that many people or fewer are ahead. Minutes count
+    when ``minutes_left`` is set and a wait can be estimated; otherwise people
+    do (``people_ahead``, or nobody ahead when the site gives no number).
+    ``NoticeRule(people_ahead=2)``, ``NoticeRule(minutes_left=10)``, or both:
+    by minutes, by people while the wait is unknown.
+    """
+
+    people_ahead: int | None = Field(default=None, ge=0)
+    minutes_left: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _some_rule(self) -> NoticeRule:
+        if self.people_ahead is None and self.minutes_left is None:
+            raise ValueError("a notice rule needs people_ahead or minutes_left")
+        return self
+
+    def due(self, people_ahead: int, wait: float | None) -> bool:
+        if self.minutes_left is not None and wait is not None:
+            return wait <= self.minutes_left
+        return people_ahead <= (self.people_ahead or 0)
+
+
+class QueueSnapshot(RoleModel):
     """One site's queue at ``taken_at``: enough for every ticket card there."""
 
     site_id: str
@@ -124,9 +148,7 @@ class QueueSnapshot(_Model):
     called: tuple[CalledTicket, ...] = ()  # most recent first
     average_processing_minutes: float | None = None
     open_desks: int | None = None
-    ptc: int = 2  # notify when this many people or fewer are before the ticket...
-    ttc: int = 10  # ...or when the estimated wait is this many minutes or less
-    call_by_people: bool = True  # which of the two rules the site uses
+    notice: NoticeRule = NoticeRule(people_ahead=2)
 
     def people_before(self, ticket_id: str) -> int | None:
         """How many tickets will be served first; None when not waiting."""
@@ -156,21 +178,18 @@ class QueueSnapshot(_Model):
         before = self.people_before(ticket_id)
         if before is None:
             return False
-        wait = self.estimated_wait_minutes(ticket_id)
-        if self.call_by_people or wait is None:
-            return before <= self.ptc
-        return wait <= self.ttc
+        return self.notice.due(before, self.estimated_wait_minutes(ticket_id))
 
 
-class Desk(_Model):
+class Desk(RoleModel):
     id: str
     site_id: str
     name: str
     open: bool = True
 
 
-class QueueVendor(Vendor):
-    """One backend that runs virtual queues.
+class QueueRole(Vendor):
+    """A vendor that runs virtual queues.
 
     Every method may raise the errors of :mod:`bot.vendors.errors` and
     nothing else; :class:`~bot.vendors.errors.RateLimited` from
@@ -180,12 +199,10 @@ class QueueVendor(Vendor):
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.QUEUE})
 
     @abc.abstractmethod
-    async def list_sites(self) -> list[QueueSite]: ...
+    async def queue_sites(self) -> list[QueueSite]: ...
 
-    async def get_site(self, site_id: str) -> QueueSite:
-        from bot.vendors.errors import NotFound
-
-        for site in await self.list_sites():
+    async def queue_site(self, site_id: str) -> QueueSite:
+        for site in await self.queue_sites():
             if site.id == site_id:
                 return site
         raise NotFound(f"site {site_id}", vendor=self.name)

@@ -1,0 +1,135 @@
+"""The booking role: days, slots, the details a booking needs, bookings.
+
+Conversations speak only this language on top of the catalogue: the days
+with an opening, the slots of a day, the details a service needs, and
+bookings made, listed, cancelled and moved. Each vendor package adapts its
+own protocol to it and declares :class:`Capability` flags so the chat shows
+only what the vendor really supports (a Reschedule button only where moving
+works, capacity only where the vendor reports it, ...).
+
+Idempotency is not the vendor's job: the conversation claims a booking under
+its key before calling :meth:`BookingRole.book`, and a claim left pending is
+first looked for with :meth:`BookingRole.list_bookings`.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from datetime import date, datetime
+from typing import Literal
+
+from bot.vendors.roles.base import Customer, RoleModel, Money
+from bot.vendors.roles.catalogue import CatalogueRole, Service, Site
+
+
+class Slot(RoleModel):
+    """A bookable start time.
+
+    ``id`` is opaque to the conversation: the vendor packs into it whatever it
+    needs to book that exact slot later (a resource id, a slot id, ...).
+    """
+
+    id: str
+    start: datetime
+    end: datetime | None = None
+    remaining: int | None = None  # places left, when the vendor says
+    resource: str | None = None  # e.g. "Entrance", shown only when useful
+
+
+DetailKind = Literal["phone", "email", "text", "first_name", "last_name", "address"]
+
+
+class DetailField(RoleModel):
+    """A detail a service requires before booking, with the vendor's rule."""
+
+    id: str
+    label: str
+    kind: DetailKind = "text"
+    pattern: str | None = None  # the vendor's own regular expression
+    placeholder: str | None = None
+    required: bool = True
+
+    def accepts(self, value: str) -> bool:
+        """Check a value with the vendor's rule; an unparsable rule accepts all.
+
+        A broken regex from a vendor must not lock users out of booking: the
+        vendor still validates on submit and its refusal is shown then.
+        """
+        if not value.strip() and self.required:
+            return False
+        if not self.pattern:
+            return True
+        try:
+            return re.search(self.pattern, value) is not None
+        except re.error:
+            return True
+
+
+class BookingDraft(RoleModel):
+    """Everything needed to submit a booking, collected by the conversation.
+
+    ``idempotency_key`` is fixed when the summary is shown, so a second tap on
+    Confirm, a retry or a restart mid-submit resolves to the same booking.
+    """
+
+    site: Site
+    service: Service
+    slot: Slot
+    details: dict[str, str] = {}
+    idempotency_key: str
+
+
+VendorBookingState = Literal["pending", "confirmed", "cancelled", "failed", "done"]
+
+
+class Booking(RoleModel):
+    """A booking as the vendor reports it."""
+
+    vendor: str
+    external_id: str
+    label: str | None = None  # a short code shown at the desk, e.g. "C22"
+    site_id: str
+    site_name: str | None = None
+    service_id: str | None = None
+    service_name: str | None = None
+    start: datetime
+    end: datetime | None = None
+    timezone: str
+    state: VendorBookingState = "confirmed"
+    price: Money | None = None
+
+
+class BookingRole(CatalogueRole):
+    """A vendor that sells slots at the sites and services of its catalogue."""
+
+    @abc.abstractmethod
+    async def open_days(
+        self, customer: Customer, site_id: str, service_id: str, start: date, limit: int
+    ) -> list[date]:
+        """The next days (from ``start``, in the site's timezone) with any opening."""
+
+    @abc.abstractmethod
+    async def list_slots(
+        self, customer: Customer, site_id: str, service_id: str, day: date
+    ) -> list[Slot]:
+        """Bookable slots of that day, in order, already filtered of full ones."""
+
+    @abc.abstractmethod
+    async def required_details(
+        self, customer: Customer, site_id: str, service_id: str
+    ) -> list[DetailField]: ...
+
+    @abc.abstractmethod
+    async def book(self, customer: Customer, draft: BookingDraft) -> Booking: ...
+
+    @abc.abstractmethod
+    async def list_bookings(self, customer: Customer) -> list[Booking]: ...
+
+    async def cancel(self, customer: Customer, booking: Booking) -> None:
+        """Only where :attr:`Capability.CANCEL` is declared."""
+        raise NotImplementedError(f"{self.name} cannot cancel")
+
+    async def reschedule(self, customer: Customer, booking: Booking, slot: Slot) -> Booking:
+        """Only where :attr:`Capability.RESCHEDULE` is declared."""
+        raise NotImplementedError(f"{self.name} cannot reschedule")
