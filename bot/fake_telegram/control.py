@@ -102,7 +102,7 @@ def control_routes(fake: FakeTelegram) -> list[Route]:
         return [e.model_dump(mode="json") for e in entries if e.seq > since]
 
     async def stats(request: Request, args: dict[str, Any]) -> Any:
-        return {"calls": dict(fake.calls), "throttled": dict(fake.throttled)}
+        return {"calls": dict(fake.calls), "throttled": dict(fake.throttled), "billed": fake.billed}
 
     user_path = "/_control/users/{user_id:int}"
     return [

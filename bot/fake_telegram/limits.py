@@ -44,6 +44,9 @@ class FloodLimits:
     private_burst: int = 10
     private_refill_per_second: float = 1.0
     group_per_minute: int = 20
+    # Messages sent with allow_paid_broadcast=True may go past the global limit up to this
+    # rate; each one past the free limit costs Stars, so the fake counts them as billed.
+    paid_per_second: float = 1000.0
 
     @classmethod
     def disabled(cls) -> FloodLimits:
@@ -57,7 +60,9 @@ class FloodControl:
         self.limits = limits
         self.clock: Clock = clock or time.monotonic
         self._global: TokenBucket | None = None
+        self._paid: TokenBucket | None = None
         self._chats: dict[int, TokenBucket] = {}
+        self.billed = 0  # paid-broadcast messages that went past the free global limit
 
     def _chat_bucket(self, chat_id: int, now: float) -> TokenBucket:
         bucket = self._chats.get(chat_id)
@@ -72,11 +77,13 @@ class FloodControl:
             self._chats[chat_id] = bucket
         return bucket
 
-    def acquire(self, chat_id: int) -> None:
+    def acquire(self, chat_id: int, *, paid: bool = False) -> None:
         """Count one new message to ``chat_id`` or raise 429 without consuming anything.
 
         Checking every bucket before taking from any keeps a rejected message from eating
-        into the budget, matching how a retried message behaves on Telegram.
+        into the budget, matching how a retried message behaves on Telegram. ``paid`` is the
+        message's ``allow_paid_broadcast``: once the free global budget is spent it draws on
+        the paid one instead (counted in :attr:`billed`); the chat's own limit still holds.
         """
         if not self.limits.enabled:
             return
@@ -86,9 +93,20 @@ class FloodControl:
                 self.limits.global_burst, self.limits.global_per_second, now
             )
         chat = self._chat_bucket(chat_id, now)
-        wait = max(self._global.wait_time(now), chat.wait_time(now))
+        budget = self._global
+        if paid and budget.wait_time(now) > 0:
+            budget = self._paid_bucket(now)
+        wait = max(budget.wait_time(now), chat.wait_time(now))
         if wait > 0:
             retry_after = 2**31 - 1 if math.isinf(wait) else max(1, math.ceil(wait))
             raise too_many_requests(retry_after)
-        self._global.take(now)
+        budget.take(now)
         chat.take(now)
+        if budget is self._paid:
+            self.billed += 1
+
+    def _paid_bucket(self, now: float) -> TokenBucket:
+        if self._paid is None:
+            rate = self.limits.paid_per_second
+            self._paid = TokenBucket(rate, rate, now)
+        return self._paid

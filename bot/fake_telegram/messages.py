@@ -102,7 +102,7 @@ def _deliver(call: Call, chat: ChatState, content: dict[str, Any], *,
         content["reply_markup"] = markup
     else:
         keyboard = markup
-    call.bot.flood.acquire(chat.id)
+    call.bot.flood.acquire(chat.id, paid=call.params.flag("allow_paid_broadcast"))
     stored = new_message(call.state, chat, sender=call.bot.to_api(), from_bot=True,
                          content=content, source=source, keyboard=keyboard, file=file)
     return stored.current

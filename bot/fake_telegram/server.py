@@ -98,6 +98,11 @@ class FakeTelegram:
         """429 answers given, per method."""
         return self.state.throttled
 
+    @property
+    def billed(self) -> int:
+        """Paid-broadcast messages sent past the free global limit, across bots."""
+        return sum(account.flood.billed for account in self.state.bots.values())
+
     async def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait, event-driven, until ``predicate()`` is truthy; returns its value."""
         result = await self.state.changed.wait_for(lambda: predicate() or None, timeout)

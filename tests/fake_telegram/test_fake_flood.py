@@ -99,6 +99,41 @@ async def test_global_thirty_per_second(limited_fake: FakeTelegram, flood_api: A
     assert (await flood_api.send(users[30].id)).status_code == 200
 
 
+async def test_paid_broadcast_goes_past_the_global_limit_and_is_billed(
+        limited_fake: FakeTelegram, flood_api: Api, clock: FakeClock) -> None:
+    token = limited_fake.bot().token
+    users = [limited_fake.user(5200 + n) for n in range(1001 + 30)]
+
+    async def paid(user_id: int) -> httpx.Response:
+        return await flood_api.client.post(f"/bot{token}/sendMessage", json={
+            "chat_id": user_id, "text": "news", "allow_paid_broadcast": True})
+
+    for user in users[:30]:  # the free budget first: nothing billed
+        assert (await paid(user.id)).status_code == 200
+    assert limited_fake.billed == 0
+    assert_429(await flood_api.send(users[30].id), 1)  # without the flag: the free limit
+    for user in users[30:1030]:
+        assert (await paid(user.id)).status_code == 200
+    assert limited_fake.billed == 1000
+    assert_429(await paid(users[1030].id), 1)  # the paid ceiling too
+    assert (await flood_api.client.get("/_control/stats")).json()["result"]["billed"] == 1000
+    clock.advance(1 / 30)
+    assert (await flood_api.send(users[1030].id)).status_code == 200  # free again, not billed
+    assert limited_fake.billed == 1000
+
+
+async def test_paid_broadcast_keeps_the_chat_limit(limited_fake: FakeTelegram,
+                                                   flood_api: Api) -> None:
+    ada = limited_fake.user(5005)
+    token = limited_fake.bot().token
+    for _ in range(10):
+        assert (await flood_api.send(ada.id)).status_code == 200
+    response = await flood_api.client.post(f"/bot{token}/sendMessage", json={
+        "chat_id": ada.id, "text": "x", "allow_paid_broadcast": True})
+    assert_429(response, 1)
+    assert limited_fake.billed == 0
+
+
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_ptb_gets_retry_after(limited_fake: FakeTelegram) -> None:
     ada = limited_fake.user(5004)
