@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bot.vendors.errors import (
     AuthFailed,
@@ -106,3 +107,19 @@ def _retry_after(response: httpx.Response) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+def parse_payload(model: type[BaseModel] | TypeAdapter[Any], data: Any, vendor: str) -> Any:
+    """A vendor's JSON read into its model; a shape we cannot read is the vendor failing.
+
+    The answer is logged (field paths only, never values: they may be personal)
+    and the user sees "try later" rather than a crash.
+    """
+    try:
+        if isinstance(model, TypeAdapter):
+            return model.validate_python(data)
+        return model.model_validate(data)
+    except ValidationError as exc:
+        log.warning("vendor=%s unexpected payload: %s", vendor,
+                    [(e["loc"], e["type"]) for e in exc.errors()[:3]])
+        raise ServiceUnavailable("unexpected payload", vendor=vendor) from exc

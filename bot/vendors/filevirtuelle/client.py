@@ -29,9 +29,9 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
 
-from bot.vendors._http import VendorHttp
+from bot.vendors._http import VendorHttp, parse_payload
 from bot.vendors.errors import RateLimited, ServiceUnavailable, VendorError
 from bot.vendors.filevirtuelle.budget import Priority, RequestBudget, shared_budget
 from bot.vendors.filevirtuelle.config import Settings
@@ -117,13 +117,7 @@ class FileVirtuelleClient:
 
     @staticmethod
     def _parse(model: type[M] | TypeAdapter[Any], data: Any) -> Any:
-        try:
-            if isinstance(model, TypeAdapter):
-                return model.validate_python(data)
-            return model.model_validate(data)
-        except ValidationError as exc:
-            log.warning("filevirtuelle: unexpected payload: %s", exc.errors()[:3])
-            raise ServiceUnavailable("unexpected payload", vendor=VENDOR) from exc
+        return parse_payload(model, data, VENDOR)
 
     def _organization_filter(self) -> Condition | None:
         org = self.settings.organization_id

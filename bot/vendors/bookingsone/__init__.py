@@ -1,0 +1,1 @@
+"""Bookings ONE: an office's buildings, rooms and desks, visitor badges and figures."""
