@@ -119,12 +119,13 @@ class FakeUser:
         return query_id
 
     def _member_update(self, old: str, new: str) -> None:
-        member = {"user": self.bot.to_api()}
+        def member(status: str) -> dict[str, Any]:  # "kicked" always carries until_date (0: forever)
+            extra = {"until_date": 0} if status == "kicked" else {}
+            return {"user": self.bot.to_api(), "status": status, **extra}
+
         self.state.push_update(self.bot, "my_chat_member", {
             "chat": self.chat.to_api(), "from": self.user.to_api(), "date": self.state.now(),
-            "old_chat_member": {**member, "status": old},
-            "new_chat_member": {**member, "status": new, "until_date": 0}
-            if new == "kicked" else {**member, "status": new},
+            "old_chat_member": member(old), "new_chat_member": member(new),
         })
 
     def block_bot(self) -> None:

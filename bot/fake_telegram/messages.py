@@ -122,7 +122,7 @@ async def send_message(call: Call) -> dict[str, Any]:
 def _editable(call: Call) -> tuple[ChatState, StoredMessage]:
     if call.params.has("inline_message_id"):
         raise bad_request("inline messages are not supported by the fake")
-    chat = call.chat()
+    chat = call.writable_chat()  # Telegram refuses edits in a chat that blocked the bot too
     message_id = call.params.integer("message_id", required=True)
     stored = chat.messages.get(message_id or 0)
     if stored is None or stored.deleted:

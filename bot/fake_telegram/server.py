@@ -46,6 +46,9 @@ class FakeTelegram:
         # Methods answered 404, like a Bot API–compatible server that implements
         # only the core ones (lower-case names).
         self.unsupported: set[str] = set()
+        # Errors the next calls of a method get instead of being served (lower-case names):
+        # a refused edit or a 502 is otherwise impossible to provoke on purpose.
+        self.faults: dict[str, list[TelegramApiError]] = {}
         self._users: dict[tuple[str, int], FakeUser] = {}
         self.url: str | None = None
         self.app = Starlette(routes=[
@@ -76,6 +79,10 @@ class FakeTelegram:
     def add_group(self, chat_id: int, title: str = "Group", *,
                   kind: Literal["group", "supergroup"] = "group") -> None:
         self.state.add_group(chat_id, title, kind)
+
+    def fail(self, method: str, error: TelegramApiError, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``error`` (nothing is done)."""
+        self.faults.setdefault(method.lower(), []).extend([error] * times)
 
     # -- inspection -----------------------------------------------------------------------
 
@@ -127,6 +134,8 @@ class FakeTelegram:
                 raise not_found()
             name, handler = entry
             self.state.calls[name] += 1
+            if self.faults.get(name.lower()):
+                raise self.faults[name.lower()].pop(0)
             params = await parse_request(request)
             result = await handler(Call(self.state, account, params, self.webhooks))
         except TelegramApiError as error:

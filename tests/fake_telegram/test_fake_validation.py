@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.fake_telegram import FakeTelegram
+from bot.fake_telegram import FakeTelegram, TelegramApiError
 
 INLINE = {"inline_keyboard": [[{"text": "Yes", "callback_data": "yes"}]]}
 
@@ -94,16 +94,32 @@ async def test_unknown_chat_and_caption_too_long(fake: FakeTelegram, api) -> Non
 
 async def test_blocked_user_gives_forbidden(fake: FakeTelegram, api, ptb_bot) -> None:
     ada = fake.user(4005)
+    earlier = await api.ok("sendMessage", chat_id=ada.id, text="card")
     ada.block_bot()
+    edit = await api.error("editMessageText", chat_id=ada.id, message_id=earlier["message_id"], text="new")
+    assert (edit.status, edit.description) == (403, "Forbidden: bot was blocked by the user")
     error = await api.error("sendMessage", chat_id=ada.id, text="still there?")
     assert (error.status, error.description) == (403, "Forbidden: bot was blocked by the user")
     with pytest.raises(Forbidden, match="bot was blocked by the user"):
         await ptb_bot.send_message(ada.id, "still there?")
     ada.unblock_bot()
     await ptb_bot.send_message(ada.id, "welcome back")
-    kinds = [u["my_chat_member"]["new_chat_member"]["status"]
-             for u in (await api.ok("getUpdates")) if "my_chat_member" in u]
+    updates = [Update.de_json(u, ptb_bot) for u in await api.ok("getUpdates")]  # PTB reads both
+    kinds = [u.my_chat_member.new_chat_member.status for u in updates if u.my_chat_member]
     assert kinds == ["kicked", "member"]
+
+
+async def test_injected_faults_answer_the_next_calls_then_stop(fake: FakeTelegram, api, ptb_bot) -> None:
+    ada = fake.user(4008)
+    fake.fail("sendMessage", TelegramApiError(502, "Bad Gateway"), times=2)
+    for _ in range(2):
+        assert (await api.error("sendMessage", chat_id=ada.id, text="x")).status == 502
+    await ptb_bot.send_message(ada.id, "through")
+    fake.fail("editMessageText", TelegramApiError(429, "Too Many Requests: retry after 1", retry_after=1))
+    with pytest.raises(RetryAfter):
+        await ptb_bot.edit_message_text("edited", chat_id=ada.id, message_id=(await ada.wait_message()).message_id)
+    assert [m.text for m in ada.bot_messages()] == ["through"]  # nothing done by a refused call
+    assert fake.calls["sendMessage"] == 3 and fake.throttled["editMessageText"] == 1
 
 
 async def test_message_not_modified(fake: FakeTelegram, api) -> None:
