@@ -7,17 +7,36 @@ are exact under a fake clock and need no locks of their own):
 
 * :class:`TokenBucket` — a burst, then a steady rate (Telegram's per-chat rule);
 * :class:`SlidingWindow` — at most N in any period, a hard cap with no
-  refill overshoot (Telegram's per-group rule, a vendor's hits per minute).
+  refill overshoot (Telegram's per-group rule, a vendor's hits per minute);
+* :class:`Retries` — how often one Telegram call may be retried after a
+  flood wait, passed as python-telegram-bot's ``rate_limit_args``.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import dataclass
 
 # Waits shorter than this count as none: float rounding would otherwise leave
 # a caller sleeping 1e-17 s again and again without the clock moving.
 EPSILON = 1e-6
+
+
+@dataclass(frozen=True)
+class Retries:
+    """Retries after a flood wait allowed for one call (``rate_limit_args=Retries(0)``).
+
+    A wrapper rather than a bare int because python-telegram-bot drops falsy
+    ``rate_limit_args`` before they reach the limiter: a plain ``0`` ("never
+    retry, the caller tries again later") silently meant "the default retries",
+    blocking the caller through every flood wait.
+    """
+
+    count: int
+
+
+NO_RETRY = Retries(0)
 
 
 class TokenBucket:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.throttle import EPSILON, SlidingWindow, TokenBucket
+from bot.throttle import EPSILON, Retries, SlidingWindow, TokenBucket
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -150,14 +150,16 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
     return float(delay.total_seconds())
 
 
-class BookingRateLimiter(BaseRateLimiter[int]):
+class BookingRateLimiter(BaseRateLimiter[Retries | int]):
     """Throttles message-creating requests globally, per private chat and per group.
 
     Requests to one chat are sent one at a time in FIFO order (the chat's lock is held across
     the HTTP call and any retries), so messages arrive in the order they were sent and a 429 in
     a chat naturally holds back that chat's queue. Other chats are unaffected.
 
-    ``rate_limit_args`` may be an int overriding ``max_retries`` for a single call.
+    ``rate_limit_args`` may be a :class:`~bot.throttle.Retries` (or, called directly, an
+    int) overriding ``max_retries`` for a single call; through python-telegram-bot only a
+    ``Retries`` says zero, since PTB drops a falsy value.
     """
 
     def __init__(
@@ -343,8 +345,10 @@ class BookingRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: Retries | int | None,
     ) -> Result:
+        if isinstance(rate_limit_args, Retries):
+            rate_limit_args = rate_limit_args.count
         max_retries = self._max_retries if rate_limit_args is None else max(0, rate_limit_args)
         key = _chat_key(data.get("chat_id"))
         if endpoint not in LIMITED_ENDPOINTS or key is None:

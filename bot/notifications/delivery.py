@@ -38,6 +38,7 @@ from bot.i18n import Translator, translator
 from bot.notifications.card import Card, render_card
 from bot.runtime import BotApplication
 from bot.storage import TicketRecord
+from bot.throttle import NO_RETRY
 from bot.vendors import QueueSnapshot
 
 log = logging.getLogger("bot.notifications")
@@ -130,7 +131,7 @@ async def _edit(application: BotApplication, ticket: TicketRecord, card: Card) -
     try:
         await application.bot.edit_message_text(
             card.text, chat_id=ticket.card_chat_id, message_id=ticket.card_message_id,
-            reply_markup=card.markup, rate_limit_args=0,  # a flood wait defers, never blocks a round
+            reply_markup=card.markup, rate_limit_args=NO_RETRY,  # a flood wait defers, never blocks a round
         )
     except BadRequest as exc:
         reason = str(exc).lower()
