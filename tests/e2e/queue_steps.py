@@ -11,7 +11,7 @@ from bot.fake_telegram import BotMessage, FakeUser
 from bot.sandbox.world import LocalWorld, free_port
 from bot.vendors.filevirtuelle import simulator_data as data
 from bot.vendors.filevirtuelle.simulator import Simulator
-from tests.conftest import RunningBot, bot_env, has_data
+from tests.conftest import RunningBot, bot_env, has_data, wait_until
 
 PARIS, LYON = "Maison Exemple Paris", "Maison Exemple Lyon"
 STAFF_ID = 900  # in STAFF_IDS of every test bot
@@ -100,3 +100,20 @@ def snapshots(world: LocalWorld) -> Callable[[], int]:
 def desk_calls(world: LocalWorld, desk: str = data.PARIS_DESK_1, store: str = data.PARIS) -> dict:
     """A desk calls the next customer at the vendor, as a desk device would (not via the bot)."""
     return sim_of(world).queues.next({"desk": desk, "suborganization": store})
+
+
+async def more_rounds(world: LocalWorld, count: int = 3) -> None:
+    """Until the bot took ``count`` more snapshots of the queue (the way to let time pass)."""
+    polls = snapshots(world)
+    seen = polls()
+    await wait_until(lambda: polls() >= seen + count, timeout=15)
+
+
+async def join_behind(world: LocalWorld, user: FakeUser, walk_ins: int) -> BotMessage:
+    """``walk_ins`` people registered at the Paris kiosk, then ``user`` joins: their card,
+    once it shows the people before them."""
+    for n in range(walk_ins):
+        sim_of(world).add_waiting(data.PARIS, f"Walk-in {n}")
+    card = await join_by_name(user)
+    ahead = "1 person before you" if walk_ins == 1 else f"{walk_ins} people before you"
+    return await card_says(world, user, card.message_id, ahead)

@@ -21,11 +21,12 @@ from tests.e2e.queue_steps import (
     card_says,
     current,
     desk_calls,
+    join_behind,
     join_by_name,
+    more_rounds,
     notices,
     queue_env,
     running_bot,
-    sim_of,
     snapshots,
 )
 
@@ -34,31 +35,21 @@ def edits(world: LocalWorld) -> int:
     return world.telegram.calls["editMessageText"]
 
 
-async def rounds(world: LocalWorld, count: int = 3) -> None:
-    """Until the bot took ``count`` more snapshots of the queue."""
-    polls = snapshots(world)
-    seen = polls()
-    await wait_until(lambda: polls() >= seen + count, timeout=15)
-
-
 async def test_an_unchanged_queue_edits_nothing_and_a_change_edits_once(
     world: LocalWorld, tmp_path: Path
 ) -> None:
-    for n in range(4):
-        sim_of(world).add_waiting(data.PARIS, f"Walk-in {n}")
     async with running_bot(world, queue_env(world, tmp_path)):
         user = world.telegram.user(701, first_name="Ugo")
-        card = await join_by_name(user)
-        await card_says(world, user, card.message_id, "4 people before you")
-        await rounds(world)
+        card = await join_behind(world, user, 4)
+        await more_rounds(world)
         before = edits(world)
-        await rounds(world)
+        await more_rounds(world)
         assert edits(world) == before  # same people, same digest: the clock alone edits nothing
 
         desk_calls(world)
         desk_calls(world, data.PARIS_DESK_2)
         await card_says(world, user, card.message_id, "2 people before you")
-        await rounds(world)
+        await more_rounds(world)
         # one or two edits (the two calls may fall into one snapshot or two), never one per round
         assert before + 1 <= edits(world) <= before + 2
         assert [c.message_id for c in user.bot_messages() if "Ticket" in (c.text or "")
@@ -72,13 +63,10 @@ async def test_an_unchanged_queue_edits_nothing_and_a_change_edits_once(
 async def test_a_failed_edit_is_made_again_at_the_next_round(
     world: LocalWorld, tmp_path: Path, refusal: TelegramApiError
 ) -> None:
-    for n in range(3):
-        sim_of(world).add_waiting(data.PARIS, f"Walk-in {n}")
     async with running_bot(world, queue_env(world, tmp_path)):
         user = world.telegram.user(702, first_name="Eva")
-        card = await join_by_name(user)
-        await card_says(world, user, card.message_id, "3 people before you")
-        await rounds(world, 1)
+        card = await join_behind(world, user, 3)
+        await more_rounds(world, 1)
         before, polls = edits(world), snapshots(world)
 
         world.telegram.fail("editMessageText", refusal, times=2)
@@ -90,7 +78,7 @@ async def test_a_failed_edit_is_made_again_at_the_next_round(
         await card_says(world, user, card.message_id, "2 people before you")
         assert edits(world) == before + 3  # two refused, the third one shown
         assert polls() >= called_at + 3  # one attempt per snapshot, not a loop
-        await rounds(world)
+        await more_rounds(world)
         assert edits(world) == before + 3  # converged: nothing more to edit
 
 
@@ -101,12 +89,10 @@ async def test_a_user_who_blocked_the_bot_costs_one_refused_edit_per_change(
     keeps serving the other people at the store, tries the blocked card once per
     change (not once per round), sends that user's notice at most once, and logs
     no traceback."""
-    for n in range(3):
-        sim_of(world).add_waiting(data.PARIS, f"Walk-in {n}")
     async with running_bot(world, queue_env(world, tmp_path)):
         gone = world.telegram.user(703, first_name="Bo")
         stays = world.telegram.user(704, first_name="Cy")
-        gone_card = await join_by_name(gone)
+        gone_card = await join_behind(world, gone, 3)
         stays_card = await join_by_name(stays)
         await card_says(world, stays, stays_card.message_id, "4 people before you")
         gone.block_bot()
@@ -116,15 +102,15 @@ async def test_a_user_who_blocked_the_bot_costs_one_refused_edit_per_change(
         await card_says(world, stays, stays_card.message_id, "2 people before you")
         await world.telegram.wait_until(lambda: notices(stays, "near"), timeout=10)
         assert "3 people before you" in (current(gone, gone_card.message_id).text or "")
-        await rounds(world)
+        await more_rounds(world)
         before = edits(world)
-        await rounds(world)
+        await more_rounds(world)
         assert edits(world) == before  # the refused card is not retried every round
 
         gone.unblock_bot()
         desk_calls(world)  # Bo is next: the card catches up at this change
         await card_says(world, gone, gone_card.message_id, "You are next!")
-        await rounds(world)
+        await more_rounds(world)
         assert notices(gone, "near") == []  # claimed when refused: at most once means lost
         assert len(notices(stays, "near")) == 1
     tracebacks = [r for r in caplog.records if r.exc_info and r.name.startswith("bot")]

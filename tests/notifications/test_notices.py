@@ -16,31 +16,22 @@ from tests.e2e.queue_steps import (
     STAFF_ID,
     card_says,
     desk_calls,
-    join_by_name,
+    join_behind,
+    more_rounds,
     notices,
     queue_env,
     running_bot,
     sim_of,
-    snapshots,
     staff_next,
 )
-
-
-async def more_rounds(world: LocalWorld, count: int = 3) -> None:
-    polls = snapshots(world)
-    seen = polls()
-    await wait_until(lambda: polls() >= seen + count, timeout=15)
 
 
 async def test_a_notice_refused_by_a_bad_gateway_is_sent_again_and_arrives_once(
     world: LocalWorld, tmp_path: Path
 ) -> None:
-    for n in range(3):
-        sim_of(world).add_waiting(data.PARIS, f"Walk-in {n}")
     async with running_bot(world, queue_env(world, tmp_path)):
         user = world.telegram.user(711, first_name="Ida")
-        card = await join_by_name(user)
-        await card_says(world, user, card.message_id, "3 people before you")
+        card = await join_behind(world, user, 3)
         sends = world.telegram.calls["sendMessage"]
         world.telegram.fail("sendMessage", TelegramApiError(502, "Bad Gateway"))  # nothing delivered
         desk_calls(world)  # 2 before: Paris calls back at 2
@@ -53,12 +44,9 @@ async def test_a_notice_refused_by_a_bad_gateway_is_sent_again_and_arrives_once(
 async def test_a_notice_refused_for_good_is_not_sent_again_and_the_card_says_it(
     world: LocalWorld, tmp_path: Path
 ) -> None:
-    for n in range(3):
-        sim_of(world).add_waiting(data.PARIS, f"Walk-in {n}")
     async with running_bot(world, queue_env(world, tmp_path)):
         user = world.telegram.user(712, first_name="Jon")
-        card = await join_by_name(user)
-        await card_says(world, user, card.message_id, "3 people before you")
+        card = await join_behind(world, user, 3)
         sends = world.telegram.calls["sendMessage"]
         world.telegram.fail("sendMessage", TelegramApiError(400, "Bad Request: chat not found"))
         desk_calls(world)
@@ -74,11 +62,9 @@ async def test_a_notice_refused_for_good_is_not_sent_again_and_the_card_says_it(
 async def test_one_called_notice_when_staff_callback_and_polling_all_see_the_call(
     world: LocalWorld, tmp_path: Path
 ) -> None:
-    sim_of(world).add_waiting(data.PARIS, "Walk-in")
     async with running_bot(world, queue_env(world, tmp_path)):
         user = world.telegram.user(713, first_name="Kai")
-        card = await join_by_name(user)
-        await card_says(world, user, card.message_id, "1 person before you")
+        card = await join_behind(world, user, 1)
         staff = world.telegram.user(STAFF_ID, first_name="Sam")
         await staff_next(staff, desk="Guichet 2")  # the walk-in
         answer = await staff_next(staff)  # Kai: the bot hears of it three ways at once
