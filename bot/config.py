@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # How long after start bookings left pending by a crash are settled; a
     # vendor still finishing a request sent just before the crash needs a moment.
     pending_recovery_delay: float = Field(30.0, ge=0, le=3600, validation_alias="PENDING_RECOVERY_DELAY")
+    # Off only against a Bot API server without flood limits (the fake one in
+    # benchmarks, which compare the bot with a bare echo bot on equal terms).
+    telegram_rate_limit: bool = Field(True, validation_alias="TELEGRAM_RATE_LIMIT")
 
     @field_validator("telegram_bot_token")
     @classmethod

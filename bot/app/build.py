@@ -33,10 +33,11 @@ def build_application(services: Services, *, polling: bool) -> DurableApplicatio
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.file_url)
         .persistence(persistence)
-        .rate_limiter(BookingRateLimiter())
         .context_types(ContextTypes(context=BotContext))
         .get_updates_read_timeout(40)
     )
+    if settings.telegram_rate_limit:
+        builder = builder.rate_limiter(BookingRateLimiter())
     if not polling:
         builder = builder.updater(None)
     application = builder.build()

@@ -1,0 +1,110 @@
+"""Memory with many stored users, and cold start to the first answer.
+
+    .venv/bin/python tests/benchmarks/memory.py [--users 100000] [--conversations 1000]
+
+One user walks a booking to the day screen through the bot, whose database
+then gets ``--users`` stored users (each with the user data a first /help
+leaves) of whom ``--conversations`` are in the middle of that booking (copies
+of the walked user's conversation and draft). Then, with a /help already
+waiting on the fake Telegram, the bot is started and timed from process start
+to that answer; RSS is read then and after ``--touch`` stored users sent
+/help. The echo bot does the same (it stores nothing) for the reference.
+Targets of issue 10: RSS ≤ 150 MB, cold start ≤ 1.5× the echo bot's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _load import Bench, Child, bench_world, open_days, running, spawn  # noqa: E402
+
+FIRST_UID = 1_000_000
+TEMPLATE_UID = 999
+
+
+def seed(database: Path, template: int, users: int, conversations: int) -> None:
+    """Copy ``template``'s rows to ``users`` new users (its booking conversation to
+    the first ``conversations`` of them), in one transaction."""
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        user_row = db.execute("SELECT language, role, blocked_bot, created_at, seen_at FROM users"
+                              " WHERE telegram_id = ?", (template,)).fetchone()
+        data = json.loads(db.execute("SELECT data FROM ptb_user_data WHERE user_id = ?",
+                                     (template,)).fetchone()[0])
+        convs = [(name, json.loads(key), state) for name, key, state in
+                 db.execute("SELECT name, key, state FROM ptb_conversations").fetchall()
+                 if template in json.loads(key)]
+        plain = {k: v for k, v in data.items() if k == "lang"}
+        db.executemany("INSERT INTO users (telegram_id, language, role, blocked_bot, created_at,"
+                       " seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       ((FIRST_UID + n, *user_row) for n in range(users)))
+        db.executemany("INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?)",
+                       ((FIRST_UID + n, json.dumps(data if n < conversations else plain))
+                        for n in range(users)))
+        db.executemany("INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)",
+                       ((name, json.dumps([FIRST_UID + n if part == template else part
+                                           for part in key]), state)
+                        for n in range(conversations) for name, key, state in convs))
+
+
+async def cold_start(bench: Bench, kind: str, uid: int, **extra: str) -> tuple[Child, float]:
+    """Start ``kind`` with a /help from ``uid`` waiting; seconds to its answer."""
+    user = bench.user(uid)
+    before = bench.replies.count(uid)
+    user.send_command("/help")
+    started = time.monotonic()
+    child = await spawn(bench, kind, wait_polling=False, **extra)
+    arrived = await bench.replies.nth(uid, before, 120)
+    if arrived is None:
+        await child.stop()
+        raise TimeoutError(f"{kind} did not answer: {child.log.read_text()[-2000:]}")
+    return child, arrived - started
+
+
+async def touch(bench: Bench, uids: range) -> None:
+    for uid in uids:
+        await bench.act(bench.user(uid), lambda u, n: u.send_command("/help"), 0)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--conversations", type=int, default=1_000)
+    parser.add_argument("--touch", type=int, default=200, help="stored users sending /help")
+    args = parser.parse_args()
+    async with bench_world() as bench:
+        async with running(bench, "bot"):
+            await open_days(bench, bench.user(TEMPLATE_UID))
+        started = time.monotonic()
+        seed(Path(bench.env["DATABASE_PATH"]), TEMPLATE_UID, args.users, args.conversations)
+        size = Path(bench.env["DATABASE_PATH"]).stat().st_size / 2**20
+        print(f"stored {args.users} users, {args.conversations} open conversations "
+              f"(database {size:.0f} MB, {time.monotonic() - started:.1f} s)", flush=True)
+        figures = {}
+        for kind in ("echo", "bot"):
+            child, seconds = await cold_start(bench, kind, FIRST_UID + args.users - 1)
+            try:
+                at_start = child.rss_mb()
+                await touch(bench, range(FIRST_UID + args.conversations,
+                                         FIRST_UID + args.conversations + args.touch))
+                figures[kind] = (seconds, at_start, child.rss_mb(), child.rss_mb("VmHWM"))
+            finally:
+                await child.stop()
+            print(f"{kind:<5} cold start to first answer {seconds * 1000:7.0f} ms   RSS "
+                  f"{at_start:6.1f} MB at first answer, {figures[kind][2]:6.1f} MB after "
+                  f"{args.touch} more users (peak {figures[kind][3]:6.1f} MB)", flush=True)
+        (bot_s, _, bot_rss, _), (echo_s, _, echo_rss, _) = figures["bot"], figures["echo"]
+        print(f"bot vs echo: cold start ×{bot_s / echo_s:.2f}, RSS ×{bot_rss / echo_rss:.2f} "
+              f"(+{bot_rss - echo_rss:.1f} MB)", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
