@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Persiste
 
 from bot.app.durable import DurableApplication
 from bot.app.errors import on_error
+from bot.app.processor import ChatOrderedProcessor
 from bot.app.ratelimit import BookingRateLimiter
 from bot.conversations import COMMANDS, register_handlers
 from bot.i18n import LANGUAGES, translator
@@ -34,6 +35,7 @@ def build_application(services: Services, *, polling: bool) -> DurableApplicatio
         .base_file_url(settings.file_url)
         .persistence(persistence)
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(ChatOrderedProcessor())
         .get_updates_read_timeout(40)
     )
     if settings.telegram_rate_limit:

@@ -3,21 +3,34 @@
 python-telegram-bot writes persistence every ``update_interval`` seconds
 (default 60): a crash loses up to a minute of conversation, and a tiny
 interval wakes the process all day for nothing. Writing after each processed
-update instead costs one small SQLite transaction per update (only changed
-entries are written) and nothing while idle, and a ``kill -9`` loses at
-most the step in flight. The periodic writer stays on as a backstop for data
-changed by jobs.
+update instead costs little (only changed entries are written) and nothing
+while idle, and a ``kill -9`` loses at most the steps in flight. The periodic
+writer stays on as a backstop for data changed by jobs.
 
 It also drops updates already processed: Telegram delivers at least once (a
 restart before the next ``getUpdates`` confirms the offset, or a webhook
 retry, repeats an update). An update is marked processed only after its
-effects are persisted, so a crash in between repeats it rather than losing it.
+effects are persisted, in the same transaction, so a crash in between repeats
+it rather than losing it.
+
+Chats run concurrently (:mod:`bot.app.processor`), so updates finish close
+together: the updates that finish while one write is under way are written
+together by the next, in one transaction (one fsync for all of them, and no
+chat waits behind a queue of single-update commits). A write persists every
+entry changed so far, which may include the half-done step of a chat still
+running; that chat's update is not marked processed yet, so a crash repeats
+the step, which every step tolerates (PTB's periodic writer always did the
+same). Each update's chat keeps its turn until its write is committed, so a
+repeated delivery of it is recognised.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+
+from typing import Any
 
 from telegram import Update
 
@@ -27,6 +40,11 @@ log = logging.getLogger("bot.updates")
 
 
 class DurableApplication(BotApplication):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._commit_waiting: list[tuple[int | None, asyncio.Future[None]]] = []
+        self._committer: asyncio.Task[None] | None = None
+
     async def process_update(self, update: object) -> None:
         storage = self.services.storage
         if isinstance(update, Update):
@@ -35,10 +53,9 @@ class DurableApplication(BotApplication):
                 return
         started = time.perf_counter()
         await super().process_update(update)
-        if self.persistence:
-            await self.update_persistence()
+        if self.persistence or isinstance(update, Update):
+            await self._commit(update.update_id if isinstance(update, Update) else None)
         if isinstance(update, Update):
-            await storage.updates.mark_processed(update.update_id)
             log.info(
                 "update=%d kind=%s user=%s ms=%.0f",
                 update.update_id,
@@ -48,6 +65,40 @@ class DurableApplication(BotApplication):
                 else "-",
                 (time.perf_counter() - started) * 1000,
             )
+
+    async def update_persistence(self) -> None:
+        """Every write goes through the group commit, PTB's periodic one too, so
+        the database lock is always taken before PTB's persistence lock."""
+        await self._commit(None)
+
+    async def _commit(self, update_id: int | None) -> None:
+        """Persist changed data and mark ``update_id`` processed, together with the
+        other updates waiting; returns once that transaction is committed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._commit_waiting.append((update_id, done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._write_groups(), name="durable-commit")
+        await asyncio.shield(done)
+
+    async def _write_groups(self) -> None:
+        storage = self.services.storage
+        while self._commit_waiting:
+            group, self._commit_waiting = self._commit_waiting, []
+            try:
+                async with storage.db.transaction():
+                    if self.persistence:
+                        await super().update_persistence()
+                    for update_id, _ in group:
+                        if update_id is not None:
+                            await storage.updates.mark_processed(update_id)
+            except Exception as exc:  # noqa: BLE001 - each waiter gets the failure
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, done in group:
+                if not done.done():
+                    done.set_result(None)
 
 
 def _kind(update: Update) -> str:
