@@ -33,6 +33,7 @@ VENDORS: dict[str, str] = {
     "ufirst": "bot.vendors.ufirst.adapter:UfirstVendor",
     "bookingtime": "bot.vendors.bookingtime.adapter:BookingtimeVendor",
     "filevirtuelle": "bot.vendors.filevirtuelle.adapter:FileVirtuelleVendor",
+    "faces": "bot.vendors.faces.adapter:FacesVendor",
 }
 
 

@@ -20,8 +20,8 @@ class Settings(VendorSettings):
     ``FACES_PKCE`` adds an S256 code challenge to every link (RFC 7636, as RFC
     9700 recommends even for confidential clients); turn it off only for a
     Faces installation that refuses unknown parameters.
-    ``FACES_COMPANY_LOOKUP`` enables staff ``/company`` with the client
-    credentials grant, which Umbrella must set up for the client.
+    Staff ``/company`` uses the client credentials grant, which Umbrella
+    must set up for the client; without it the lookup answers "refused".
     """
 
     model_config = SettingsConfigDict(
@@ -33,7 +33,6 @@ class Settings(VendorSettings):
     client_secret: SecretStr | None = None
     scopes: CommaList = DEFAULT_SCOPES
     pkce: bool = True
-    company_lookup: bool = True
     # Longest wait for a 429's Retry-After before giving up on the call.
     max_retry_wait: float = 30.0
 
