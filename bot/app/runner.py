@@ -20,6 +20,7 @@ from bot.app.build import build_application, set_command_menus
 from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
 from bot.asgi import BackgroundServer
 from bot.config import Settings
+from bot.conversations.accounts import account_routes
 from bot.conversations.booking import recovery
 from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
@@ -66,7 +67,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     )
     web = BackgroundServer(build_web_app(
         application, webhook_secret=None if polling else secret,
-        extra_routes=callback_routes(application),
+        extra_routes=callback_routes(application) + account_routes(application),
     ))
     try:
         async with application:

@@ -10,6 +10,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("book", N_("Book an appointment or a timeslot")),
     ("queue", N_("Join a store's queue from here")),
     ("my", N_("Your upcoming bookings")),
+    ("link", N_("Link your travel profile to fill in bookings")),
     ("cancel", N_("Cancel a booking, or stop what you are doing")),
     ("language", N_("Change the language")),
     ("help", N_("How to use this bot")),

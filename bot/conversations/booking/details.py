@@ -2,7 +2,8 @@
 
 Each value is checked with the vendor's own rule before moving on, so the
 user fixes a typo on the spot instead of after Confirm. Values are remembered
-per kind (phone, email, names) and offered as a one-tap answer next time.
+per kind (phone, email, names) and offered as a one-tap answer next time; a
+linked profile (the accounts role, :mod:`bot.ui.accounts`) is offered first.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from bot.conversations.booking.steps import show_slots
 from bot.conversations.booking.submit import show_summary
 from bot.i18n import Translator
 from bot.runtime import BotContext
-from bot.ui import keyboard
+from bot.ui import best_effort, keyboard
+from bot.ui.accounts import linked_profile
 from bot.vendors import DetailField
 
 PROFILE = "profile"
+PREFILL = "prefill"  # draft: the linked profile's details by kind
 
 
 def _prompt(t: Translator, field: DetailField) -> str:
@@ -40,8 +43,11 @@ async def ask_detail(update: Update, context: BotContext) -> Step:
     field = fields[draft.field_index]
     t = context.t
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    if update.callback_query:
-        await update.callback_query.answer()
+    if update.callback_query:  # after "Use …" it was answered already: best effort
+        await best_effort(update.callback_query.answer())
+    if PREFILL not in draft.data:  # once per booking: the provider is asked, not per field
+        profile = await linked_profile(update, context)
+        draft.data[PREFILL] = dict(profile.prefill()) if profile else {}
     rows = []
     known = _suggestion(update, context, field)
     if known:
@@ -63,6 +69,9 @@ async def ask_detail(update: Update, context: BotContext) -> Step:
 
 
 def _suggestion(update: Update, context: BotContext, field: DetailField) -> str | None:
+    linked = Draft.of(context.user_data).data.get(PREFILL) or {}
+    if field.kind in linked and field.accepts(normalise(field, str(linked[field.kind]))):
+        return str(linked[field.kind])
     profile = (context.user_data or {}).get(PROFILE, {})
     if field.kind in profile and field.accepts(str(profile[field.kind])):
         return str(profile[field.kind])
