@@ -103,9 +103,8 @@ def test_everything_public_in_the_roles_and_errors_is_re_exported() -> None:
 
 
 def neutral_modules() -> list[Path]:
-    """The roles and the shared machinery: every vendors module outside a vendor package."""
-    return [path for path in python_files("vendors")
-            if path.relative_to(BOT / "vendors").parts[0] not in VENDORS]
+    """The roles and the shared machinery: bot/vendors/*.py and bot/vendors/roles/."""
+    return sorted((BOT / "vendors").glob("*.py")) + python_files("vendors/roles")
 
 
 def test_the_roles_and_shared_machinery_name_no_vendor() -> None:
@@ -116,7 +115,7 @@ def test_the_roles_and_shared_machinery_name_no_vendor() -> None:
         text = path.read_text(encoding="utf-8").lower()
         if path.name == "registry.py":  # the one table that names them
             text = text.split("vendors: dict", 1)[0]
-        for vendor in VENDORS:
+        for vendor in {*VENDORS, *(p.parent.name for p in (BOT / "vendors").glob("*/config.py"))}:
             assert vendor not in text, f"{path.relative_to(BOT)} mentions {vendor}"
 
 
@@ -169,3 +168,9 @@ def test_no_attribute_is_attached_behind_the_type_checker() -> None:
         if "type: ignore[attr-defined" in path.read_text(encoding="utf-8")
     ]
     assert not hits, hits
+
+
+def test_no_module_in_the_vendors_package_is_over_400_lines() -> None:
+    long = {str(p.relative_to(BOT)): n for p in python_files("vendors")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert not long, long

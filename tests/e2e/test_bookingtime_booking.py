@@ -233,15 +233,15 @@ async def test_twenty_customers_at_once_share_one_token_per_organization(
     )), timeout=120)
 
     assert len(sim.appointments(BERLIN.id)) == len(sim.appointments(ZURICH.id)) == 10
-    assert sim.grants("refresh") == 1
-    assert sim.grants("access", BERLIN.id) == sim.grants("access", ZURICH.id) == 1
+    assert sim.tokens.grants("refresh") == 1
+    assert sim.tokens.grants("access", BERLIN.id) == sim.tokens.grants("access", ZURICH.id) == 1
 
     sim.clock.advance(seconds=301)  # every access token has expired at the vendor
     users[0].send_command("/my")  # shows a Berlin appointment: one call to Berlin
     await users[0].wait_screen(has_data("my:cancel:"))
-    assert sim.grants("access", BERLIN.id) == 2
-    assert sim.grants("access", ZURICH.id) == 1
-    assert sim.grants("refresh") == 1
+    assert sim.tokens.grants("access", BERLIN.id) == 2
+    assert sim.tokens.grants("access", ZURICH.id) == 1
+    assert sim.tokens.grants("refresh") == 1
 
 
 async def test_after_a_restart_my_still_follows_bookingtime_appointments(

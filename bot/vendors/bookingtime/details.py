@@ -4,11 +4,19 @@ Which fields a template requires comes from the template; here is how each
 is labelled in the customer's language, what example it shows (by the
 organization's country), which key of bookingtime's ``customer`` object it
 fills, and how a one-line address becomes bookingtime's ADDRESS object.
+
+Details are first and last name always, then e-mail, mobile phone, the
+customer's address and the appointment's address as the template requires.
+Addresses are asked as one line (``street, postcode city``) and sent as an
+ADDRESS object.
 """
 
 from __future__ import annotations
 
 import re
+
+from bot.vendors.bookingtime.models import BookingTemplate, CustomerData
+from bot.vendors.roles.booking import DetailField, DetailKind
 
 # detail id -> key of the ``customer`` object (``appointment_address`` is sent beside it)
 CUSTOMER_KEYS = {
@@ -53,3 +61,39 @@ def address_object(text: str, country: str | None = None) -> dict[str, str]:
     if country:
         fields["country"] = country.upper()
     return fields
+
+
+def detail_fields(template: BookingTemplate, language: str) -> list[DetailField]:
+    """What ``template`` requires, labelled in ``language`` with a local example."""
+    wanted: list[tuple[str, DetailKind]] = [("first_name", "first_name"),
+                                            ("last_name", "last_name")]
+    if template.customer_email_required:
+        wanted.append(("email", "email"))
+    if template.customer_mobile_required:
+        wanted.append(("phone", "phone"))
+    if template.customer_address_required:
+        wanted.append(("address", "address"))
+    if template.appointment_address_required:
+        wanted.append(("appointment_address", "address"))
+    labels = LABELS.get(language, LABELS["en"])
+    country = (template.address.country if template.address else "").upper()
+    examples = {"email": "name@example.com"} | PLACEHOLDERS.get(country, PLACEHOLDERS["DE"])
+    return [DetailField(id=field_id, label=labels[field_id], kind=kind,
+                        placeholder=examples.get(kind))
+            for field_id, kind in wanted]
+
+
+def customer_data(details: dict[str, str], template: BookingTemplate
+                  ) -> tuple[CustomerData, dict[str, str] | None]:
+    """The ``customer`` object and the appointment address to send for ``details``."""
+    given = {k: v.strip() for k, v in details.items() if isinstance(v, str)}
+    country = template.address.country if template.address else None
+    person = CustomerData(
+        first_name=given.get("first_name", ""),
+        last_name=given.get("last_name", ""),
+        email=given.get("email") or None,
+        mobile=given.get("phone") or None,
+        address=address_object(given["address"], country) if given.get("address") else None,
+    )
+    place = given.get("appointment_address")
+    return person, address_object(place, country) if place else None

@@ -1,21 +1,11 @@
 """A local bookingtime (auth server + Module API) that enforces the protocol.
 
 One loopback app serves both hosts: the auth server under ``/auth``
-(``POST /auth/oauth/token``) and the Module API under ``/api``
-(``/api/module/v3/{locale}/organization/{org}/...``). It checks what the real
-service would:
+(``POST /auth/oauth/token``, :mod:`.simulator_auth`) and the Module API
+under ``/api`` (``/api/module/v3/{locale}/organization/{org}/...``). It
+checks what the real service would:
 
-* the two-step token flow: ``client_credentials`` for our client id (no
-  secret, unless :attr:`Simulator.client_secret` is set) gives a refresh token
-  valid 1800 s; ``refresh_token`` with that token and an ``organization_id``
-  gives an access token valid 300 s *for that organization only*. Times are
-  on :attr:`clock`, so a test moves it forward to expire tokens. The token
-  endpoint reads JSON and form-encoded bodies (also form fields sent with a
-  JSON content type, as the document's own ``curl`` example does). Tokens
-  are opaque random strings. OAuth errors are ``{"error", "error_description"}``
-  (400 ``invalid_grant`` for an unknown or expired refresh token, 401
-  ``invalid_client``, 403 ``access_denied`` for an organization the module
-  may not access);
+* the two-step token flow (:class:`~.simulator_auth.TokenServer`);
 * API calls need a live access token of the path's organization: none,
   unknown or expired -> 401, another organization's -> 403;
 * template rules: no slot earlier than ``bookingLeadTime`` minutes from now,
@@ -33,14 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -50,6 +37,7 @@ from starlette.routing import Route
 from bot.vendors._simulator import SimClock
 from bot.vendors._simulator import Simulator as BaseSimulator
 from bot.vendors.bookingtime import simulator_data as data
+from bot.vendors.bookingtime.simulator_auth import GrantError, TokenServer
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MOBILE = re.compile(r"^\+?[0-9][0-9 ()/-]{5,24}$")
@@ -63,35 +51,15 @@ class ApiError(Exception):
         self.status, self.code, self.field = status, code, field
 
 
-class GrantError(Exception):
-    """An answer of the token endpoint in OAuth form."""
-
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(description)
-        self.status, self.error, self.description = status, error, description
-
-
-@dataclass(frozen=True)
-class _Token:
-    owner: str  # client id for refresh tokens, organization id for access tokens
-    expires_at: datetime
-
-
 class Simulator(BaseSimulator):
     """The bookingtime stand-in; the inspection helpers at the end serve tests."""
 
     def __init__(self, clock: SimClock | None = None) -> None:
         super().__init__(clock)
-        self.client_secret: str | None = None  # when set, client_credentials must send it
-        self.refresh_lifetime = timedelta(seconds=1800)
-        self.access_lifetime = timedelta(seconds=300)
+        self.tokens = TokenServer(self.clock)
         self.enforce_rules = True  # False: slot lists ignore lead time and day window
         self.slot_list_key = "bookingSlotList"  # or "list": where slot lists are put
         self.errors: Counter[int] = Counter()  # error statuses answered, by status
-        self.token_encodings: Counter[str] = Counter()  # "json" / "form" token requests
-        self._grants: Counter[tuple[str, str]] = Counter()
-        self._refresh: dict[str, _Token] = {}
-        self._access: dict[str, _Token] = {}
         self._secret = secrets.token_bytes(16)
         self._slot_ids: dict[str, tuple[str, str, datetime]] = {}
         self._taken: dict[tuple[str, str, datetime], str] = {}
@@ -105,15 +73,15 @@ class Simulator(BaseSimulator):
             "BOOKINGTIME_ORGANIZATION_IDS": ",".join(data.ORGANIZATIONS),
             "BOOKINGTIME_LOCALES": ",".join(data.LOCALES),
         }
-        if self.client_secret:
-            env["BOOKINGTIME_CLIENT_SECRET"] = self.client_secret
+        if self.tokens.client_secret:
+            env["BOOKINGTIME_CLIENT_SECRET"] = self.tokens.client_secret
         return env
 
     def app(self) -> Starlette:
         org = "/api/module/v3/{locale}/organization/{org}"
         slots = f"{org}/bookingTemplate/{{template}}/bookingSlot"
         routes = [
-            Route("/auth/oauth/token", self._token, methods=["POST"]),
+            Route("/auth/oauth/token", self.tokens.token, methods=["POST"]),
             Route(f"{org}/bookingTemplate/list", self._templates, methods=["GET"]),
             Route(f"{slots}/earliest", self._earliest, methods=["GET"]),
             Route(f"{slots}/year/{{year:int}}/month/{{month:int}}/day/{{day:int}}/listDay",
@@ -159,68 +127,11 @@ class Simulator(BaseSimulator):
         messages = [self._message(request, "SUCCESS", done)] if done else []
         return JSONResponse({"messageList": messages, "content": content})
 
-    # -- auth server --------------------------------------------------------
-
-    async def _token_fields(self, request: Request) -> dict[str, str]:
-        raw = await request.body()
-        if "json" in request.headers.get("content-type", ""):
-            try:
-                parsed = json.loads(raw or b"null")
-            except ValueError:
-                parsed = None  # form fields under a JSON content type, as in the document
-            if isinstance(parsed, dict):
-                self.token_encodings["json"] += 1
-                return {k: str(v) for k, v in parsed.items() if v is not None}
-        self.token_encodings["form"] += 1
-        return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-
-    async def _token(self, request: Request) -> Response:
-        fields = await self._token_fields(request)
-        client_id = fields.get("client_id", "")
-        if not client_id:
-            raise GrantError(400, "invalid_request", "client_id is required")
-        if not hmac.compare_digest(client_id, data.CLIENT_ID):
-            raise GrantError(401, "invalid_client", "unknown client")
-        grant = fields.get("grant_type")
-        if grant == "client_credentials":
-            return self._client_credentials(fields)
-        if grant == "refresh_token":
-            return self._refresh_grant(fields)
-        raise GrantError(400, "unsupported_grant_type", f"grant_type {grant!r} is not supported")
-
-    def _client_credentials(self, fields: dict[str, str]) -> Response:
-        sent = fields.get("client_secret", "")
-        if not hmac.compare_digest(sent, self.client_secret or ""):
-            raise GrantError(401, "invalid_client", "wrong client secret")
-        token = secrets.token_urlsafe(32)
-        self._refresh[token] = _Token(data.CLIENT_ID, self.clock.now() + self.refresh_lifetime)
-        self._grants[("refresh", data.CLIENT_ID)] += 1
-        return JSONResponse({"refresh_token": token, "token_type": "Bearer",
-                             "expires_in": int(self.refresh_lifetime.total_seconds())})
-
-    def _refresh_grant(self, fields: dict[str, str]) -> Response:
-        held = self._refresh.get(fields.get("refresh_token", ""))
-        if held is None or held.owner != fields["client_id"]:
-            raise GrantError(400, "invalid_grant", "unknown refresh token")
-        if held.expires_at <= self.clock.now():
-            raise GrantError(400, "invalid_grant", "the refresh token has expired")
-        organization = fields.get("organization_id", "")
-        if not organization:
-            raise GrantError(400, "invalid_request", "organization_id is required")
-        if organization not in data.ORGANIZATIONS:
-            raise GrantError(403, "access_denied", "the module may not access this organization")
-        token = secrets.token_urlsafe(32)
-        self._access[token] = _Token(organization, self.clock.now() + self.access_lifetime)
-        self._grants[("access", organization)] += 1
-        return JSONResponse({"access_token": token, "token_type": "Bearer",
-                             "expires_in": int(self.access_lifetime.total_seconds())})
-
     # -- Module API: access -------------------------------------------------
 
     def _organization(self, request: Request) -> data.SimOrganization:
         """The path's organization, once the bearer token is checked against it."""
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        held = self._access.get(value.strip()) if scheme.lower() == "bearer" else None
+        held = self.tokens.access(request.headers.get("authorization", ""))
         if held is None:
             raise ApiError(401, "unauthorized")
         if held.expires_at <= self.clock.now():
@@ -437,11 +348,6 @@ class Simulator(BaseSimulator):
         return self._ok(request, appointment.to_json(self._locale(request)), "moved")
 
     # -- inspection for tests -------------------------------------------------
-
-    def grants(self, kind: str, organization_id: str | None = None) -> int:
-        """Tokens issued of ``kind`` ("refresh" / "access"), for one organization or all."""
-        return sum(count for (k, owner), count in self._grants.items()
-                   if k == kind and organization_id in (None, owner))
 
     def appointment(self, appointment_id: str) -> data.SimAppointment | None:
         return self._appointments.get(appointment_id)

@@ -22,14 +22,14 @@ rather than delaying anybody.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from statistics import fmean
-from typing import Any, Generic, TypeVar
+from typing import Any
 
+from bot.vendors._cache import TtlCache
 from bot.vendors.errors import (
     InputRejected,
     NotFound,
@@ -66,29 +66,7 @@ STRUCTURE_TTL = 600.0  # seconds stores, devices and choice trees are reused
 RECENT = 10  # processed customers averaged for the processing time
 MACHINE, DESK = "machine", "desk"
 INTERACTIVE, BACKGROUND = Priority.INTERACTIVE, Priority.BACKGROUND
-
-T = TypeVar("T")
-
-
-class _Cached(Generic[T]):
-    """A value reused for ``ttl`` seconds, loaded by one caller at a time."""
-
-    def __init__(self, ttl: float) -> None:
-        self._ttl = ttl
-        self._value: T | None = None
-        self._expires = 0.0
-        self._lock = asyncio.Lock()
-
-    def peek(self) -> T | None:
-        return self._value if time.monotonic() < self._expires else None
-
-    async def get(self, load: Callable[[], Awaitable[T]]) -> T:
-        async with self._lock:
-            value = self.peek()
-            if value is None:
-                value = await load()
-                self._value, self._expires = value, time.monotonic() + self._ttl
-            return value
+ALL = ""  # the one key of the caches holding a single value (all stores, all devices)
 
 
 def contact_modes(store: Suborganization) -> frozenset[ContactMode]:
@@ -135,9 +113,9 @@ class FileVirtuelleVendor(QueueRole):
         self.client = FileVirtuelleClient(settings, transport=getattr(deps, "transport", None),
                                           budget=budget, clock=clock)
         self._clock = clock
-        self._stores: _Cached[dict[str, Suborganization]] = _Cached(STRUCTURE_TTL)
-        self._devices: _Cached[list[Device]] = _Cached(STRUCTURE_TTL)
-        self._trees: dict[str, _Cached[dict[str, Prequalification]]] = {}
+        self._stores: TtlCache[str, dict[str, Suborganization]] = TtlCache(STRUCTURE_TTL)
+        self._devices: TtlCache[str, list[Device]] = TtlCache(STRUCTURE_TTL)
+        self._trees: TtlCache[str, dict[str, Prequalification]] = TtlCache(STRUCTURE_TTL)
         self._snapshots: deque[float] = deque()  # when polling spent a permit (last minute)
 
     @property
@@ -152,7 +130,7 @@ class FileVirtuelleVendor(QueueRole):
             stores = await self.client.suborganizations(priority)
             self._spent(priority)
             return {s.id: s for s in stores}
-        return await self._stores.get(load)
+        return await self._stores.get(ALL, load)
 
     def _spent(self, priority: Priority) -> None:
         """Remember a permit polling spent, so :meth:`poll_interval` can tell it
@@ -167,19 +145,17 @@ class FileVirtuelleVendor(QueueRole):
         return store
 
     async def _device_list(self, priority: Priority = INTERACTIVE) -> list[Device]:
-        return await self._devices.get(lambda: self.client.devices(priority))
+        return await self._devices.get(ALL, lambda: self.client.devices(priority))
 
     async def _tree(self, site_id: str) -> dict[str, Prequalification]:
-        cache = self._trees.setdefault(site_id, _Cached(STRUCTURE_TTL))
-
         async def load() -> dict[str, Prequalification]:
             return {p.id: p for p in await self.client.prequalifications(site_id)}
-        return await cache.get(load)
+        return await self._trees.get(site_id, load)
 
     async def _machine(self, store: Suborganization) -> str:
         """The configured ticket machine if it serves this store, else the store's own."""
         configured = self.settings.machine_id
-        devices = self._devices.peek() if configured else await self._device_list()
+        devices = self._devices.peek(ALL) if configured else await self._device_list()
         machines = [d for d in devices or [] if d.type == MACHINE]
         candidates = [
             *(d.id for d in machines if d.id == configured and d.suborganization in ("", store.id)),
@@ -255,7 +231,7 @@ class FileVirtuelleVendor(QueueRole):
     # -- the live queue ---------------------------------------------------------------
 
     async def _optional_devices(self) -> list[Device] | None:
-        cached = self._devices.peek()
+        cached = self._devices.peek(ALL)
         if cached is not None:
             return cached
         try:
@@ -308,7 +284,7 @@ class FileVirtuelleVendor(QueueRole):
         recent = [c.ttp for c in called if c.processed and c.ttp][:RECENT]
         if recent:
             return fmean(recent)
-        tree = self._trees[site_id].peek() if site_id in self._trees else None
+        tree = self._trees.peek(site_id)
         estimates = [p.waiting for p in (tree or {}).values() if p.waiting > 0]
         return fmean(estimates) if estimates else None
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from time import monotonic
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.vendors._cache import TtlCache
 from bot.vendors._tokens import utcnow
+from bot.vendors._zones import first_zone
 from bot.vendors.errors import NotFound, SlotUnavailable
 from bot.vendors.roles.base import Capability, Customer
 from bot.vendors.roles.booking import (
@@ -60,7 +60,6 @@ if TYPE_CHECKING:
 
 STRUCTURE_TTL = 30.0  # seconds the organization and point structure are reused
 _SLOT_SEPARATOR = "|"
-_REMEMBERED = 1000  # idempotency keys kept in memory
 _STATES: dict[str, VendorBookingState] = {
     "waiting": "confirmed", "scheduled": "confirmed", "confirmed": "confirmed",
     "called": "confirmed", "serving": "confirmed", "pending": "pending",
@@ -68,13 +67,6 @@ _STATES: dict[str, VendorBookingState] = {
     "cancelled": "cancelled", "canceled": "cancelled", "deleted": "cancelled",
     "expired": "cancelled", "failed": "failed", "rejected": "failed",
 }
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _city(slug: str | None) -> str | None:
@@ -116,9 +108,8 @@ class UfirstVendor(BookingRole):
         self.client = UfirstClient(settings, deps.tokens, transport=deps.transport)
         self._now = now
         self._title: str | None = None
-        self._organization: tuple[float, Organization] | None = None
-        self._points: dict[str, tuple[float, Point]] = {}
-        self._booked: dict[str, Booking] = {}  # idempotency key -> booking, this process
+        self._organization: TtlCache[str, Organization] = TtlCache(STRUCTURE_TTL)
+        self._points: TtlCache[str, Point] = TtlCache(STRUCTURE_TTL)
 
     @property
     def title(self) -> str:
@@ -131,21 +122,15 @@ class UfirstVendor(BookingRole):
     # -- cached structure -------------------------------------------------
 
     async def _org(self, customer: Customer) -> Organization:
-        cached = self._organization
-        if cached is not None and cached[0] > monotonic():
-            return cached[1]
-        organization = await self.client.organization(customer.pseudonym)
-        self._organization = (monotonic() + STRUCTURE_TTL, organization)
-        self._title = organization.name
-        return organization
+        async def load() -> Organization:
+            organization = await self.client.organization(customer.pseudonym)
+            self._title = organization.name
+            return organization
+        return await self._organization.get("organization", load)
 
     async def _point(self, customer: Customer, point_id: str) -> Point:
-        cached = self._points.get(point_id)
-        if cached is not None and cached[0] > monotonic():
-            return cached[1]
-        point = await self.client.point(customer.pseudonym, point_id)
-        self._points[point_id] = (monotonic() + STRUCTURE_TTL, point)
-        return point
+        return await self._points.get(
+            point_id, lambda: self.client.point(customer.pseudonym, point_id))
 
     async def _service(self, customer: Customer, site_id: str, service_id: str
                        ) -> tuple[Point, PointService, ReservationParameter]:
@@ -157,7 +142,7 @@ class UfirstVendor(BookingRole):
         return point, service, parameter
 
     def _local_now(self, point: Point) -> datetime:
-        return self._now().astimezone(_zone(point.timezone))
+        return self._now().astimezone(first_zone(point.timezone))
 
     # -- sites, services, days, slots -------------------------------------
 
@@ -219,7 +204,7 @@ class UfirstVendor(BookingRole):
         parameter = service.timeslot_parameter if service else None
         if parameter is None:
             raise NotFound(f"service {service_id}", vendor=VENDOR)
-        zone, now = _zone(point.timezone), self._local_now(point)
+        zone, now = first_zone(point.timezone), self._local_now(point)
         hours = point.hours(day.isoweekday())
         named = len(parameter.resources_availability) > 1
         slots = []
@@ -253,21 +238,18 @@ class UfirstVendor(BookingRole):
     async def book(self, customer: Customer, draft: BookingDraft) -> Booking:
         """Reserve ``draft.slot``; a repeated draft resolves to the same reservation.
 
-        ufirst takes no idempotency key, so a retried draft is recognised by
-        its key within this process and, after a restart, by an existing
-        reservation of this user for the same point, service and start.
+        ufirst takes no idempotency key, so a retried draft (the conversation's
+        claim makes retries rare: a crash mid-call) is recognised by an
+        existing reservation of this user for the same point, service and start.
         """
-        remembered = self._booked.get(draft.idempotency_key)
-        if remembered is not None:
-            return remembered
         point, service, parameter = await self._service(customer, draft.site.id, draft.service.id)
         resource_id, day, at = unpack_slot(draft.slot.id)
-        start = datetime.combine(day, at, tzinfo=_zone(point.timezone))
+        start = datetime.combine(day, at, tzinfo=first_zone(point.timezone))
         for existing in await self.client.reservations(customer.pseudonym):
             if (existing.point_id, existing.service_id) == (point.id, service.id) and (
                 existing.scheduled_at == start
             ) and _STATES.get((existing.state or "").lower()) != "cancelled":
-                return self._remember(draft, self._booking(existing, point))
+                return self._booking(existing, point)
         values = [ParameterValue(parameter_id=p.id, value=draft.details[p.id])
                   for p in service.detail_parameters if p.id in draft.details]
         values.append(ParameterValue(
@@ -280,16 +262,10 @@ class UfirstVendor(BookingRole):
         reservation = await self.client.create_reservation(
             customer.pseudonym, point.id, service.id, request, timeslot_parameter=parameter.id
         )
-        return self._remember(draft, self._booking(reservation, point))
-
-    def _remember(self, draft: BookingDraft, booking: Booking) -> Booking:
-        self._booked[draft.idempotency_key] = booking
-        while len(self._booked) > _REMEMBERED:
-            del self._booked[next(iter(self._booked))]  # oldest first
-        return booking
+        return self._booking(reservation, point)
 
     def _booking(self, reservation: Reservation, point: Point | None) -> Booking:
-        zone = _zone(point.timezone if point else "UTC")
+        zone = first_zone(point.timezone if point else None)
         start = reservation.scheduled_at or reservation.created_at or self._now()
         return Booking(
             vendor=VENDOR, external_id=reservation.id, label=reservation.label,
@@ -309,9 +285,6 @@ class UfirstVendor(BookingRole):
 
     async def cancel(self, customer: Customer, booking: Booking) -> None:
         await self.client.delete_reservation(customer.pseudonym, booking.external_id)
-        for key, remembered in list(self._booked.items()):
-            if remembered.external_id == booking.external_id:
-                del self._booked[key]
 
     async def aclose(self) -> None:
         await self.client.aclose()

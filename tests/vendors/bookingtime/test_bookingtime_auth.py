@@ -38,8 +38,8 @@ async def test_twenty_concurrent_users_cause_one_grant_of_each_kind(vendor, sim,
     results = await asyncio.gather(*(browse(who) for who in people))
 
     assert all(len(sites) == 2 for sites in results)
-    assert sim.grants("refresh") == 1
-    assert sim.grants("access", BERLIN) == 1 and sim.grants("access", ZURICH) == 1
+    assert sim.tokens.grants("refresh") == 1
+    assert sim.tokens.grants("access", BERLIN) == 1 and sim.tokens.grants("access", ZURICH) == 1
     assert sim.errors == {}
     refresh = await store.load("bookingtime", seed.CLIENT_ID, "refresh")
     berlin = await store.load("bookingtime", BERLIN, "access")
@@ -51,7 +51,7 @@ async def test_tokens_are_reused_by_a_new_adapter_on_the_same_store(make_vendor,
     anna = customer()
     await make_vendor().list_services(anna, BERLIN)
     await make_vendor().list_services(anna, BERLIN)
-    assert (sim.grants("refresh"), sim.grants("access")) == (1, 1)
+    assert (sim.tokens.grants("refresh"), sim.tokens.grants("access")) == (1, 1)
 
 
 async def test_an_expired_access_token_is_renewed_once_after_a_401(vendor, sim, customer):
@@ -65,9 +65,9 @@ async def test_an_expired_access_token_is_renewed_once_after_a_401(vendor, sim, 
 
     assert all(answers)
     assert sim.errors[401] >= 1
-    assert sim.grants("access", BERLIN) == 2 and sim.grants("refresh") == 1
+    assert sim.tokens.grants("access", BERLIN) == 2 and sim.tokens.grants("refresh") == 1
     await vendor.list_slots(anna, BERLIN, HAIRCUT, day)
-    assert sim.grants("access", BERLIN) == 2
+    assert sim.tokens.grants("access", BERLIN) == 2
 
 
 async def test_an_expired_refresh_token_is_renewed_once_and_the_exchange_retried(
@@ -79,7 +79,7 @@ async def test_an_expired_refresh_token_is_renewed_once_and_the_exchange_retried
 
     assert await vendor.list_slots(anna, ZURICH, MASSAGE, day)
 
-    assert sim.grants("refresh") == 2 and sim.grants("access", ZURICH) == 2
+    assert sim.tokens.grants("refresh") == 2 and sim.tokens.grants("access", ZURICH) == 2
     assert sim.errors == {401: 1, 400: 1}  # the API call, then the refused exchange
 
 
@@ -88,7 +88,7 @@ async def test_our_clock_renews_before_expiry_without_a_refusal(make_vendor, sim
     await vendor.list_services(anna, BERLIN)
     sim.clock.advance(seconds=250)  # inside the 60 s margin of the 300 s access token
     await vendor.list_slots(anna, BERLIN, HAIRCUT, tomorrow())
-    assert sim.errors == {} and sim.grants("access", BERLIN) == 2 and sim.grants("refresh") == 1
+    assert sim.errors == {} and sim.tokens.grants("access", BERLIN) == 2 and sim.tokens.grants("refresh") == 1
 
 
 async def test_an_access_token_only_opens_its_own_organization(vendor, sim, store, customer):
@@ -127,11 +127,11 @@ async def test_the_token_endpoint_accepts_json_and_form_bodies(vendor, sim, cust
         assert answer.status_code == 200
         assert answer.json()["expires_in"] == 1800 and answer.json()["token_type"] == "Bearer"
     assert exchange.status_code == 200 and exchange.json()["expires_in"] == 300
-    assert sim.token_encodings == {"json": 2, "form": 2}
+    assert sim.tokens.encodings == {"json": 2, "form": 2}
 
-    sim.token_encodings.clear()
+    sim.tokens.encodings.clear()
     await vendor.list_services(customer(), BERLIN)
-    assert sim.token_encodings == {"form": 2}  # the client sticks to one encoding
+    assert sim.tokens.encodings == {"form": 2}  # the client sticks to one encoding
 
 
 async def test_token_endpoint_refusals(sim):
@@ -153,20 +153,20 @@ async def test_token_endpoint_refusals(sim):
     assert (bogus.status_code, bogus.json()["error"]) == (400, "invalid_grant")
     assert (foreign.status_code, foreign.json()["error"]) == (403, "access_denied")
     assert (odd.status_code, odd.json()["error"]) == (400, "unsupported_grant_type")
-    assert sim.grants("refresh") == 1 and sim.grants("access") == 0
+    assert sim.tokens.grants("refresh") == 1 and sim.tokens.grants("access") == 0
 
 
 async def test_a_client_secret_is_sent_only_when_configured(make_vendor, sim, customer):
-    sim.client_secret = "s3cret-for-tests"
+    sim.tokens.client_secret = "s3cret-for-tests"
     assert sim.environment(sim.url)["BOOKINGTIME_CLIENT_SECRET"] == "s3cret-for-tests"
     with pytest.raises(AuthFailed):
         await make_vendor().list_services(customer(), BERLIN)  # none configured: none sent
     with pytest.raises(AuthFailed):
         await make_vendor(client_secret="wrong").list_services(customer(), BERLIN)
-    assert sim.errors == {401: 2} and sim.grants("refresh") == 0
+    assert sim.errors == {401: 2} and sim.tokens.grants("refresh") == 0
     configured = make_vendor(client_secret="s3cret-for-tests")
     assert len(await configured.list_services(customer(), BERLIN)) == 3
-    assert sim.grants("refresh") == 1
+    assert sim.tokens.grants("refresh") == 1
 
 
 async def test_an_organization_the_module_may_not_access_fails_without_retrying(
@@ -174,8 +174,8 @@ async def test_an_organization_the_module_may_not_access_fails_without_retrying(
 ):
     with pytest.raises(AuthFailed):
         await make_vendor(organization_ids="f6not0ours").list_sites(customer())
-    assert sim.grants("refresh") == 1 and sim.errors == {403: 1}
+    assert sim.tokens.grants("refresh") == 1 and sim.errors == {403: 1}
 
     sites = await make_vendor(organization_ids=f"f6not0ours,{BERLIN}").list_sites(customer())
     assert [s.id for s in sites] == [BERLIN]  # the others are still offered
-    assert sim.grants("refresh") == 1 and sim.errors == {403: 2}
+    assert sim.tokens.grants("refresh") == 1 and sim.errors == {403: 2}

@@ -1,0 +1,47 @@
+"""The one small cache adapters keep vendor structure in.
+
+Vendors' structure (organizations, sites, templates, devices, choice trees)
+changes rarely but is needed at every step of a conversation, so adapters
+reuse it for a few seconds or minutes instead of refetching it each time;
+what changes quickly (free slots, capacities, queues) is never cached.
+Concurrent callers missing the same key share one load, so twenty users
+arriving together cause one fetch, not twenty. A load that fails caches
+nothing: the next caller tries again with its own load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class TtlCache(Generic[K, V]):
+    """Values per key, each reused for ``ttl`` seconds after it was loaded."""
+
+    def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._entries: dict[K, tuple[float, V]] = {}
+        self._locks: dict[K, asyncio.Lock] = {}
+
+    def peek(self, key: K) -> V | None:
+        """The cached value if still fresh; never loads."""
+        entry = self._entries.get(key)
+        return entry[1] if entry is not None and entry[0] > self._clock() else None
+
+    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        """The fresh value of ``key``, from ``load()`` when there is none."""
+        value = self.peek(key)
+        if value is not None:
+            return value
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            value = self.peek(key)
+            if value is None:
+                value = await load()
+                self._entries[key] = (self._clock() + self._ttl, value)
+            return value
