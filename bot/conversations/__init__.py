@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.conversations import accounts, booking, my_bookings, queue, staff, start, users
+from bot.conversations import accounts, booking, my_bookings, queue, rooms, staff, start, users, visitors
 from bot.conversations.menu import COMMANDS
 
 # Order matters where commands overlap: a conversation's /cancel must come
 # before the global /cancel of my_bookings.
-FEATURES = (users, start, booking, queue, staff, accounts, my_bookings)
+FEATURES = (users, start, booking, queue, rooms, visitors, staff, accounts, my_bookings)
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]

@@ -34,6 +34,7 @@ VENDORS: dict[str, str] = {
     "bookingtime": "bot.vendors.bookingtime.adapter:BookingtimeVendor",
     "filevirtuelle": "bot.vendors.filevirtuelle.adapter:FileVirtuelleVendor",
     "faces": "bot.vendors.faces.adapter:FacesVendor",
+    "bookingsone": "bot.vendors.bookingsone.adapter:BookingsOneVendor",
 }
 
 

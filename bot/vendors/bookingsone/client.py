@@ -177,6 +177,11 @@ class BookingsOneClient:
 
     # -- system -------------------------------------------------------------------------
 
+    @property
+    def known_info(self) -> SystemInfo | None:
+        """The system information if it has been read already (no request)."""
+        return self._info
+
     async def information(self, *, refresh: bool = False) -> SystemInfo:
         """The server's name and version, read once (and logged) before the first call."""
         if self._info is not None and not refresh:

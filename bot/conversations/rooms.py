@@ -1,0 +1,234 @@
+"""/rooms: which rooms and desks are free now (or at a time), and until when.
+
+Building (skipped when there is one) -> "now" or a time in free text read by
+the bot's date reader (:func:`bot.i18n.parse_when`, in the building's
+timezone) -> how many people -> the free spaces holding that many, each
+with the time it stays free until, then the busy ones with the time they
+free up. Availability is computed from the busy intervals of the next
+:data:`HORIZON` (:func:`bot.vendors.availability`), every time shown in the
+building's timezone and the user's language. Any vendor playing the spaces
+role takes part; none is named here.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import warnings
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.i18n import Translator, format_datetime, format_time
+from bot.i18n.when import parse_when
+from bot.runtime import BotContext
+from bot.ui import callback_index, keyboard, reply, user_message
+from bot.vendors import Availability, Building, SpacesRole, VendorError, availability
+
+log = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+HORIZON = timedelta(hours=12)
+SIZES = (1, 2, 4, 6, 8, 10)
+KEY = "rooms"  # user_data: {"buildings": [[vendor, building json]...], "pick": i, "at": iso}
+
+
+class Step(enum.IntEnum):
+    BUILDING, WHEN, SIZE = range(3)
+
+
+def _state(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    return context.user_data.setdefault(KEY, {})
+
+
+def _picked(context: BotContext) -> tuple[SpacesRole, Building] | None:
+    state = _state(context)
+    listed = state.get("buildings", [])
+    pick = state.get("pick")
+    if not isinstance(pick, int) or not 0 <= pick < len(listed):
+        return None
+    name, raw = listed[pick]
+    vendor = context.services.vendors.playing_as(SpacesRole, name)
+    return (vendor, Building.model_validate(raw)) if vendor else None
+
+
+async def start_rooms(update: Update, context: BotContext) -> int:
+    t = context.t
+    context.user_data.pop(KEY, None) if context.user_data is not None else None
+    listed: list[list[Any]] = []
+    try:
+        for name, vendor in context.services.vendors.playing(SpacesRole).items():
+            listed += [[name, b.model_dump(mode="json")] for b in await vendor.list_buildings()]
+    except VendorError as exc:
+        log.warning("/rooms: buildings failed: %r", exc)
+        await reply(update, context, user_message(exc, t))
+        return END
+    if not listed:
+        await reply(update, context, t._("No office with rooms is set up yet."))
+        return END
+    _state(context)["buildings"] = listed
+    if len(listed) == 1:
+        _state(context)["pick"] = 0
+        return await _ask_when(update, context)
+    rows = [[(raw["name"], f"rm:b:{i}")] for i, (_, raw) in enumerate(listed)]
+    await reply(update, context, t._("Which building?"), keyboard(rows))
+    return Step.BUILDING
+
+
+async def on_building(update: Update, context: BotContext) -> int:
+    _state(context)["pick"] = callback_index(update)
+    return await _ask_when(update, context)
+
+
+async def _ask_when(update: Update, context: BotContext) -> int:
+    picked = _picked(context)
+    if picked is None:
+        return await start_rooms(update, context)
+    t = context.t
+    text = t._("{building}: for when? Tap Now, or write a time, e.g. 14:30 or tomorrow 9:00.",
+               building=picked[1].name)
+    await reply(update, context, text, keyboard([[(t._("Now"), "rm:now")]]))
+    return Step.WHEN
+
+
+async def on_now(update: Update, context: BotContext) -> int:
+    _state(context)["at"] = None
+    return await _ask_size(update, context)
+
+
+async def on_when_text(update: Update, context: BotContext) -> int:
+    t = context.t
+    picked = _picked(context)
+    message = update.effective_message
+    if picked is None or message is None or not message.text:
+        return await start_rooms(update, context)
+    zone = ZoneInfo(picked[1].timezone)
+    now = datetime.now(zone)
+    when = parse_when(message.text, context.language, now)
+    moment = when.time or when.after if when else None
+    if when is None or (moment is None and when.day is None):
+        await message.reply_text(t._("I could not read a time there. Write e.g. 14:30 or "
+                                     "tomorrow 9:00, or tap Now."))
+        return Step.WHEN
+    at = datetime.combine(when.day or now.date(), moment or now.time(), zone)
+    if at < now - timedelta(minutes=1):
+        await message.reply_text(t._("That time has passed. Write a later one, or tap Now."))
+        return Step.WHEN
+    _state(context)["at"] = at.isoformat()
+    return await _ask_size(update, context)
+
+
+async def _ask_size(update: Update, context: BotContext) -> int:
+    t = context.t
+    labels = [t._("1 (desk)") if n == 1 else str(n) for n in SIZES]
+    rows = [[(label, f"rm:n:{i}") for i, label in enumerate(labels)]]
+    await reply(update, context, t._("For how many people?"), keyboard(rows))
+    return Step.SIZE
+
+
+async def on_size(update: Update, context: BotContext) -> int:
+    index = callback_index(update)
+    if not 0 <= index < len(SIZES):
+        return await _ask_size(update, context)
+    return await _answer(update, context, SIZES[index])
+
+
+async def _answer(update: Update, context: BotContext, people: int) -> int:
+    t = context.t
+    picked = _picked(context)
+    if picked is None:
+        return await start_rooms(update, context)
+    vendor, building = picked
+    raw_at = _state(context).get("at")
+    at = datetime.fromisoformat(raw_at) if raw_at else datetime.now(timezone.utc)
+    try:
+        spaces = await vendor.list_spaces(building.id, min_capacity=people)
+        busy = await vendor.busy(building.id, at, at + HORIZON, [s.id for s in spaces]) if spaces else []
+    except VendorError as exc:
+        log.warning("/rooms: spaces failed: %r", exc)
+        await reply(update, context, user_message(exc, t))
+        return Step.SIZE
+    found = [availability(s, busy, at) for s in spaces]
+    await reply(update, context, _listing(t, building, at, people, found, raw_at is None))
+    if context.user_data is not None:
+        context.user_data.pop(KEY, None)
+    return END
+
+
+def _listing(t: Translator, building: Building, at: datetime, people: int,
+             found: list[Availability], now: bool) -> str:
+    zone = building.timezone
+    when = t._("now") if now else format_datetime(at, zone, t.locale)
+    free = sorted((a for a in found if a.free), key=lambda a: (a.space.capacity or 0, a.space.name))
+    taken = sorted((a for a in found if not a.free), key=lambda a: a.until or at)
+    if not free:
+        lines = [t._("Nothing for {people} is free at {building} {when}.",
+                     people=people, building=building.name, when=when)]
+    else:
+        lines = [t._("Free at {building} {when} for {people}:", building=building.name,
+                     when=when, people=people)]
+        for item in free:
+            lines.append("• " + _space(t, item) + " — " + (
+                t._("free until {time}", time=format_time(item.until, zone, t.locale))
+                if item.until else t._("free for the next 12 hours")))
+    if taken:
+        lines.append("")
+        lines.append(t._("Busy:"))
+        for item in taken:
+            lines.append("• " + _space(t, item) + " — " + (
+                t._("free from {time}", time=format_time(item.until, zone, t.locale))
+                if item.until else t._("busy for the next 12 hours")))
+    lines.append("")
+    lines.append(t._("Times are in {zone}.", zone=zone))
+    return "\n".join(lines)
+
+
+def _space(t: Translator, item: Availability) -> str:
+    space = item.space
+    text = space.name
+    details = []
+    if space.capacity:
+        details.append(t.n_("{n} seat", "{n} seats", space.capacity))
+    if space.floor:
+        details.append(t._("floor {floor}", floor=space.floor))
+    return f"{text} ({', '.join(details)})" if details else text
+
+
+async def quit_rooms(update: Update, context: BotContext) -> int:
+    if context.user_data is not None:
+        context.user_data.pop(KEY, None)
+    await reply(update, context, context.t._("Stopped."), edit=False)
+    return END
+
+
+def conversation() -> ConversationHandler:  # type: ignore[type-arg]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False.*")
+        return ConversationHandler(
+            name="rooms",
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[CommandHandler("rooms", start_rooms)],
+            states={
+                Step.BUILDING: [CallbackQueryHandler(on_building, pattern=r"^rm:b:\d+$")],
+                Step.WHEN: [CallbackQueryHandler(on_now, pattern=r"^rm:now$"),
+                            MessageHandler(filters.TEXT & ~filters.COMMAND, on_when_text)],
+                Step.SIZE: [CallbackQueryHandler(on_size, pattern=r"^rm:n:\d+$")],
+            },
+            fallbacks=[CommandHandler("cancel", quit_rooms)],
+        )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(conversation())
