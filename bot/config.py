@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Off only against a Bot API server without flood limits (the fake one in
     # benchmarks, which compare the bot with a bare echo bot on equal terms).
     telegram_rate_limit: bool = Field(True, validation_alias="TELEGRAM_RATE_LIMIT")
+    # how often a watched room is re-read when its vendor does not call back
+    space_poll_seconds: float = Field(120.0, gt=0, le=86400, validation_alias="SPACE_POLL_SECONDS")
 
     @field_validator("telegram_bot_token")
     @classmethod

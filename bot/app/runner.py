@@ -24,7 +24,7 @@ from bot.conversations.accounts import account_routes
 from bot.conversations.booking import recovery
 from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
-from bot.notifications import QueueWatcher, callback_routes
+from bot.notifications import QueueWatcher, SpaceWatcher, callback_routes, vendor_event_routes
 from bot.notifications.callbacks import callback_secret
 from bot.runtime import Services
 from bot.storage import Storage
@@ -65,15 +65,20 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     watcher = services.queue_watcher = QueueWatcher(
         application, min_interval=settings.queue_poll_min_seconds
     )
+    spaces = SpaceWatcher(application, public_url=settings.public_url,
+                          poll_seconds=settings.space_poll_seconds)
+    services.space_watcher = spaces
     web = BackgroundServer(build_web_app(
         application, webhook_secret=None if polling else secret,
-        extra_routes=callback_routes(application) + account_routes(application),
+        extra_routes=callback_routes(application) + account_routes(application)
+        + vendor_event_routes(spaces),
     ))
     try:
         async with application:
             await application.start()
             log.info("web server on %s", await web.start(settings.web_host, settings.web_port))
             await watcher.start()
+            await spaces.start()
             await set_command_menus(application)
             await set_staff_menus(application)
             recovery.schedule(application, settings.pending_recovery_delay)
@@ -96,10 +101,12 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await watcher.stop()
+            await spaces.stop()
             await web.stop()
             await application.stop()
     finally:
         await watcher.stop()  # again, for a start that failed half-way
+        await spaces.stop()
         await vendors.aclose()
         await storage.close()
 

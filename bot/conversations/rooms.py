@@ -33,7 +33,7 @@ from bot.i18n import Translator, format_datetime, format_time
 from bot.i18n.when import parse_when
 from bot.runtime import BotContext
 from bot.ui import callback_index, keyboard, reply, user_message
-from bot.vendors import Availability, Building, SpacesRole, VendorError, availability
+from bot.vendors import Availability, Building, Space, SpacesRole, VendorError, availability
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ END = ConversationHandler.END
 HORIZON = timedelta(hours=12)
 SIZES = (1, 2, 4, 6, 8, 10)
 KEY = "rooms"  # user_data: {"buildings": [[vendor, building json]...], "pick": i, "at": iso}
+WATCHABLE = "rooms_busy"  # user_data: the busy spaces of the last answer, for "Notify me"
 
 
 class Step(enum.IntEnum):
@@ -160,10 +161,43 @@ async def _answer(update: Update, context: BotContext, people: int) -> int:
         await reply(update, context, user_message(exc, t))
         return Step.SIZE
     found = [availability(s, busy, at) for s in spaces]
-    await reply(update, context, _listing(t, building, at, people, found, raw_at is None))
+    markup = None
     if context.user_data is not None:
         context.user_data.pop(KEY, None)
+        taken = [a.space for a in found if not a.free]
+        if raw_at is None and taken and context.services.space_watcher is not None:
+            context.user_data[WATCHABLE] = {
+                "vendor": vendor.name, "building": building.model_dump(mode="json"),
+                "spaces": [s.model_dump(mode="json") for s in taken]}
+            markup = keyboard([[(t._("🔔 Notify me when {space} frees up", space=s.name),
+                                 f"rm:w:{i}")] for i, s in enumerate(taken)])
+    await reply(update, context, _listing(t, building, at, people, found, raw_at is None), markup)
     return END
+
+
+async def on_watch(update: Update, context: BotContext) -> None:
+    """"Notify me when it frees up" under a /rooms answer."""
+    t = context.t
+    query = update.callback_query
+    user = update.effective_user
+    offered = (context.user_data or {}).get(WATCHABLE) or {}
+    index = callback_index(update)
+    spaces = offered.get("spaces", [])
+    watcher = context.services.space_watcher
+    if query is None or user is None or watcher is None or not 0 <= index < len(spaces):
+        if query is not None:
+            await query.answer(t._("That button is no longer active."))
+        return
+    space = Space.model_validate(spaces[index])
+    building = Building.model_validate(offered["building"])
+    try:
+        await watcher.watch(offered["vendor"], building, space, user.id, context.language)
+    except VendorError as exc:
+        log.warning("/rooms: watching failed: %r", exc)
+        await reply(update, context, user_message(exc, t), edit=False)
+        return
+    await reply(update, context, t._("🔔 I will tell you when {space} frees up.", space=space.name),
+                edit=False)
 
 
 def _listing(t: Translator, building: Building, at: datetime, people: int,
@@ -232,3 +266,4 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(conversation())
+    application.add_handler(CallbackQueryHandler(on_watch, pattern=r"^rm:w:\d+$"))

@@ -2,12 +2,16 @@
 
 :mod:`.queue_watcher` is the long-running task (started by
 :func:`bot.app.runner.run_bot`) that polls each store with watched tickets;
-:mod:`.site_watch` is one store's loop; :mod:`.delivery` edits cards and
+:mod:`.site_watch` is one store's loop; :mod:`.space_watch` watches busy rooms
+until they free up, woken by :mod:`.vendor_events` (the one route vendors'
+change events arrive on); :mod:`.delivery` edits cards and
 sends notices (and says why notices are at most once); :mod:`.callbacks`
 is the vendor callback route that only makes polling happen sooner.
 """
 
 from bot.notifications.callbacks import callback_path, callback_routes
 from bot.notifications.queue_watcher import QueueWatcher
+from bot.notifications.space_watch import SpaceWatcher
+from bot.notifications.vendor_events import vendor_event_routes
 
-__all__ = ["QueueWatcher", "callback_path", "callback_routes"]
+__all__ = ["QueueWatcher", "SpaceWatcher", "callback_path", "callback_routes", "vendor_event_routes"]

@@ -61,6 +61,16 @@ def strings_in(payload: Any, limit: int = MAX_STRINGS) -> set[str]:
     return found
 
 
+async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes | None:
+    """The request body, or None once it passes ``limit`` bytes (read no further)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return body
+
+
 def callback_routes(application: BotApplication) -> list[BaseRoute]:
     """The callback route of every queue vendor, for :func:`bot.app.web.build_web_app`."""
     services = application.services
@@ -73,11 +83,9 @@ def callback_routes(application: BotApplication) -> list[BaseRoute]:
         given = str(request.path_params["secret"]).encode()  # bytes: any character compares
         if expected is None or not hmac.compare_digest(given, expected.encode()):
             return Response(status_code=404)
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return Response(status_code=413)
+        body = await read_limited(request)
+        if body is None:
+            return Response(status_code=413)
         try:
             payload = json.loads(body)
         except ValueError:

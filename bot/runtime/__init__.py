@@ -5,6 +5,6 @@ from here, and only :mod:`bot.app` builds the objects.
 """
 
 from bot.runtime.context import BotApplication, BotContext, bot_application, services_of
-from bot.runtime.services import QueueWatch, Services, pseudonym
+from bot.runtime.services import QueueWatch, Services, SpaceWatch, pseudonym
 
-__all__ = ["BotApplication", "BotContext", "bot_application", "QueueWatch", "Services", "pseudonym", "services_of"]
+__all__ = ["BotApplication", "BotContext", "bot_application", "QueueWatch", "Services", "SpaceWatch", "pseudonym", "services_of"]

@@ -21,7 +21,7 @@ from telegram import User
 
 from bot.config import Settings
 from bot.storage import Storage, TicketRecord
-from bot.vendors import Customer, QueueSnapshot, Ticket, TicketState, Vendors
+from bot.vendors import Building, Customer, QueueSnapshot, Space, Ticket, TicketState, Vendors
 
 
 def pseudonym(secret_key: str, telegram_id: int) -> str:
@@ -50,6 +50,13 @@ class QueueWatch(Protocol):
     def trigger(self, vendor_name: str, site_ids: Iterable[str] | None = None) -> int: ...
 
 
+class SpaceWatch(Protocol):
+    """What features ask of the running space watcher ("Notify me when it frees up")."""
+
+    async def watch(self, vendor_name: str, building: Building, space: Space, user_id: int,
+                    language: str) -> None: ...
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -58,6 +65,7 @@ class Services:
     # Set by the app once the running bot's watcher exists; None in a bot
     # that is built but not running.
     queue_watcher: QueueWatch | None = None
+    space_watcher: SpaceWatch | None = None
 
     def pseudonym(self, telegram_id: int) -> str:
         return pseudonym(self.settings.bot_secret_key.get_secret_value(), telegram_id)

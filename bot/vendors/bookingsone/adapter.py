@@ -74,8 +74,7 @@ class BookingsOneVendor(SpacesRole, EventsRole, ReportsRole):
         return info.client_name if info and info.client_name else "Bookings ONE"
 
     def vendor_now(self) -> datetime:
-        """The vendor's clock as its answers tell; subscriptions expire by it."""
-        return self.client.now()
+        return self.client.now()  # followed through each answer's Date header
 
     # -- structure --------------------------------------------------------------------
 
@@ -151,7 +150,8 @@ class BookingsOneVendor(SpacesRole, EventsRole, ReportsRole):
     # -- events ------------------------------------------------------------------------------
 
     def _minutes(self, lifetime: timedelta) -> int:
-        return max(1, min(int(lifetime.total_seconds() // 60), 1440))
+        wanted = int(lifetime.total_seconds() // 60)
+        return max(1, min(wanted, self.settings.subscription_minutes, 1440))
 
     async def subscribe(self, topic: Topic, ids: Sequence[str], callback_url: str,
                         lifetime: timedelta) -> EventSubscription:

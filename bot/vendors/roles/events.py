@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -57,6 +57,16 @@ class EventsRole(Vendor):
     """A vendor that pushes change notices to a URL it is given."""
 
     longest_subscription: ClassVar[timedelta] = timedelta(hours=1)  # what the vendor grants
+
+    def vendor_now(self) -> datetime:
+        """The vendor's time, by which ``expires_at`` runs out.
+
+        Renewal compares ``expires_at`` with this, not with our clock: an
+        adapter that can tell the vendor's time (e.g. from its answers' ``Date``
+        header) overrides it, so a vendor clock ahead of ours cannot let a
+        subscription lapse unnoticed.
+        """
+        return datetime.now(timezone.utc)
 
     @abc.abstractmethod
     async def subscribe(
