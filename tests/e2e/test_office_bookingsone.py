@@ -10,30 +10,17 @@ import pytest
 from bot.i18n import format_date, format_datetime, format_time
 from bot.sandbox.world import LocalWorld
 from bot.vendors.bookingsone import simulator_data as data
-from bot.vendors.bookingsone.simulator import Simulator
 from tests.conftest import RunningBot, has_data
+from tests.e2e.rooms_steps import rooms_now, sim_of
 
 ZURICH = "Europe/Zurich"
 
 
-def _sim(world: LocalWorld) -> Simulator:
-    sim = world.simulators["bookingsone"]
-    assert isinstance(sim, Simulator)
-    return sim
-
-
 async def test_a_room_for_six_now_lists_exactly_the_free_ones(world: LocalWorld,
                                                               bot: RunningBot) -> None:
-    sim = _sim(world)
+    sim = sim_of(world)
     user = world.telegram.user(301, language_code="en")
-    user.send_command("/rooms")
-    await user.wait_screen(has_data("rm:b:"))
-    user.press("Zurich HQ")
-    await user.wait_screen(has_data("rm:now"))
-    user.press("Now")
-    await user.wait_screen(has_data("rm:n:"))
-    user.press("6")
-    answer = await user.wait_screen(lambda m: "Free at" in (m.text or ""))
+    answer = await rooms_now(user, "6")
     now = sim.clock.now()
     rooms = [r for r in data.RESOURCES if data.FLOOR_BUILDING[r["floor"]["id"]] == data.ZURICH
              and not r["isDeleted"] and r["capacity"] >= 6]
@@ -82,7 +69,7 @@ async def test_a_time_in_words_is_read_in_the_building_zone(world: LocalWorld,
     ("FJUEIW", "on site now"), ("fjueiw", "on site now"), ("KQZRTA", "expected"),
 ])
 async def test_badge_known(world: LocalWorld, bot: RunningBot, code: str, expected: str) -> None:
-    sim = _sim(world)
+    sim = sim_of(world)
     user = world.telegram.user(303, language_code="en")
     user.send_command("/badge", code)
     text = (await user.wait_message()).text
@@ -108,7 +95,7 @@ async def test_badge_in_french(world: LocalWorld, bot: RunningBot) -> None:
 
 
 async def test_staff_today_shows_the_figures_per_zone(world: LocalWorld, bot: RunningBot) -> None:
-    sim = _sim(world)
+    sim = sim_of(world)
     staff = world.telegram.user(900, language_code="en")
     staff.send_command("/today")
     text = (await staff.wait_message()).text

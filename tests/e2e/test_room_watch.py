@@ -16,16 +16,11 @@ from bot.fake_telegram import FakeUser
 from bot.i18n import format_time
 from bot.sandbox.world import LocalWorld, free_port
 from bot.vendors.bookingsone.simulator import Simulator
-from tests.conftest import bot_env, has_data, wait_until
+from tests.conftest import bot_env, wait_until
+from tests.e2e.rooms_steps import rooms_now, sim_of
 from tests.e2e.queue_steps import running_bot
 
 ALPHA = 101  # busy when the simulator starts, until t0 + 45 min
-
-
-def _sim(world: LocalWorld) -> Simulator:
-    sim = world.simulators["bookingsone"]
-    assert isinstance(sim, Simulator)
-    return sim
 
 
 def _env(world: LocalWorld, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -36,14 +31,7 @@ def _env(world: LocalWorld, tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 async def _watch_alpha(user: FakeUser) -> None:
-    user.send_command("/rooms")
-    await user.wait_screen(has_data("rm:b:"))
-    user.press("Zurich HQ")
-    await user.wait_screen(has_data("rm:now"))
-    user.press("Now")
-    await user.wait_screen(has_data("rm:n:"))
-    user.press("8")
-    answer = await user.wait_screen(has_data("rm:w:"))
+    answer = await rooms_now(user, "8")
     assert "Alpha" in answer.text.partition("Busy:")[2]
     user.press("🔔 Notify me when Alpha frees up", message_id=answer.message_id)
     assert "I will tell you when Alpha frees up" in (await user.wait_message()).text
@@ -78,7 +66,7 @@ async def _freed_and_told(sim: Simulator, user: FakeUser, *, by_callback: bool) 
 
 async def test_a_watched_room_that_frees_up_pings_after_the_callback(
         world: LocalWorld, tmp_path: Path) -> None:
-    sim = _sim(world)
+    sim = sim_of(world)
     env = _env(world, tmp_path)
     async with running_bot(world, env):
         user = world.telegram.user(401, language_code="en")
@@ -103,7 +91,7 @@ async def test_a_watched_room_that_frees_up_pings_after_the_callback(
 
 async def test_the_watch_outlives_expire_time_and_a_restart(world: LocalWorld,
                                                            tmp_path: Path) -> None:
-    sim = _sim(world)
+    sim = sim_of(world)
     now = sim.clock.now()
     sim.book(ALPHA, now, now + timedelta(hours=4), "All-day workshop")  # stays busy
     # polling (every 0.3 s here) is how the bot sees the vendor's clock jump
