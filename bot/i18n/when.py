@@ -115,6 +115,8 @@ def _read(text: str, language: str, today: date) -> tuple[_Reading, int]:
     for (_, kind), pattern in zip(w.part_patterns, g.parts):
         r.part = r.part or t.take(pattern, lambda m, k=kind: k)
     r.part = r.part or t.take(g.parts[-1], lambda m: g.lookup(w.parts, m))
+    for pattern in g.day_offsets:
+        day(pattern, lambda m: g.offset_day(m, today))
     day(g.relative_days, lambda m: today + timedelta(days=g.lookup(w.relative_days, m)))
     for pattern in g.in_days:
         day(pattern, lambda m: today + timedelta(days=g.days_from_now(m)))
@@ -127,12 +129,15 @@ def _read(text: str, language: str, today: date) -> tuple[_Reading, int]:
     r.time = r.time or t.take(g.explicit_time, lambda m: g.time(m, "t", marked=False))
     for pattern in g.month_dates:
         day(pattern, lambda m: month_date(m, language, today))
+    day(g.word_month_date, lambda m: month_date(m, language, today, f"{g.day_number(m)} {m.group('mon')}"))
+    day(g.weekday_day, lambda m: g.weekday_day_date(m, today))
     monday_next_week = today + timedelta(days=7 - today.weekday())
     day(g.next_week_day, lambda m: monday_next_week + timedelta(days=g.weekday_of(m)))
     # "next friday": 1..7 days ahead; "friday": 0..6 days ahead.
     day(g.next_day, lambda m: today + timedelta((g.weekday_of(m) - today.weekday() - 1) % 7 + 1))
     day(g.weekday, lambda m: today + timedelta((g.weekday_of(m) - today.weekday()) % 7))
     day(g.ordinal, lambda m: day_of_month(today, int(m.group("d") or m.group("d2"))))
+    day(g.word_day, lambda m: day_of_month(today, g.day_number(m)))
     if not (r.time or r.after or r.before):
         r.time = t.take(g.bare_number, lambda m: _bare_time(m.group("n")))
     if r.day is None:

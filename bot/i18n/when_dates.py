@@ -8,7 +8,7 @@ for day and month of dates written with a month name ("5 dicembre").
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 
@@ -42,6 +42,18 @@ def day_of_month(today: date, day: int) -> date | None:
     return None
 
 
+def weekday_day_of_month(today: date, weekday: int, day: int) -> date | None:
+    """The next date with that day of the month falling on ``weekday`` ("Thursday the 3rd"),
+    within a year and a bit; failing that, the day of the month alone (the number is the
+    more specific of the two)."""
+    found = day_of_month(today, day)
+    for _ in range(15):
+        if found is None or found.weekday() == weekday:
+            break
+        found = day_of_month(found + timedelta(days=1), day)
+    return found if found is not None and found.weekday() == weekday else day_of_month(today, day)
+
+
 @lru_cache(maxsize=1024)
 def _dateparser_day_month(span: str, language: str) -> tuple[int, int] | None:
     """Day and month of "5 dicembre"; the year is ours to decide, so the cache stays valid."""
@@ -59,8 +71,9 @@ def _dateparser_day_month(span: str, language: str) -> tuple[int, int] | None:
     return (found.day, found.month) if found else None
 
 
-def month_date(m: re.Match[str], language: str, today: date) -> date | None:
-    parsed = _dateparser_day_month(" ".join(m.group(0).split()), language)
+def month_date(m: re.Match[str], language: str, today: date, span: str | None = None) -> date | None:
+    """The date of a match like "5 dicembre" (or of ``span``, the same date rewritten)."""
+    parsed = _dateparser_day_month(" ".join((span or m.group(0)).split()), language)
     if parsed is None:
         return None
     year = m.group("y")

@@ -11,12 +11,20 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import TypeVar
 
-from bot.i18n.when_dates import next_date
-from bot.i18n.when_words import AFTERNOON, COUNTED_NOUNS, EVENING, LANGUAGE_WORDS, MORNING, Words
+from bot.i18n.when_dates import next_date, weekday_day_of_month
+from bot.i18n.when_words import (
+    AFTERNOON,
+    COUNTED_NOUNS,
+    EVENING,
+    LANGUAGE_WORDS,
+    MORNING,
+    NOT_A_DAY_AFTER,
+    Words,
+)
 
 T = TypeVar("T")
 
@@ -59,6 +67,17 @@ class RawTime:
         return time(hour, self.minute)
 
 
+def shifted(hour: int, minutes: int) -> tuple[int, int]:
+    """``minutes`` from ``hour`` o'clock: (10, -15) is 9:45; "quarter to one" is 12:45, not 0:45."""
+    hour, minute = divmod(hour * 60 + minutes, 60)
+    return (hour + 12 if hour <= 0 else hour), minute
+
+
+def _ampm(suffix: str) -> str | None:
+    bare = squash(suffix).replace(".", "")
+    return bare[0] if bare in ("am", "pm") else None
+
+
 def raw_time(m: re.Match[str], tag: str, words: Words, marked: bool) -> RawTime | None:
     """Build a time from a TIME match; unmarked text needs a visible sign of being a time."""
 
@@ -67,20 +86,26 @@ def raw_time(m: re.Match[str], tag: str, words: Words, marked: bool) -> RawTime 
 
     if group("noon"):
         return RawTime(12, fixed=True)
-    extra = words.minutes_words.get(squash(group("mw") or "")) or 0
+    if before := group("cb"):  # "half past ten", "quarter to 11", "halb elf": plainly a time
+        digits, ampm = group("ch"), _ampm(group("csx") or "")
+        hour = int(digits) if digits else words.hour_words[squash(group("chw") or "")]
+        if not 1 <= hour <= (12 if ampm else 24):
+            return None
+        return RawTime(*shifted(hour, words.clock_before[squash(before)]), ampm)
+    extra = words.minutes_words.get(squash(group("mw") or group("hmw") or "")) or 0
     if group("hw"):
         if not ((marked and not words.spelled_hours_need_suffix) or group("hsx")):
             return None
-        return RawTime(words.hour_words[squash(group("hw"))], extra)
-    hour_text, minute_text, suffix = group("h"), group("m"), squash(group("sx") or "")
+        return RawTime(*shifted(words.hour_words[squash(group("hw"))], extra))
+    hour_text, minute_text, suffix = group("h"), group("m"), group("sx") or ""
     if not (marked or minute_text or suffix or extra):
         return None
-    hour, minute = int(hour_text), int(minute_text) if minute_text else extra
-    ampm = suffix.replace(".", "")[0] if suffix.replace(".", "") in ("am", "pm") else None
+    hour, minute, ampm = int(hour_text), int(minute_text or 0), _ampm(suffix)
     if minute > 59 or hour > 24 or (hour == 24 and minute) or (ampm and not 1 <= hour <= 12):
         return None
+    if extra and not minute_text:  # "10 e mezza", "11h moins le quart"
+        hour, minute = shifted(hour, extra)
     return RawTime(hour, minute, ampm, padded=hour_text.startswith("0"))
-
 
 
 # -- grammar --------------------------------------------------------------------------------
@@ -105,14 +130,23 @@ def phrase(phrases: Iterable[str]) -> re.Pattern[str]:
 def time_re(tag: str, w: Words) -> str:
     ampm = r"a\.?m\.?|p\.?m\.?" if w.am_pm else r"a\.m\.|p\.?m\.?"
     suffix = rf"(?:{ampm}|heures?|uhr|h|o\s?clock)(?![a-z])"
-    mw = rf"(?:\s+(?P<{tag}mw>{alt(w.minutes_words)}))?" if w.minutes_words else rf"(?P<{tag}mw>)"
+
+    def minutes_after(name: str) -> str:  # "e mezza", "et quart", "moins le quart"
+        return rf"(?:\s+(?P<{tag}{name}>{alt(w.minutes_words)}))?"
+
     digits = (
         rf"(?<![\w:./-])(?P<{tag}h>\d{{1,2}})(?!\d)"
         rf"(?:\s*(?::|\.|heures?|uhr|h)\s*(?P<{tag}m>[0-5]\d)(?!\d))?"
-        rf"(?P<{tag}sx>\s*{suffix})?{mw}"
+        rf"(?P<{tag}sx>\s*{suffix})?{minutes_after('mw')}"
     )
-    spelled = rf"(?<!\w)(?P<{tag}hw>{alt(w.hour_words)})(?P<{tag}hsx>\s+{suffix})?"
-    return rf"(?:{digits}|(?<!\w)(?P<{tag}noon>{alt(w.noon)})|{spelled})(?!\w)"
+    spelled = (
+        rf"(?<!\w)(?P<{tag}hw>{alt(w.hour_words)})(?P<{tag}hsx>\s+{suffix})?{minutes_after('hmw')}"
+    )
+    clock = (
+        rf"(?<!\w)(?P<{tag}cb>{alt(w.clock_before)})\s+"
+        rf"(?:(?P<{tag}ch>\d{{1,2}})(?![\d:.])|(?P<{tag}chw>{alt(w.hour_words)}))(?P<{tag}csx>\s*{suffix})?"
+    )
+    return rf"(?:{clock}|{digits}|(?<!\w)(?P<{tag}noon>{alt(w.noon)})|{spelled})(?!\w)"
 
 
 class Grammar:
@@ -128,10 +162,17 @@ class Grammar:
         self.parts = [re.compile(p) for p, _ in w.part_patterns] + [phrase(w.parts)]
         self.relative_days = phrase(w.relative_days)
         units = alt((*w.day_units, *w.week_units))
-        count = rf"(?P<n>\d{{1,3}}|{alt(w.counts)})\s+(?P<u>{units})"
+        span = rf"(?:(?P<s>{alt(w.spans)})|(?P<n>\d{{1,3}}|{alt(w.counts)})\s+(?P<u>{units}))"
         self.in_days = [
-            re.compile(rf"(?<!\w){alt(w.in_prefix)}\s+{count}(?!\w)"),
-            re.compile(rf"(?<!\w){count}\s+{alt(w.suffix_after)}(?!\w)"),  # "3 days from now"
+            re.compile(rf"(?<!\w){alt(w.in_prefix)}\s+{span}(?!\w)"),
+            re.compile(rf"(?<!\w){span}\s+{alt(w.suffix_after)}(?!\w)"),  # "3 days from now"
+        ]
+        base = rf"(?:(?P<rd>{alt(w.relative_days)})|(?P<bwd>{wd}))"
+        self.day_offsets = [  # "Freitag in einer Woche", "vendredi en huit"; "a week from Friday"
+            re.compile(
+                rf"(?<!\w){base}\s+(?:{alt(w.in_prefix)}\s+{span}|(?P<o>{alt(w.offsets_after)}))(?!\w)"
+            ),
+            re.compile(rf"(?<!\w){span}\s+{alt(w.offset_from)}\s+{base}(?!\w)"),
         ]
         self.numeric_date = re.compile(
             r"(?<![\w:./-])(?:(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
@@ -143,8 +184,13 @@ class Grammar:
             rf"(?<!\w){alt(w.between)}\s+{time_re('a', w)}\s*{alt(w.between_join)}\s*"
             + time_re("b", w)
         )
-        self.after = re.compile(rf"(?<!\w){alt(w.after)}\s*{time_re('t', w)}")
-        self.before = re.compile(rf"(?<!\w){alt(w.before)}\s*{time_re('t', w)}")
+        # "nach" in "Viertel nach zehn" is part of the time, not "after"
+        clock_word = "".join(
+            rf"(?<!{re.escape(squash(normalize(p)).rsplit(' ', 1)[0])} )"
+            for p in w.clock_before if " " in p.strip()
+        )
+        self.after = re.compile(rf"(?<!\w){clock_word}{alt(w.after)}\s*{time_re('t', w)}")
+        self.before = re.compile(rf"(?<!\w){clock_word}{alt(w.before)}\s*{time_re('t', w)}")
         self.at = re.compile(rf"(?<!\w){alt(w.at)}\s*{time_re('t', w)}")
         self.explicit_time = re.compile(time_re("t", w))
         # Day before month first, so "mar 1 dic" is 1 December and not 1 March.
@@ -159,9 +205,27 @@ class Grammar:
         self.next_day = re.compile(
             rf"(?<!\w){alt(w.next_before)}\s+(?P<wd>{wd})(?!\w){next_after}"
         )
-        self.next_week_day = re.compile(rf"(?<!\w)(?P<wd>{wd})\s+{alt(w.next_week)}(?!\w)")
+        self.next_week_day = re.compile(  # "friday next week", "nachste Woche Donnerstag"
+            rf"(?<!\w)(?P<wd>{wd})\s+{alt(w.next_week)}(?!\w)"
+            rf"|(?<!\w){alt(w.next_week)}\s+(?:{alt(w.weekday_prefix)}\s+)?(?P<wd2>{wd})(?!\w)"
+        )
         self.weekday = re.compile(rf"(?<!\w)(?P<wd>{wd})(?!\w)")
         ordinal = r"(?:st|nd|rd|th|er|o)"
+        day_word, article = alt(w.day_words), alt(w.ordinal_prefix)
+        self.word_month_date = re.compile(  # "third of December", "il tre dicembre"
+            rf"(?<!\w)(?:{article}\s+)?(?P<dw>{day_word})\s+(?:of\s+|de\s+)?"
+            rf"(?P<mon>(?!{day_word}(?!\w))[a-z]{{3,}})\.?"
+            rf"(?:\s+(?P<y>\d{{4}}))?(?!\w)"
+        )
+        # Alone only after its article, and not counting something: "il tre", "am dritten
+        # kommen", but not "the first free slot" (in English nothing may follow).
+        follows = r"\s*$" if w.lone_day_word_last else rf"\s*$|\s+(?!{alt(NOT_A_DAY_AFTER)}(?!\w))"
+        self.word_day = re.compile(rf"(?<!\w){article}\s+(?P<dw>{day_word})(?={follows})")
+        self.weekday_day = re.compile(  # "Thursday the 3rd", "giovedi 3", "jeudi le trois"
+            rf"(?<!\w)(?P<wd>{wd})\s+(?P<a>{article}\s+)?"
+            rf"(?:(?P<d>\d{{1,2}})(?P<o>{ordinal}|\.)?|(?P<dw>{day_word}))"
+            rf"(?![\w:/]|\.\d|\s*(?:[ap]\.?m\.?|h|uhr|heures?|o\s?clock)(?!\w))"
+        )
         self.ordinal = re.compile(
             rf"(?<!\w)(?:{alt(w.ordinal_prefix)}\s+(?P<d>\d{{1,2}}){ordinal}?\.?"
             rf"|(?P<d2>\d{{1,2}}){ordinal})(?![\w:/]|\.\d)"
@@ -181,6 +245,8 @@ class Grammar:
         return (start, end) if start and end else None
 
     def days_from_now(self, m: re.Match[str]) -> int:
+        if m.group("s"):
+            return self.words.spans[squash(m.group("s"))]
         n = m.group("n")
         count = int(n) if n.isdigit() else self.words.counts[squash(n)]
         return count * (7 if squash(m.group("u")) in self.words.week_units else 1)
@@ -197,6 +263,28 @@ class Grammar:
             if self.marker_tail.search(text[: m.start()]):
                 return None  # "alle 12.05." is a time at the end of a sentence
         return next_date(today, int(m.group("m")), int(m.group("d")), int(year) if year else None)
+
+    def offset_day(self, m: re.Match[str], today: date) -> date:
+        """A day, then days from it: "oggi a otto", "Freitag in einer Woche", "a week from Friday"."""
+        w = self.words
+        if m.group("rd"):
+            base = today + timedelta(days=w.relative_days[squash(m.group("rd"))])
+        else:
+            base = today + timedelta(days=(w.weekdays[squash(m.group("bwd"))] - today.weekday()) % 7)
+        offset = m.groupdict().get("o")
+        return base + timedelta(days=w.offsets_after[squash(offset)] if offset else self.days_from_now(m))
+
+    def day_number(self, m: re.Match[str]) -> int:
+        digits = m.groupdict().get("d")
+        return int(digits) if digits else self.words.day_words[squash(m.group("dw"))]
+
+    def weekday_day_date(self, m: re.Match[str], today: date) -> date | None:
+        """The next such day of the month on that weekday ("venerdi 27"); a number that may
+        be an hour ("Friday 10") is left to the time passes."""
+        day = self.day_number(m)
+        if m.group("d") and not (m.group("a") or m.group("o")) and day <= 24:
+            return None
+        return weekday_day_of_month(today, self.weekday_of(m), day)
 
     def weekday_of(self, m: re.Match[str]) -> int:
         return self.words.weekdays[squash(m.group("wd") or m.group("wd2"))]

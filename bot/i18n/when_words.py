@@ -48,6 +48,18 @@ class Words:
     # "il y a une place" must not read as "at one": French says "à une heure" anyway.
     spelled_hours_need_suffix: bool = False
     suffix_after: tuple[str, ...] = field(default=())  # "3 days from now"
+    # Before an hour, minutes from it: "half past" 30, "quarter to" -15, German "halb" -30
+    # ("halb elf" is 10:30). After an hour, ``minutes_words`` may be negative too.
+    clock_before: Mapping[str, int] = field(default_factory=dict)
+    # Spans said in days but meant as weeks: "quinze jours", "otto giorni", "vierzehn Tagen".
+    spans: Mapping[str, int] = field(default_factory=dict)
+    # After a day, days added to it: "vendredi en huit", "oggi a otto", "Friday week".
+    offsets_after: Mapping[str, int] = field(default_factory=dict)
+    offset_from: tuple[str, ...] = ()  # "a week from Friday", "a week on Friday"
+    weekday_prefix: tuple[str, ...] = ()  # "next week on Thursday", "nächste Woche am Donnerstag"
+    # Days of the month as words, read after ``ordinal_prefix`` or before a month name.
+    day_words: Mapping[str, int] = field(default_factory=dict)
+    lone_day_word_last: bool = False  # "the first" is a date only at the end: "the first slot"
 
 
 _EN_NUMBERS = {
@@ -66,6 +78,45 @@ _DE_NUMBERS = {
     "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "funf": 5, "fuenf": 5, "sechs": 6,
     "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwolf": 12, "zwoelf": 12,
 }
+
+_EN_ORDINALS = (
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+    "eighteenth", "nineteenth", "twentieth",
+)
+_EN_DAYS = {
+    **{word: n for n, word in enumerate(_EN_ORDINALS, 1)},
+    **{f"twenty {word}": 20 + n for n, word in enumerate(_EN_ORDINALS[:9], 1)},
+    "thirtieth": 30, "thirty first": 31,
+}
+_IT_UNITS = ("uno", "due", "tre", "quattro", "cinque", "sei", "sette", "otto", "nove")
+_IT_DAYS = {
+    **{word: n for word, n in _IT_NUMBERS.items() if word != "una"}, "primo": 1,
+    "tredici": 13, "quattordici": 14, "quindici": 15, "sedici": 16, "diciassette": 17,
+    "diciotto": 18, "diciannove": 19, "venti": 20, "trenta": 30, "trentuno": 31,
+    # venti + uno/otto drop the vowel: ventuno, ventotto
+    **{("vent" if unit[0] in "uo" else "venti") + unit: 20 + n for n, unit in enumerate(_IT_UNITS, 1)},
+    "ventitre": 23,
+}
+_FR_UNITS = ("un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf")
+_FR_DAYS = {
+    **{word: n for word, n in _FR_NUMBERS.items() if word != "une"}, "premier": 1, "un": 1,
+    "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "dix sept": 17, "dix huit": 18,
+    "dix neuf": 19, "vingt": 20, "trente": 30, "trente et un": 31,
+    **{("vingt et " if unit == "un" else "vingt ") + unit: 20 + n for n, unit in enumerate(_FR_UNITS, 1)},
+}
+_DE_ORDINAL_STEMS = {
+    "erst": 1, "zweit": 2, "dritt": 3, "viert": 4, "funft": 5, "fuenft": 5, "sechst": 6,
+    "siebt": 7, "siebent": 7, "acht": 8, "neunt": 9, "zehnt": 10, "elft": 11, "zwolft": 12,
+    "zwoelft": 12, "dreizehnt": 13, "vierzehnt": 14, "funfzehnt": 15, "fuenfzehnt": 15,
+    "sechzehnt": 16, "siebzehnt": 17, "achtzehnt": 18, "neunzehnt": 19, "zwanzigst": 20,
+    "dreissigst": 30, "einunddreissigst": 31,
+    **{f"{unit}undzwanzigst": 20 + n for unit, n in (
+        ("ein", 1), ("zwei", 2), ("drei", 3), ("vier", 4), ("funf", 5), ("fuenf", 5),
+        ("sechs", 6), ("sieben", 7), ("acht", 8), ("neun", 9))},
+}
+# "am dritten", "der dritte", "zum dritten": the endings a day of the month takes
+_DE_DAYS = {stem + ending: n for stem, n in _DE_ORDINAL_STEMS.items() for ending in ("en", "e", "er")}
 
 EN = Words(
     relative_days={
@@ -103,6 +154,16 @@ EN = Words(
     },
     ordinal_prefix=("the", "on the"),
     suffix_after=("from now", "from today"),
+    clock_before={
+        "half past": 30, "half": 30, "quarter past": 15, "a quarter past": 15,
+        "quarter to": -15, "a quarter to": -15, "quarter of": -15, "a quarter of": -15,
+    },
+    spans={"fortnight": 14, "a fortnight": 14},
+    offsets_after={"week": 7},  # "Friday week", "tomorrow week"
+    offset_from=("from", "after", "on"),
+    weekday_prefix=("on",),
+    day_words=_EN_DAYS,
+    lone_day_word_last=True,
 )
 
 IT = Words(
@@ -138,7 +199,10 @@ IT = Words(
     ),
     between=("tra le", "fra le", "dalle", "dalle ore", "tra", "fra"),
     between_join=("e le", "alle", "e", "-"),
-    minutes_words={"e mezza": 30, "e mezzo": 30, "e un quarto": 15, "e quarto": 15},
+    minutes_words={
+        "e mezza": 30, "e mezzo": 30, "e un quarto": 15, "e quarto": 15, "e tre quarti": 45,
+        "meno un quarto": -15, "meno quarto": -15,
+    },
     noon=("mezzogiorno", "mezzodi"),
     parts={
         "mattina": MORNING, "mattino": MORNING, "mattinata": MORNING, "in mattinata": MORNING,
@@ -147,6 +211,9 @@ IT = Words(
         "sera": EVENING, "serata": EVENING, "di sera": EVENING, "in serata": EVENING,
     },
     ordinal_prefix=("il", "l", "per il"),
+    spans={"otto giorni": 7, "quindici giorni": 14},
+    offsets_after={"a otto": 7, "a quindici": 14},  # "oggi a otto", "venerdi a otto"
+    day_words=_IT_DAYS,
 )
 
 FR = Words(
@@ -175,7 +242,9 @@ FR = Words(
     before=("avant", "jusqu a", "au plus tard a", "pas apres", "plus tot que"),
     between=("entre", "de"),
     between_join=("et", "a", "-"),
-    minutes_words={"et demie": 30, "et demi": 30, "et quart": 15},
+    minutes_words={
+        "et demie": 30, "et demi": 30, "et quart": 15, "moins le quart": -15, "moins quart": -15,
+    },
     noon=("midi",),
     parts={
         "matin": MORNING, "le matin": MORNING, "matinee": MORNING, "dans la matinee": MORNING,
@@ -185,6 +254,9 @@ FR = Words(
     },
     ordinal_prefix=("le",),
     spelled_hours_need_suffix=True,
+    spans={"huit jours": 7, "quinze jours": 14},
+    offsets_after={"en huit": 7, "en quinze": 14},  # "vendredi en huit"
+    day_words=_FR_DAYS,
 )
 
 _DE_WEEKDAYS = {
@@ -238,9 +310,18 @@ DE = Words(
             MORNING,
         ),
     ),
-    ordinal_prefix=("am", "den", "ab dem"),
+    ordinal_prefix=("am", "den", "ab dem", "zum", "der"),
     am_pm=False,
     dotted_date=True,
+    # "halb elf" is half an hour before eleven; "viertel elf" and "dreiviertel elf" are
+    # the eastern and southern 10:15 and 10:45.
+    clock_before={
+        "viertel nach": 15, "viertel vor": -15, "halb": -30, "dreiviertel": -15,
+        "drei viertel": -15, "viertel": -45,
+    },
+    spans={"acht tagen": 7, "vierzehn tagen": 14},
+    weekday_prefix=("am",),
+    day_words=_DE_DAYS,
 )
 
 # A number followed by one of these counts something else: "per 2 persone" is not 14:00.
@@ -256,3 +337,9 @@ COUNTED_NOUNS: tuple[str, ...] = (
 )
 
 LANGUAGE_WORDS: dict[str, Words] = {"en": EN, "it": IT, "fr": FR, "de": DE}
+
+# After "the first", "il primo", "am ersten": words that make it something other than a day.
+NOT_A_DAY_AFTER: tuple[str, ...] = COUNTED_NOUNS + (
+    "slot", "slots", "one", "ones", "time", "posto", "volta", "disponibile", "libero",
+    "fois", "creneau", "creneaux", "disponible", "libre", "termin", "mal", "freien", "freie",
+)

@@ -111,6 +111,34 @@ async def test_free_text_tomorrow_at_11_lands_on_the_11_oclock_slot(
     assert sent.endswith(("+01:00", "+02:00"))
 
 
+A_WEEK_FROM_TOMORROW_AT_11 = {  # each language's own way of saying it, politely
+    "en": "could I come a week from tomorrow at 11?",
+    "it": "posso venire domani a otto alle 11?",
+    "fr": "est-ce que je peux venir demain en huit à 11h ?",
+    "de": "kann ich morgen in einer Woche um 11 kommen?",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "it", "fr", "de"])
+async def test_a_polite_question_with_a_week_offset_at_the_day_step(
+    world: LocalWorld, bot: RunningBot, language: str
+) -> None:
+    user = world.telegram.user(330 + ord(language[0]), language_code=language)
+    week_later = tomorrow_in_rome() + timedelta(days=7)  # same weekday: open too
+
+    await open_service(user)
+    user.send_text(A_WEEK_FROM_TOMORROW_AT_11[language])
+    await user.wait_screen(lambda m: bool(m.reply_keyboard))  # the slot was picked: details next
+    user.share_contact("+393331234567")
+    summary = await user.wait_screen(has_data("bk:ok:"))
+    assert f"{week_later.day}" in summary.text and "11:00" in summary.text
+    user.press(summary.labels[0], message_id=summary.message_id)
+    await user.wait_document()
+    [reservation] = world.simulators["ufirst"].reservations_for(pseudonym(bot.env["BOT_SECRET_KEY"], user.id))
+    assert datetime.fromisoformat(reservation.sent_start).replace(tzinfo=None) == datetime.combine(
+        week_later, datetime.min.time()).replace(hour=11)
+
+
 async def test_token_expiry_logs_in_again_after_sixty_minutes(world: LocalWorld, bot: RunningBot) -> None:
     sim = world.simulators["ufirst"]
     user = world.telegram.user(205, language_code="en")

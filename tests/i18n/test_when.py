@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n.when import When, normalize, parse_when, pick_nearest
+from bot.i18n.when import When, normalize, parse_when
 
 ROME = ZoneInfo("Europe/Rome")
 NOW = datetime(2026, 11, 24, 15, 4, tzinfo=ROME)  # a Tuesday
@@ -240,6 +240,90 @@ CASES: list[tuple[str, str, When]] = [
     ("en", "25", w(TOMORROW)),
 ]
 
+# Halves and quarters of the clock, week offsets, days of the month in words, a weekday with its
+# date, and all of it inside a polite question: in each language's own idioms.
+SPOKEN: list[tuple[str, str, When]] = [
+    # -- the clock ------------------------------------------------------------------------
+    ("en", "half past ten", w(None, "10:30")),
+    ("en", "at a quarter past 3", w(None, "15:15")),
+    ("en", "tomorrow at quarter to 11", w(TOMORROW, "10:45")),
+    ("en", "quarter to one", w(None, "12:45")),
+    ("it", "alle dieci e mezza", w(None, "10:30")),
+    ("it", "alle undici meno un quarto", w(None, "10:45")),
+    ("it", "alle dieci e tre quarti", w(None, "10:45")),
+    ("it", "all'una e mezza", w(None, "13:30")),
+    ("fr", "10h et quart", w(None, "10:15")),
+    ("fr", "à dix heures et demie", w(None, "10:30")),
+    ("fr", "11h moins le quart", w(None, "10:45")),
+    ("fr", "à une heure moins le quart", w(None, "12:45")),
+    ("de", "Viertel nach zehn", w(None, "10:15")),
+    ("de", "halb elf", w(None, "10:30")),  # half an hour before eleven
+    ("de", "um halb 3", w(None, "14:30")),
+    ("de", "Viertel vor elf", w(None, "10:45")),
+    ("de", "dreiviertel elf", w(None, "10:45")),
+    # -- weeks from a day -----------------------------------------------------------------
+    ("en", "a week from Friday", w("2026-12-04")),
+    ("en", "two weeks from tomorrow", w("2026-12-09")),
+    ("en", "Friday week", w("2026-12-04")),
+    ("en", "in a fortnight", w("2026-12-08")),
+    ("en", "next week on Thursday", w("2026-12-03")),
+    ("it", "tra due settimane", w("2026-12-08")),
+    ("it", "tra quindici giorni", w("2026-12-08")),
+    ("it", "oggi a otto", w(NEXT_TUE)),
+    ("it", "venerdì a otto", w("2026-12-04")),
+    ("it", "martedì della prossima settimana", w(NEXT_TUE)),
+    ("it", "la settimana prossima giovedì", w("2026-12-03")),
+    ("fr", "dans quinze jours", w("2026-12-08")),
+    ("fr", "dans huit jours", w(NEXT_TUE)),
+    ("fr", "vendredi en huit", w("2026-12-04")),
+    ("fr", "mardi en quinze", w("2026-12-08")),
+    ("fr", "la semaine prochaine jeudi", w("2026-12-03")),
+    ("de", "in zwei Wochen", w("2026-12-08")),
+    ("de", "in vierzehn Tagen", w("2026-12-08")),
+    ("de", "Freitag in einer Woche", w("2026-12-04")),
+    ("de", "morgen in acht Tagen", w("2026-12-02")),
+    ("de", "nächste Woche Donnerstag", w("2026-12-03")),
+    # -- days of the month in words -------------------------------------------------------
+    ("en", "the third", w("2026-12-03")),
+    ("en", "on the twenty-sixth at 10", w(AFTER_TOMORROW, "10:00")),
+    ("en", "the first of December", w(NEXT_TUE)),
+    ("it", "il tre", w("2026-12-03")),
+    ("it", "il primo dicembre", w(NEXT_TUE)),
+    ("it", "il ventisei alle 10", w(AFTER_TOMORROW, "10:00")),
+    ("fr", "le trois", w("2026-12-03")),
+    ("fr", "le premier décembre", w(NEXT_TUE)),
+    ("fr", "le vingt-six à 10h", w(AFTER_TOMORROW, "10:00")),
+    ("de", "am dritten", w("2026-12-03")),
+    ("de", "am ersten Dezember", w(NEXT_TUE)),
+    ("de", "den sechsundzwanzigsten um 10", w(AFTER_TOMORROW, "10:00")),
+    # -- a weekday with its date ----------------------------------------------------------
+    ("en", "Thursday 3 December", w("2026-12-03")),
+    ("en", "Thursday the 3rd", w("2026-12-03")),  # not this week's Thursday
+    ("en", "Tuesday 3 March", w("2027-03-03")),  # the date wins over a weekday that does not fit
+    ("it", "giovedì 3/12", w("2026-12-03")),
+    ("it", "giovedì il tre", w("2026-12-03")),
+    ("fr", "jeudi 3 décembre", w("2026-12-03")),
+    ("fr", "jeudi le trois", w("2026-12-03")),
+    ("de", "Donnerstag, 3.12.", w("2026-12-03")),
+    ("de", "Donnerstag, den dritten", w("2026-12-03")),
+    # -- in a polite question -------------------------------------------------------------
+    ("en", "could I come tomorrow at 11?", w(TOMORROW, "11:00")),
+    ("en", "Would half past ten tomorrow work for you?", w(TOMORROW, "10:30")),
+    ("it", "posso venire domani alle 11?", w(TOMORROW, "11:00")),
+    ("it", "Si potrebbe il tre alle dieci e mezza?", w("2026-12-03", "10:30")),
+    ("fr", "est-ce que je peux venir demain à 11h ?", w(TOMORROW, "11:00")),
+    ("fr", "Est-ce que je pourrais venir le trois à 10h ?", w("2026-12-03", "10:00")),
+    ("de", "kann ich morgen um 11 kommen?", w(TOMORROW, "11:00")),
+    ("de", "Könnte ich am dritten um halb elf kommen?", w("2026-12-03", "10:30")),
+]
+
+NOT_A_DAY = [
+    ("en", "the first free slot tomorrow", w(TOMORROW)),
+    ("it", "il primo posto libero", None),
+    ("de", "am ersten freien Termin", None),
+    ("en", "half an hour", None),
+]
+
 NOTHING = [
     ("en", ""),
     ("en", "hello there"),
@@ -259,6 +343,18 @@ NOTHING = [
     ("language", "text", "expected"), CASES, ids=[f"{c[0]}:{c[1]}" for c in CASES]
 )
 def test_parse_when(language: str, text: str, expected: When) -> None:
+    assert parse_when(text, language, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"), SPOKEN, ids=[f"{c[0]}:{c[1]}" for c in SPOKEN]
+)
+def test_parse_spoken_forms(language: str, text: str, expected: When) -> None:
+    assert parse_when(text, language, NOW) == expected
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), NOT_A_DAY)
+def test_ordinal_words_that_are_not_days(language: str, text: str, expected: When | None) -> None:
     assert parse_when(text, language, NOW) == expected
 
 
@@ -283,59 +379,3 @@ def test_explicit_date_rolls_into_next_year_only_when_passed() -> None:
 def test_normalize_strips_accents_case_and_punctuation() -> None:
     assert normalize("  Après-Demain, À 11h!  ") == " apres demain a 11h "
     assert normalize("12-05-2027") == " 12-05-2027 "
-
-
-# -- pick_nearest ---------------------------------------------------------------------------
-
-
-def slots(*hhmm: str, day: str = TOMORROW) -> list[datetime]:
-    return [datetime.fromisoformat(f"{day}T{t}").replace(tzinfo=ROME) for t in hhmm]
-
-
-DAY_SLOTS = slots("09:00", "10:00", "11:30", "12:30", "15:00", "16:00", "18:30")
-
-PICKS: list[tuple[When, str | None]] = [
-    (w(TOMORROW, "11:00"), "11:30"),  # 30 minutes away beats 10:00, 60 minutes away
-    (w(TOMORROW, "11:15"), "11:30"),
-    (w(TOMORROW, "12:00"), "11:30"),  # tie between 11:30 and 12:30: the earlier
-    (w(TOMORROW, "07:00"), "09:00"),
-    (w(TOMORROW, "23:00"), "18:30"),
-    (w(TOMORROW, after="15:00"), "15:00"),  # at or after
-    (w(TOMORROW, after="15:01"), "16:00"),
-    (w(TOMORROW, after="19:00"), None),
-    (w(TOMORROW, before="12:30"), "11:30"),  # last strictly before
-    (w(TOMORROW, before="09:00"), None),
-    (w(TOMORROW, after="10:00", before="12:00"), "10:00"),
-    (w(TOMORROW, part="morning"), "09:00"),
-    (w(TOMORROW, part="afternoon"), "12:30"),
-    (w(TOMORROW, part="evening"), "18:30"),
-    (w(TOMORROW), "09:00"),
-]
-
-
-@pytest.mark.parametrize(("when", "expected"), PICKS)
-def test_pick_nearest(when: When, expected: str | None) -> None:
-    picked = pick_nearest(list(reversed(DAY_SLOTS)), when)
-    assert (picked.strftime("%H:%M") if picked else None) == expected
-
-
-def test_pick_nearest_empty_and_other_days() -> None:
-    assert pick_nearest([], w(TOMORROW, "11:00")) is None
-    mixed = slots("11:00", day=TODAY) + slots("14:00", day=TOMORROW)
-    assert pick_nearest(mixed, w(TOMORROW, "11:00")) == mixed[1]
-    # A list for the day given in another zone is still used rather than dropped.
-    assert pick_nearest(slots("11:00", day=TODAY), w(TOMORROW, "11:00")) is not None
-
-
-def test_pick_nearest_compares_in_the_given_zone() -> None:
-    utc = ZoneInfo("UTC")
-    in_utc = [s.astimezone(utc) for s in slots("10:00", "11:00")]  # 09:00 and 10:00 UTC
-    assert pick_nearest(in_utc, w(TOMORROW, "10:00"), tz=ROME) == in_utc[0]
-    assert pick_nearest(in_utc, w(TOMORROW, "10:00")) == in_utc[1]
-
-
-def test_parse_then_pick() -> None:
-    when = parse_when("domani alle 11", "it", NOW)
-    assert when is not None
-    picked = pick_nearest(DAY_SLOTS, when)
-    assert picked is not None and picked.strftime("%H:%M") == "11:30"
