@@ -29,9 +29,14 @@ Choices where the document is thin (the simulator implements them):
   Tokens are treated as opaque (never decoded).
 * Token errors are OAuth-style ``{"error": ..., "error_description": ...}``.
 * API paths are ``{api_url}/module/v3/{locale}/organization/{org}/...``;
-  lists, slots and ``appointment/{id}/show`` are ``GET``; ``appointment/add``,
-  ``appointment/{id}/cancel`` and ``appointment/{id}/move`` (body
-  ``{"bookingSlotId": ...}``) are ``POST``.
+  lists, slots and ``appointment/{id}/show`` are ``GET``; ``appointment/add``
+  is ``POST``. The document does not show cancelling or moving; bookingtime's
+  own public PHP SDK for the Module API does (github.com/bookingtime/
+  lib-phpsdk-module, ``src/Sdk/ApiRoute/AppointmentRoute.php``, methods
+  ``cancel`` and ``move``, and the ``appointment_move`` call in its tests):
+  both are ``PUT``, ``appointment/{id}/cancel`` without a body and
+  ``appointment/{id}/move`` with ``{"bookingSlotId": ...}``. A ``POST`` there
+  is refused (405), which a user saw as "not answering".
 * A body is either the envelope ``{"messageList": [...], "content": ...}`` or,
   as the document shows for slots and ``appointment/add``, the content
   itself; both are read. Slot lists are read under ``bookingSlotList``,
@@ -257,11 +262,11 @@ class BookingtimeClient:
 
     async def cancel_appointment(self, organization_id: str, locale: str,
                                  appointment_id: str) -> None:
-        await self._call("POST", organization_id, locale, "appointment", appointment_id, "cancel")
+        await self._call("PUT", organization_id, locale, "appointment", appointment_id, "cancel")
 
     async def move_appointment(self, organization_id: str, locale: str, appointment_id: str,
                                slot_id: str) -> Appointment:
-        content = await self._call("POST", organization_id, locale, "appointment",
+        content = await self._call("PUT", organization_id, locale, "appointment",
                                    appointment_id, "move", body={"bookingSlotId": slot_id})
         return _parse(Appointment, content)
 

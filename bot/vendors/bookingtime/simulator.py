@@ -8,6 +8,10 @@ checks what the real service would:
 * the two-step token flow (:class:`~.simulator_auth.TokenServer`);
 * API calls need a live access token of the path's organization: none,
   unknown or expired -> 401, another organization's -> 403;
+* methods: lists, slots and ``show`` are ``GET``, ``appointment/add`` is
+  ``POST``, ``cancel`` and ``move`` are ``PUT`` (as bookingtime's own SDK
+  sends them, see :mod:`bot.vendors.bookingtime.client`); any other method
+  on those routes is refused with 405, as the real server does;
 * template rules: no slot earlier than ``bookingLeadTime`` minutes from now,
   none outside ``bookingDayEarliest``..``bookingDayLatest`` days from today;
   required customer fields; a slot disappears once booked (per template);
@@ -92,8 +96,8 @@ class Simulator(BaseSimulator):
                   self._list_month, methods=["GET"]),
             Route(f"{org}/appointment/add", self._add, methods=["POST"]),
             Route(f"{org}/appointment/{{appointment}}/show", self._show, methods=["GET"]),
-            Route(f"{org}/appointment/{{appointment}}/cancel", self._cancel, methods=["POST"]),
-            Route(f"{org}/appointment/{{appointment}}/move", self._move, methods=["POST"]),
+            Route(f"{org}/appointment/{{appointment}}/cancel", self._cancel, methods=["PUT"]),
+            Route(f"{org}/appointment/{{appointment}}/move", self._move, methods=["PUT"]),
         ]
         return Starlette(routes=routes, exception_handlers={
             ApiError: self._api_error, GrantError: self._grant_error})

@@ -114,17 +114,22 @@ async def test_appointment_life_cycle_and_its_refusals(api, sim, travel):
     assert first not in (await api.slots(COLOURING, day))["bookingSlotList"]
 
     move = f"appointment/{booked['id']}/move"
-    assert error_of(await api.call("POST", move, json={"bookingSlotId": haircut["id"]})
+    refused = await api.call("POST", move, json={"bookingSlotId": second["id"]})
+    assert refused.status_code == 405  # move is PUT, as in bookingtime's own SDK
+    assert sim.appointment(booked["id"]).start.isoformat() == first["timestamp"]
+    assert error_of(await api.call("PUT", move, json={"bookingSlotId": haircut["id"]})
                     )[::2] == (400, "bookingSlotId")
-    moved = (await api.call("POST", move, json={"bookingSlotId": second["id"]})).json()["content"]
+    moved = (await api.call("PUT", move, json={"bookingSlotId": second["id"]})).json()["content"]
     assert (moved["id"], moved["start"]) == (booked["id"], second["timestamp"])
     assert first in (await api.slots(COLOURING, day))["bookingSlotList"]
 
     assert error_of(await api.call("GET", f"appointment/{booked['id']}/show", org=ZURICH)
                     )[0] == 404  # another organization's appointment
     cancel = f"appointment/{booked['id']}/cancel"
-    assert (await api.call("POST", cancel)).json()["content"]["status"] == "CANCELED"
-    assert error_of(await api.call("POST", cancel))[0] == 400
+    assert (await api.call("POST", cancel)).status_code == 405  # cancel is PUT too
+    assert sim.appointment(booked["id"]).status != "CANCELED"
+    assert (await api.call("PUT", cancel)).json()["content"]["status"] == "CANCELED"
+    assert error_of(await api.call("PUT", cancel))[0] == 400
     shown = await api.call("GET", f"appointment/{booked['id']}/show")
     assert shown.json()["content"]["status"] == "CANCELED"
     assert second in (await api.slots(COLOURING, day))["bookingSlotList"]
