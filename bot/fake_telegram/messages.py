@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from .errors import bad_request
-from .formatting import FormattedText, format_text
+from .formatting import FormattedText, format_text, u16len
 from .keyboards import validate_reply_markup
 from .registry import Call, api_method
 from .state import ChatState, FakeState, StoredFile, StoredMessage
@@ -56,7 +56,7 @@ def _text(call: Call, key: str = "text") -> FormattedText:
     formatted = format_text(source, call.params.text("parse_mode"), call.params.json("entities"))
     if not formatted.text:
         raise bad_request("message text is empty")
-    if len(formatted.text) > MAX_TEXT:
+    if u16len(formatted.text) > MAX_TEXT:  # Telegram counts UTF-16 code units
         raise bad_request("message is too long")
     return formatted
 
@@ -67,7 +67,7 @@ def _caption(call: Call) -> dict[str, Any]:
         return {}
     formatted = format_text(source, call.params.text("parse_mode"),
                             call.params.json("caption_entities"))
-    if len(formatted.text) > MAX_CAPTION:
+    if u16len(formatted.text) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     content: dict[str, Any] = {"caption": formatted.text} if formatted.text else {}
     if formatted.entities:

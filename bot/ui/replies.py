@@ -8,6 +8,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot.runtime import BotContext
+from bot.ui.limits import fit
 
 
 async def reply(
@@ -21,8 +22,10 @@ async def reply(
     """Answer a step: edit the pressed message in place, else send a new one.
 
     Editing keeps the chat short when the user walks through buttons; a
-    "message is not modified" refusal (a double tap) is harmless.
+    "message is not modified" refusal (a double tap) is harmless. The text is
+    fitted to Telegram's limit, so a step always shows.
     """
+    text = fit(text)
     query = update.callback_query
     if query is not None:
         try:

@@ -21,6 +21,7 @@ from bot.i18n import Translator
 from bot.runtime import BotContext
 from bot.ui import best_effort, keyboard
 from bot.ui.accounts import linked_profile
+from bot.ui.limits import shorten
 from bot.vendors import DetailField
 
 PROFILE = "profile"
@@ -107,9 +108,15 @@ async def accept_value(update: Update, context: BotContext, raw: str) -> Step:
         return await ask_detail(update, context)
     field = fields[draft.field_index]
     value = normalise(field, raw)
+    t = context.t
+    if len(value) > field.limit:
+        await update.effective_message.reply_text(t._(  # type: ignore[union-attr]
+            "That is too long: “{label}” takes at most {n} characters. Please send a shorter one.",
+            label=shorten(field.label), n=field.limit,
+        ))
+        return Step.DETAIL
     if not field.accepts(value) or not _plausible(field, value):
-        t = context.t
-        hint = t._("“{value}” is not a valid value for “{label}”.", value=raw.strip()[:60], label=field.label)
+        hint = t._("“{value}” is not a valid value for “{label}”.", value=shorten(raw), label=shorten(field.label))
         if field.placeholder:
             hint += " " + t._("For example: {example}", example=field.placeholder)
         await update.effective_message.reply_text(hint)  # type: ignore[union-attr]

@@ -24,6 +24,7 @@ from bot.i18n import Translator, format_money
 from bot.runtime import BotContext
 from bot.storage import BookingDraftRecord, BookingRecord
 from bot.ui import best_effort, keyboard, reply
+from bot.ui.limits import fit
 from bot.vendors import (
     Booking,
     BookingDraft,
@@ -134,7 +135,7 @@ async def send_receipt(
         lines.append(f"💶 {format_money(price, t.locale)}")
     lines.append(t._("See all your bookings with /my."))
     markup = keyboard([[(t._("Cancel this booking"), f"my:cancel:{booking.id}")]])
-    await bot.send_message(chat_id, "\n".join(lines), reply_markup=markup)
+    await bot.send_message(chat_id, fit("\n".join(lines)), reply_markup=markup)
     calendar = ics_event(
         uid=f"{booking.vendor}-{booking.external_id}@booking-bot",
         summary=f"{booking.service_name} – {booking.site_name}",

@@ -21,6 +21,7 @@ from bot.i18n import (
     format_time,
 )
 from bot.ui import keyboard
+from bot.ui.limits import MAX_BUTTON_TEXT, shorten
 from bot.vendors import BookingDraft, Capability, Service, Site, Slot
 
 PAGE_SIZE = 6
@@ -142,12 +143,13 @@ def summary(
     lines = [
         t._("Please check your booking:"),
         "",
-        f"🏢 {draft.site.name}" + (f", {draft.site.address}" if draft.site.address else ""),
-        f"🛎 {service_label(draft.service, t, capabilities)}",
+        f"🏢 {shorten(draft.site.name)}" + (f", {shorten(draft.site.address)}" if draft.site.address else ""),
+        f"🛎 {shorten(service_label(draft.service, t, capabilities), MAX_BUTTON_TEXT)}",
         f"🕒 {when_text(t, draft.site, draft.slot)}",
     ]
+    # What the user typed is shown shortened: the summary must fit one message.
     for field_id, value in draft.details.items():
-        lines.append(f"• {labels.get(field_id, field_id)}: {value}")
+        lines.append(f"• {shorten(labels.get(field_id, field_id))}: {shorten(value)}")
     rows = [
         [(t._("✅ Confirm"), f"bk:ok:{draft.idempotency_key}")],
         [(t._("✏️ Change"), "bk:change"), (t._("✖ Cancel"), QUIT)],

@@ -35,7 +35,13 @@ END = ConversationHandler.END
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9][0-9 .()-]{5,20}[0-9]")
-NAME_MAX = 40
+NAME_MAX = 40  # a name a desk calls out
+CONTACT_MAX = 254  # an e-mail address (RFC 5321); phone numbers are bounded by PHONE
+
+
+def contact_limit(modes: list[ContactMode]) -> int:
+    """The longest answer taken at the contact step, told to whoever sends more."""
+    return NAME_MAX if modes and modes[0] == "name" else CONTACT_MAX
 
 
 def read_contact(text: str, modes: list[ContactMode]) -> tuple[ContactMode, str] | None:
@@ -43,8 +49,10 @@ def read_contact(text: str, modes: list[ContactMode]) -> tuple[ContactMode, str]
     value = " ".join(text.split())
     if not value:
         return None
+    if len(value) > contact_limit(modes):
+        return None
     if modes and modes[0] == "name":
-        return ("name", value[:NAME_MAX])
+        return ("name", value)
     if "email" in modes and EMAIL.fullmatch(value):
         return ("email", value.lower())
     if "phone" in modes and PHONE.fullmatch(value):
@@ -61,7 +69,12 @@ async def on_text(update: Update, context: BotContext) -> object:
     message = update.effective_message
     assert message is not None
     draft = QueueDraft.of(context.user_data)
-    found = read_contact(message.text or "", draft.modes())
+    text, limit = " ".join((message.text or "").split()), contact_limit(draft.modes())
+    if len(text) > limit:
+        await message.reply_text(context.t._(
+            "That is too long: please send at most {n} characters.", n=limit))
+        return Step.CONTACT
+    found = read_contact(text, draft.modes())
     if found is None:
         await message.reply_text(context.t._("Sorry, that does not look right.") + " "
                                  + views.contact_prompt(context.t, draft.modes()))

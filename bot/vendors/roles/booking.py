@@ -40,6 +40,14 @@ class Slot(RoleModel):
 DetailKind = Literal["phone", "email", "text", "first_name", "last_name", "address"]
 
 
+#: The longest value taken for each kind when the vendor states no cap of its own: a
+#: person's name, a phone number with its spaces, an e-mail address (RFC 5321's 254), a
+#: one-line postal address, and anything else.
+_DEFAULT_MAX_LENGTH: dict[DetailKind, int] = {
+    "first_name": 100, "last_name": 100, "phone": 32, "email": 254, "address": 200, "text": 500,
+}
+
+
 class DetailField(RoleModel):
     """A detail a service requires before booking, with the vendor's rule."""
 
@@ -49,14 +57,26 @@ class DetailField(RoleModel):
     pattern: str | None = None  # the vendor's own regular expression
     placeholder: str | None = None
     required: bool = True
+    max_length: int | None = None  # the vendor's own cap, where its API states one
+
+    @property
+    def limit(self) -> int:
+        """The most characters a value may have: the vendor's cap, else a sane default.
+
+        Users can type 4096 characters in one message; no vendor field wants
+        that, and every message repeating the value would outgrow Telegram's.
+        """
+        return self.max_length or _DEFAULT_MAX_LENGTH[self.kind]
 
     def accepts(self, value: str) -> bool:
-        """Check a value with the vendor's rule; an unparsable rule accepts all.
+        """Check a value with the length cap and the vendor's rule; an unparsable rule accepts all.
 
         A broken regex from a vendor must not lock users out of booking: the
         vendor still validates on submit and its refusal is shown then.
         """
         if not value.strip() and self.required:
+            return False
+        if len(value) > self.limit:
             return False
         if not self.pattern:
             return True
