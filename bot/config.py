@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -23,6 +23,8 @@ EXPECTED = {
     "TELEGRAM_BOT_TOKEN": "the bot token from @BotFather, like 123456:ABC-DEF",
     "TELEGRAM_API_URL": "a Bot API base URL ending in /bot, like https://api.telegram.org/bot",
     "BOT_SECRET_KEY": "a random secret of at least 16 characters (encrypts stored tokens)",
+    "DATABASE_URL": "an SQLite file path, sqlite:///path or postgresql://user@host/database",
+    "DATABASE_PATH": "an SQLite file path (DATABASE_URL accepts PostgreSQL too)",
     "STAFF_IDS": "comma-separated Telegram user ids, like 111,222",
     "WEB_PORT": "a TCP port number between 0 and 65535",
     "BOT_MODE": "'polling' or 'webhook'",
@@ -44,7 +46,12 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(TELEGRAM_API_URL, validation_alias="TELEGRAM_API_URL")
     telegram_file_url: str | None = Field(None, validation_alias="TELEGRAM_FILE_URL")
     bot_secret_key: SecretStr = Field(validation_alias="BOT_SECRET_KEY")
-    database_path: Path = Field(Path("data/bot.sqlite3"), validation_alias="DATABASE_PATH")
+    # SQLite file path or URL, or a PostgreSQL URL; DATABASE_PATH is its older name.
+    # Secret: a PostgreSQL URL may carry a password.
+    database_url: SecretStr = Field(
+        SecretStr("data/bot.sqlite3"),
+        validation_alias=AliasChoices("DATABASE_URL", "DATABASE_PATH"),
+    )
     staff_ids: Annotated[frozenset[int], NoDecode] = Field(
         frozenset(), validation_alias="STAFF_IDS"
     )
@@ -87,6 +94,16 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("not an http(s) URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_kind(cls, value: SecretStr) -> SecretStr:
+        """Only the shape: connecting is the storage's job, at start."""
+        url = value.get_secret_value().strip()
+        schemes = ("sqlite:///", "postgresql://", "postgres://", "postgresql+asyncpg://")
+        if not url or ("://" in url and not url.startswith(schemes)):
+            raise ValueError("not an SQLite path or URL, nor a PostgreSQL URL")
+        return SecretStr(url)
 
     @field_validator("staff_ids", mode="before")
     @classmethod

@@ -195,3 +195,18 @@ async def book_until_summary(user, *, day: int = 0, service: str = "Registry off
     await user.wait_screen(lambda m: bool(m.reply_keyboard))
     user.share_contact("+393331234567")
     return await user.wait_screen(has_data("bk:ok:"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One plain closing line when the storage suite's PostgreSQL half did not run."""
+    marker = "the PostgreSQL half was skipped"
+    skipped = [
+        report for report in terminalreporter.stats.get("skipped", [])
+        if marker in str(getattr(report, "longrepr", ""))
+    ]  # fmt: skip
+    if skipped:
+        terminalreporter.write_line(
+            f"PostgreSQL half of the storage suite SKIPPED ({len(skipped)} tests): no"
+            " PostgreSQL reachable (see TEST_POSTGRES_URL in the README)",
+            yellow=True, bold=True,
+        )  # fmt: skip

@@ -15,14 +15,14 @@ from bot.app.ratelimit import BookingRateLimiter
 from bot.conversations import COMMANDS, register_handlers
 from bot.i18n import LANGUAGES, translator
 from bot.runtime import BotContext, Services
-from bot.storage.persistence import SqlitePersistence
+from bot.storage import DatabasePersistence
 
 log = logging.getLogger(__name__)
 
 
 def build_application(services: Services, *, polling: bool) -> DurableApplication:
     settings = services.settings
-    persistence = SqlitePersistence(
+    persistence = DatabasePersistence(
         services.storage.db,
         store_data=PersistenceInput(bot_data=True, chat_data=True, user_data=True, callback_data=False),
         update_interval=60,

@@ -52,8 +52,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     key = settings.bot_secret_key.get_secret_value()
     for value in (settings.telegram_bot_token.get_secret_value(), secret):
         secret_filter().add(value)
-    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
-    storage = await Storage.open(settings.database_path, settings.bot_secret_key.get_secret_value())
+    storage = await Storage.open(settings.database_url.get_secret_value(), key)
     vendors = build_enabled(VendorDeps(tokens=storage.tokens, refs=storage.vendor_refs))
     services = Services(settings=settings, storage=storage, vendors=vendors)
     polling = settings.mode == "polling"

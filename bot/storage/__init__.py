@@ -1,7 +1,8 @@
-"""Durable storage for the bot: SQLite (WAL, fsync on commit) via aiosqlite.
+"""Durable storage for the bot: SQLite (WAL, fsync on commit) or PostgreSQL.
 
-Open everything at once with :meth:`Storage.open`; the repositories share one
-:class:`Database` connection and one :class:`SecretBox`.
+Open everything at once with :meth:`Storage.open`, given a ``DATABASE_URL`` (a file path,
+``sqlite:///…`` or ``postgresql://…``); the repositories share one :class:`Database` and
+one :class:`SecretBox`, and are written once for both engines (SQLAlchemy Core).
 
     storage = await Storage.open("bot.sqlite3", settings.bot_secret_key)
     booking, created = await storage.bookings.claim(key, draft)
@@ -30,7 +31,8 @@ from .crypto import SecretBox
 from .db import Database, ExecResult
 from .errors import DecryptionError, IdempotencyConflictError, NotFoundError, StorageError
 from .oauth import OAuthState, OAuthStateRepo
-from .persistence import SqlitePersistence
+from .engine import DatabaseUrl, parse_database_url
+from .persistence import DatabasePersistence
 from .subscriptions import Subscription, SubscriptionRepo
 from .tickets import TicketRecord, TicketRecordState, TicketRepo, card_text_hash
 from .tokens import StoredToken, TokenRepo
@@ -48,6 +50,8 @@ __all__ = [
     "BroadcastStats",
     "Clock",
     "Database",
+    "DatabasePersistence",
+    "DatabaseUrl",
     "DecryptionError",
     "Delivery",
     "DeliveryState",
@@ -59,7 +63,6 @@ __all__ = [
     "QueuedDelivery",
     "Role",
     "SecretBox",
-    "SqlitePersistence",
     "Storage",
     "StorageError",
     "StoredToken",
@@ -75,6 +78,7 @@ __all__ = [
     "VendorRef",
     "VendorRefRepo",
     "card_text_hash",
+    "parse_database_url",
 ]
 
 
@@ -95,11 +99,12 @@ class Storage:
 
     @classmethod
     async def open(
-        cls, path: str | os.PathLike[str], secret_key: str, *, clock: Clock = utcnow
+        cls, url: str | os.PathLike[str], secret_key: str, *, clock: Clock = utcnow
     ) -> Storage:
-        """Open and migrate the database. ``clock`` stamps created/updated times."""
-        box = SecretBox(secret_key)  # validate the key before touching the file
-        db = await Database.open(path)
+        """Open and migrate the database at ``url`` (see :func:`parse_database_url`).
+        ``clock`` stamps created/updated times."""
+        box = SecretBox(secret_key)  # validate the key before touching the database
+        db = await Database.open(url)
         return cls(
             db=db,
             users=UserRepo(db, clock=clock),
@@ -115,8 +120,8 @@ class Storage:
 
     def persistence(
         self, store_data: PersistenceInput | None = None, update_interval: float = 60
-    ) -> SqlitePersistence:
-        return SqlitePersistence(self.db, store_data=store_data, update_interval=update_interval)
+    ) -> DatabasePersistence:
+        return DatabasePersistence(self.db, store_data=store_data, update_interval=update_interval)
 
     async def close(self) -> None:
         await self.db.close()

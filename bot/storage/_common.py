@@ -21,6 +21,7 @@ __all__ = [
     "Row",
     "UtcDatetime",
     "dumps_json",
+    "merge_patch",
     "from_db_time",
     "opt_from_db_time",
     "opt_to_db_time",
@@ -72,3 +73,18 @@ def opt_from_db_time(text: str | None) -> datetime | None:
 def dumps_json(value: Any) -> str:
     """Compact JSON; non-ASCII kept as is so the stored text stays readable."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON merge patch (RFC 7396): ``patch``'s keys replace ``target``'s, recursively;
+    a ``None`` value removes the key. Done here, not in SQL, because SQLite's
+    ``json_patch`` has no PostgreSQL twin (``jsonb ||`` is shallow and keeps nulls)."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged

@@ -13,13 +13,14 @@ Submitting a booking is a two-step, crash-safe protocol:
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
 from pydantic import Field, field_validator
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
 from ._common import (
     Clock,
@@ -27,6 +28,7 @@ from ._common import (
     UtcDatetime,
     dumps_json,
     from_db_time,
+    merge_patch,
     opt_from_db_time,
     opt_to_db_time,
     to_db_time,
@@ -34,28 +36,16 @@ from ._common import (
 )
 from .db import Database
 from .errors import IdempotencyConflictError, NotFoundError, StorageError
+from .schema import bookings as t
 
 __all__ = ["BookingDraftRecord", "BookingRecord", "BookingRepo", "BookingState"]
 
 BookingState = Literal["pending", "confirmed", "cancelled", "failed"]
 
-_COLUMNS = (
-    "id, vendor, external_id, owner, site_id, site_name, service_id, service_name, label,"
-    " start_utc, end_utc, timezone, state, price, details, idempotency_key,"
-    " created_at, updated_at"
-)
-# Reconciliation: new value per column. The vendor is authoritative, but an empty value
-# from it means "unknown" and keeps ours. Compared first, to skip no-op rewrites.
-_RECONCILE = {
-    **{c: f"excluded.{c}" for c in ("site_id", "start_utc", "timezone", "state")},
-    **{
-        c: f"COALESCE(NULLIF(excluded.{c}, ''), bookings.{c})"
-        for c in ("site_name", "service_id", "service_name", "label", "end_utc", "price")
-    },
-    "details": "json_patch(bookings.details, excluded.details)",
-}
-_RECONCILE_SET = ", ".join(f"{c} = {expr}" for c, expr in _RECONCILE.items())
-_RECONCILE_CHANGED = " OR ".join(f"bookings.{c} IS NOT {expr}" for c, expr in _RECONCILE.items())
+# Reconciliation: the vendor is authoritative for these columns...
+_VENDOR_WINS = ("site_id", "start_utc", "timezone", "state")
+# ...and for these too, except that an empty value from it means "unknown" and keeps ours.
+_VENDOR_FILLS = ("site_name", "service_id", "service_name", "label", "end_utc", "price")
 
 
 class BookingDraftRecord(Row):
@@ -93,8 +83,8 @@ class BookingRecord(BookingDraftRecord):
     updated_at: UtcDatetime
 
 
-def _booking(row: sqlite3.Row) -> BookingRecord:
-    data = dict(row)
+def _booking(row: sa.Row[Any]) -> BookingRecord:
+    data = dict(row._mapping)
     data["details"] = json.loads(data["details"])
     for name in ("start_utc", "created_at", "updated_at"):
         data[name] = from_db_time(data[name])
@@ -108,13 +98,13 @@ class BookingRepo:
         self._clock = clock
 
     async def get(self, booking_id: int) -> BookingRecord | None:
-        return await self._one("id = ?", booking_id)
+        return await self._one(t.c.id == booking_id)
 
     async def get_by_key(self, idempotency_key: str) -> BookingRecord | None:
-        return await self._one("idempotency_key = ?", idempotency_key)
+        return await self._one(t.c.idempotency_key == idempotency_key)
 
     async def get_by_external(self, vendor: str, external_id: str) -> BookingRecord | None:
-        return await self._one("vendor = ? AND external_id = ?", vendor, external_id)
+        return await self._one(t.c.vendor == vendor, t.c.external_id == external_id)
 
     async def claim(
         self, idempotency_key: str, draft: BookingDraftRecord
@@ -124,16 +114,14 @@ class BookingRepo:
         ``created`` is True for exactly one caller per key, however many race.
         """
         now = to_db_time(self._clock())
+        values = _draft_values(draft, state="pending")
         async with self._db.transaction():
             result = await self._db.execute(
-                "INSERT INTO bookings (vendor, owner, site_id, site_name, service_id,"
-                " service_name, label, start_utc, end_utc, timezone, state, price, details,"
-                " idempotency_key, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)"
-                " ON CONFLICT (idempotency_key) DO NOTHING",
-                (*_draft_values(draft), idempotency_key, now, now),
+                self._db.insert(t)
+                .values(**values, idempotency_key=idempotency_key, created_at=now, updated_at=now)
+                .on_conflict_do_nothing(index_elements=["idempotency_key"])
             )
-            booking = await self._one("idempotency_key = ?", idempotency_key)
+            booking = await self.get_by_key(idempotency_key)
         booking = _written(booking)
         created = result.rowcount == 1
         if not created and (booking.owner, booking.vendor) != (draft.owner, draft.vendor):
@@ -163,6 +151,8 @@ class BookingRepo:
             current = await self.get_by_key(idempotency_key)
             if current is None:
                 raise NotFoundError(f"no booking claimed under {idempotency_key!r}")
+            if current.state == "cancelled":
+                raise StorageError(f"booking {idempotency_key!r} is cancelled; not confirming")
             twin = await self.get_by_external(current.vendor, external_id)
             if twin is not None and twin.id != current.id:
                 if twin.idempotency_key is not None:
@@ -170,20 +160,12 @@ class BookingRepo:
                         f"{current.vendor} booking {external_id!r} is already claimed"
                         f" under {twin.idempotency_key!r}"
                     )
-                await self._db.execute("DELETE FROM bookings WHERE id = ?", (twin.id,))
-            result = await self._db.execute(
-                "UPDATE bookings SET state = 'confirmed', external_id = ?, label = ?,"
-                " start_utc = ?, end_utc = ?, price = COALESCE(?, price),"
-                " details = json_patch(details, ?), updated_at = ?"
-                " WHERE idempotency_key = ? AND state != 'cancelled'",
-                (
-                    *(external_id, label, to_db_time(start_utc), opt_to_db_time(end_utc)),
-                    *(price, dumps_json(dict(details or {})), to_db_time(self._clock())),
-                    idempotency_key,
-                ),
-            )
-            if result.rowcount != 1:
-                raise StorageError(f"booking {idempotency_key!r} is cancelled; not confirming")
+                await self._db.execute(delete(t).where(t.c.id == twin.id))
+            await self._set(
+                current, state="confirmed", external_id=external_id, label=label,
+                start_utc=to_db_time(start_utc), end_utc=opt_to_db_time(end_utc),
+                price=price if price is not None else current.price, details=details,
+            )  # fmt: skip
             booking = await self.get_by_key(idempotency_key)
         return _written(booking)
 
@@ -194,32 +176,29 @@ class BookingRepo:
         """Record that the vendor moved a confirmed booking; ``external_id`` only when the
         move gave it a new one. ``details`` is merged (JSON merge patch)."""
         async with self._db.transaction():
-            result = await self._db.execute(
-                "UPDATE bookings SET start_utc = ?, end_utc = ?,"
-                " external_id = COALESCE(?, external_id), details = json_patch(details, ?),"
-                " updated_at = ? WHERE id = ? AND state = 'confirmed'",
-                (to_db_time(start_utc), opt_to_db_time(end_utc), external_id,
-                 dumps_json(dict(details or {})), to_db_time(self._clock()), booking_id),
-            )  # fmt: skip
-            if result.rowcount != 1:
+            current = await self.get(booking_id)
+            if current is None or current.state != "confirmed":
                 raise NotFoundError(f"no confirmed booking with id {booking_id}")
+            await self._set(
+                current, start_utc=to_db_time(start_utc), end_utc=opt_to_db_time(end_utc),
+                external_id=external_id or current.external_id, details=details,
+            )  # fmt: skip
             booking = await self.get(booking_id)
         return _written(booking)
 
     async def fail(self, idempotency_key: str, reason: str | None = None) -> BookingRecord:
         """Mark a ``pending`` claim failed (the key can then not be reused for a retry:
         derive a new one). A booking that is already confirmed is left alone."""
-        patch = dumps_json({"failure": reason} if reason is not None else {})
         async with self._db.transaction():
-            await self._db.execute(
-                "UPDATE bookings SET state = 'failed', details = json_patch(details, ?),"
-                " updated_at = ? WHERE idempotency_key = ? AND state = 'pending'",
-                (patch, to_db_time(self._clock()), idempotency_key),
-            )
+            current = await self.get_by_key(idempotency_key)
+            if current is None:
+                raise NotFoundError(f"no booking claimed under {idempotency_key!r}")
+            if current.state != "pending":
+                return current
+            patch = {"failure": reason} if reason is not None else {}
+            await self._set(current, state="failed", details=patch)
             booking = await self.get_by_key(idempotency_key)
-        if booking is None:
-            raise NotFoundError(f"no booking claimed under {idempotency_key!r}")
-        return booking
+        return _written(booking)
 
     async def upsert_from_vendor(
         self, draft: BookingDraftRecord, *, external_id: str, state: BookingState
@@ -231,33 +210,34 @@ class BookingRepo:
         owner of an existing row never changes; values the vendor leaves empty keep what
         we know; unchanged rows are not rewritten.
         """
-        now, start = to_db_time(self._clock()), to_db_time(draft.start_utc)
+        now = to_db_time(self._clock())
+        theirs = _draft_values(draft, state=state)
         async with self._db.transaction():
             if await self.get_by_external(draft.vendor, external_id) is None:
-                await self._db.execute(
-                    "UPDATE bookings SET external_id = ? WHERE id = (SELECT id FROM bookings"
-                    " WHERE vendor = ? AND owner = ? AND site_id = ? AND start_utc = ?"
-                    " AND state = 'pending' AND external_id IS NULL ORDER BY id LIMIT 1)",
-                    (external_id, draft.vendor, draft.owner, draft.site_id, start),
-                )
-            await self._db.execute(
-                "INSERT INTO bookings (vendor, owner, site_id, site_name, service_id,"
-                " service_name, label, start_utc, end_utc, timezone, state, price, details,"
-                " external_id, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                f" ON CONFLICT (vendor, external_id) DO UPDATE SET {_RECONCILE_SET},"
-                " updated_at = excluded.updated_at"
-                f" WHERE {_RECONCILE_CHANGED}",
-                (*_draft_values(draft, state=state), external_id, now, now),
+                await self._adopt_claim(draft, external_id)
+            ours = await self._db.fetchone(
+                select(t).where(t.c.vendor == draft.vendor, t.c.external_id == external_id)
             )
+            if ours is None:
+                await self._db.execute(
+                    insert(t).values(**theirs, external_id=external_id, created_at=now,
+                                     updated_at=now)
+                )  # fmt: skip
+            else:
+                changes = _reconciled(ours._mapping, theirs)
+                if changes:
+                    await self._db.execute(
+                        update(t).where(t.c.id == ours.id).values(**changes, updated_at=now)
+                    )
             booking = await self.get_by_external(draft.vendor, external_id)
         return _written(booking)
 
     async def set_state(self, booking_id: int, state: BookingState) -> BookingRecord:
         async with self._db.transaction():
             await self._db.execute(
-                "UPDATE bookings SET state = ?, updated_at = ? WHERE id = ? AND state != ?",
-                (state, to_db_time(self._clock()), booking_id, state),
+                update(t)
+                .where(t.c.id == booking_id, t.c.state != state)
+                .values(state=state, updated_at=to_db_time(self._clock()))
             )
             booking = await self.get(booking_id)
         if booking is None:
@@ -272,41 +252,79 @@ class BookingRepo:
         states: Collection[BookingState] = ("pending", "confirmed"),
     ) -> list[BookingRecord]:
         """Bookings of ``owner`` not yet over (end, or start if no end, >= now), soonest first."""
-        marks = ", ".join("?" for _ in states)
         return await self._many(
-            f"owner = ? AND state IN ({marks}) AND COALESCE(end_utc, start_utc) >= ?"
-            " ORDER BY start_utc, id",
-            owner,
-            *states,
-            to_db_time(now),
+            t.c.owner == owner,
+            t.c.state.in_(list(states)),
+            func.coalesce(t.c.end_utc, t.c.start_utc) >= to_db_time(now),
+            order=(t.c.start_utc, t.c.id),
         )
 
     async def list_pending(self, claimed_before: datetime) -> list[BookingRecord]:
         """Claims still pending since before ``claimed_before``: candidates for
         reconciliation after a crash or a lost vendor response."""
         return await self._many(
-            "state = 'pending' AND created_at < ? ORDER BY created_at, id",
-            to_db_time(claimed_before),
+            t.c.state == "pending",
+            t.c.created_at < to_db_time(claimed_before),
+            order=(t.c.created_at, t.c.id),
         )
 
-    async def _one(self, where: str, *params: object) -> BookingRecord | None:
-        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM bookings WHERE {where}", params)
+    async def _adopt_claim(self, draft: BookingDraftRecord, external_id: str) -> None:
+        """Give our oldest matching pending claim without vendor id the vendor's id."""
+        claim = await self._db.fetchval(
+            select(t.c.id)
+            .where(
+                t.c.vendor == draft.vendor, t.c.owner == draft.owner,
+                t.c.site_id == draft.site_id, t.c.start_utc == to_db_time(draft.start_utc),
+                t.c.state == "pending", t.c.external_id.is_(None),
+            )
+            .order_by(t.c.id)
+            .limit(1)
+        )  # fmt: skip
+        if claim is not None:
+            await self._db.execute(update(t).where(t.c.id == claim).values(external_id=external_id))
+
+    async def _set(
+        self, current: BookingRecord, *, details: Mapping[str, Any] | None = None, **values: Any
+    ) -> None:
+        """Update ``current``'s row; ``details`` is merged into what it holds."""
+        if details:
+            values["details"] = dumps_json(merge_patch(current.details, dict(details)))
+        await self._db.execute(
+            update(t)
+            .where(t.c.id == current.id)
+            .values(**values, updated_at=to_db_time(self._clock()))
+        )
+
+    async def _one(self, *where: ColumnElement[bool]) -> BookingRecord | None:
+        row = await self._db.fetchone(select(t).where(*where))
         return None if row is None else _booking(row)
 
-    async def _many(self, where: str, *params: object) -> list[BookingRecord]:
-        rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM bookings WHERE {where}", params)
+    async def _many(
+        self, *where: ColumnElement[bool], order: tuple[ColumnElement[Any], ...]
+    ) -> list[BookingRecord]:
+        rows = await self._db.fetchall(select(t).where(*where).order_by(*order))
         return [_booking(row) for row in rows]
 
 
-def _draft_values(draft: BookingDraftRecord, *, state: str | None = None) -> tuple[object, ...]:
-    """Values in the column order of the INSERTs above (``state`` only when given)."""
-    head = (
-        draft.vendor, draft.owner, draft.site_id, draft.site_name, draft.service_id,
-        draft.service_name, draft.label, to_db_time(draft.start_utc),
-        opt_to_db_time(draft.end_utc), draft.timezone,
-    )  # fmt: skip
-    tail = (draft.price, dumps_json(draft.details))
-    return head + ((state,) if state is not None else ()) + tail
+def _draft_values(draft: BookingDraftRecord, *, state: str) -> dict[str, Any]:
+    """The draft as column values."""
+    return {
+        "vendor": draft.vendor, "owner": draft.owner, "site_id": draft.site_id,
+        "site_name": draft.site_name, "service_id": draft.service_id,
+        "service_name": draft.service_name, "label": draft.label,
+        "start_utc": to_db_time(draft.start_utc), "end_utc": opt_to_db_time(draft.end_utc),
+        "timezone": draft.timezone, "state": state, "price": draft.price,
+        "details": dumps_json(draft.details),
+    }  # fmt: skip
+
+
+def _reconciled(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of our row that the vendor's view changes (empty when none)."""
+    wanted = {c: theirs[c] for c in _VENDOR_WINS}
+    wanted |= {c: theirs[c] if theirs[c] not in (None, "") else ours[c] for c in _VENDOR_FILLS}
+    merged = merge_patch(json.loads(ours["details"]), json.loads(theirs["details"]))
+    wanted["details"] = dumps_json(merged)
+    return {c: value for c, value in wanted.items() if value != ours[c]}
 
 
 def _written(booking: BookingRecord | None) -> BookingRecord:

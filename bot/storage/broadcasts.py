@@ -7,10 +7,12 @@ stopped instead of messaging everybody again. One sender task is assumed:
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import case, func, insert, literal, select, update
 
 from ._common import (
     Clock,
@@ -24,6 +26,9 @@ from ._common import (
 )
 from .db import Database
 from .errors import NotFoundError, StorageError
+from .schema import broadcasts as b
+from .schema import deliveries as d
+from .schema import users
 
 __all__ = [
     "Broadcast",
@@ -89,37 +94,33 @@ class BroadcastRepo:
         now = to_db_time(created)
         unique = list(dict.fromkeys(recipients))
         async with self._db.transaction():
-            result = await self._db.execute(
-                "INSERT INTO broadcasts (author, text, created_at) VALUES (?, ?, ?)",
-                (author, text, now),
+            broadcast_id = await self._db.fetchval(
+                insert(b).values(author=author, text=text, created_at=now).returning(b.c.id)
             )
-            broadcast_id = result.lastrowid
-            if broadcast_id is None:  # pragma: no cover - INSERT always sets it
+            if broadcast_id is None:  # pragma: no cover - INSERT always returns it
                 raise StorageError("broadcast insert returned no id")
-            await self._db.executemany(
-                "INSERT INTO deliveries (broadcast_id, telegram_id, updated_at) VALUES (?, ?, ?)",
-                [(broadcast_id, telegram_id, now) for telegram_id in unique],
-            )
+            if unique:
+                await self._db.execute(
+                    insert(d),
+                    [
+                        {"broadcast_id": broadcast_id, "telegram_id": telegram_id,
+                         "updated_at": now}
+                        for telegram_id in unique
+                    ],
+                )  # fmt: skip
         return Broadcast(id=broadcast_id, author=author, text=text, created_at=created)
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
-        row = await self._db.fetchone(
-            "SELECT id, author, text, created_at FROM broadcasts WHERE id = ?", (broadcast_id,)
-        )
+        row = await self._db.fetchone(select(b).where(b.c.id == broadcast_id))
         if row is None:
             return None
         return Broadcast(
-            id=row["id"],
-            author=row["author"],
-            text=row["text"],
-            created_at=from_db_time(row["created_at"]),
+            id=row.id, author=row.author, text=row.text, created_at=from_db_time(row.created_at)
         )
 
     async def get_delivery(self, broadcast_id: int, telegram_id: int) -> Delivery | None:
         row = await self._db.fetchone(
-            "SELECT broadcast_id, telegram_id, state, attempts, error, not_before, sent_at,"
-            " updated_at FROM deliveries WHERE broadcast_id = ? AND telegram_id = ?",
-            (broadcast_id, telegram_id),
+            select(d).where(d.c.broadcast_id == broadcast_id, d.c.telegram_id == telegram_id)
         )
         return None if row is None else _delivery(row)
 
@@ -129,23 +130,23 @@ class BroadcastRepo:
         """Oldest broadcast first; deliveries postponed by ``retry_at`` wait their turn."""
         moment = to_db_time(now if now is not None else self._clock())
         rows = await self._db.fetchall(
-            "SELECT d.broadcast_id, d.telegram_id, d.attempts, b.text"
-            " FROM deliveries AS d JOIN broadcasts AS b ON b.id = d.broadcast_id"
-            " WHERE d.state = 'queued' AND (d.not_before IS NULL OR d.not_before <= ?)"
-            " ORDER BY d.broadcast_id, d.telegram_id LIMIT ?",
-            (moment, limit),
+            select(d.c.broadcast_id, d.c.telegram_id, d.c.attempts, b.c.text)
+            .select_from(d.join(b, b.c.id == d.c.broadcast_id))
+            .where(
+                d.c.state == "queued",
+                sa.or_(d.c.not_before.is_(None), d.c.not_before <= moment),
+            )
+            .order_by(d.c.broadcast_id, d.c.telegram_id)
+            .limit(limit)
         )
-        return [QueuedDelivery(**dict(row)) for row in rows]
+        return [QueuedDelivery(**row._mapping) for row in rows]
 
     async def mark_sent(self, broadcast_id: int, telegram_id: int) -> None:
         now = to_db_time(self._clock())
         await self._finish(
-            broadcast_id,
-            telegram_id,
-            "state = 'sent', attempts = attempts + 1, error = NULL, sent_at = ?, updated_at = ?",
-            now,
-            now,
-        )
+            broadcast_id, telegram_id,
+            state="sent", attempts=d.c.attempts + 1, error=None, sent_at=now, updated_at=now,
+        )  # fmt: skip
 
     async def mark_failed(
         self,
@@ -158,19 +159,17 @@ class BroadcastRepo:
     ) -> DeliveryState:
         """Count a failed attempt. With ``retry_at`` the delivery is queued again (until
         ``max_attempts`` is reached); otherwise it is failed for good. Returns the state."""
+        again = (
+            case((d.c.attempts + 1 < max_attempts, literal("queued")), else_=literal("failed"))
+            if retry_at is not None
+            else literal("failed")
+        )
         async with self._db.transaction():
             await self._finish(
-                broadcast_id,
-                telegram_id,
-                "attempts = attempts + 1, error = ?, not_before = ?, updated_at = ?,"
-                " state = CASE WHEN ? IS NOT NULL AND attempts + 1 < ? THEN 'queued'"
-                " ELSE 'failed' END",
-                error,
-                opt_to_db_time(retry_at),
-                to_db_time(self._clock()),
-                opt_to_db_time(retry_at),
-                max_attempts,
-            )
+                broadcast_id, telegram_id,
+                attempts=d.c.attempts + 1, error=error, not_before=opt_to_db_time(retry_at),
+                updated_at=to_db_time(self._clock()), state=again,
+            )  # fmt: skip
             delivery = await self.get_delivery(broadcast_id, telegram_id)
         if delivery is None:  # pragma: no cover - _finish raised already
             raise NotFoundError(f"no delivery of broadcast {broadcast_id} to {telegram_id}")
@@ -181,44 +180,46 @@ class BroadcastRepo:
         transaction, so later broadcasts skip them."""
         async with self._db.transaction():
             await self._finish(
-                broadcast_id,
-                telegram_id,
-                "state = 'blocked', attempts = attempts + 1, error = 'blocked', updated_at = ?",
-                to_db_time(self._clock()),
-            )
+                broadcast_id, telegram_id,
+                state="blocked", attempts=d.c.attempts + 1, error="blocked",
+                updated_at=to_db_time(self._clock()),
+            )  # fmt: skip
             await self._db.execute(
-                "UPDATE users SET blocked_bot = 1 WHERE telegram_id = ?", (telegram_id,)
+                update(users).where(users.c.telegram_id == telegram_id).values(blocked_bot=1)
             )
 
     async def stats(self, broadcast_id: int) -> BroadcastStats:
         rows = await self._db.fetchall(
-            "SELECT state, COUNT(*) AS n FROM deliveries WHERE broadcast_id = ? GROUP BY state",
-            (broadcast_id,),
+            select(d.c.state, func.count())
+            .where(d.c.broadcast_id == broadcast_id)
+            .group_by(d.c.state)
         )
-        return BroadcastStats(**{row["state"]: row["n"] for row in rows})
+        return BroadcastStats(**{state: count for state, count in rows})
 
-    async def _finish(
-        self, broadcast_id: int, telegram_id: int, assignments: str, *params: object
-    ) -> None:
+    async def _finish(self, broadcast_id: int, telegram_id: int, **values: object) -> None:
         """Update a queued delivery; finished ones are left alone (a late duplicate report
         must not turn 'sent' into 'failed')."""
         result = await self._db.execute(
-            f"UPDATE deliveries SET {assignments}"
-            " WHERE broadcast_id = ? AND telegram_id = ? AND state = 'queued'",
-            (*params, broadcast_id, telegram_id),
+            update(d)
+            .where(
+                d.c.broadcast_id == broadcast_id,
+                d.c.telegram_id == telegram_id,
+                d.c.state == "queued",
+            )
+            .values(**values)
         )
         if result.rowcount == 0 and await self.get_delivery(broadcast_id, telegram_id) is None:
             raise NotFoundError(f"no delivery of broadcast {broadcast_id} to {telegram_id}")
 
 
-def _delivery(row: sqlite3.Row) -> Delivery:
+def _delivery(row: sa.Row[Any]) -> Delivery:
     return Delivery(
-        broadcast_id=row["broadcast_id"],
-        telegram_id=row["telegram_id"],
-        state=row["state"],
-        attempts=row["attempts"],
-        error=row["error"],
-        not_before=opt_from_db_time(row["not_before"]),
-        sent_at=opt_from_db_time(row["sent_at"]),
-        updated_at=from_db_time(row["updated_at"]),
+        broadcast_id=row.broadcast_id,
+        telegram_id=row.telegram_id,
+        state=row.state,
+        attempts=row.attempts,
+        error=row.error,
+        not_before=opt_from_db_time(row.not_before),
+        sent_at=opt_from_db_time(row.sent_at),
+        updated_at=from_db_time(row.updated_at),
     )

@@ -1,110 +1,126 @@
-"""One SQLite connection, shared by every coroutine of the bot.
+"""The bot's database, SQLite or PostgreSQL, behind one small async API.
 
-Durability choices: WAL + ``synchronous=FULL`` makes each COMMIT fsync the log, so a
-committed booking survives ``kill -9`` and power loss. ``BEGIN IMMEDIATE`` takes the write
-lock up front, so a transaction never fails half-way with SQLITE_BUSY on lock upgrade
-(another process, e.g. a maintenance script, waits up to ``busy_timeout`` instead).
+Repositories build statements with SQLAlchemy Core and run them here; nothing above
+this module knows which engine it talks to. Two rules hold on both engines:
 
-Coroutines share one connection, and SQLite transactions belong to the connection, not to
-the coroutine. Without care, a statement from coroutine B issued while A is between BEGIN
-and COMMIT would silently join A's transaction (and vanish with A's rollback). So every
-statement goes through an ``asyncio.Lock``; the transaction holder is recognised through a
-context variable, which also lets tasks it spawns (``asyncio.gather``) take part.
+* A statement outside :meth:`Database.transaction` commits on its own, and is durable
+  when it returns (per-update durability: an update marked processed stays marked).
+* :meth:`Database.transaction` is a *writer* transaction: one at a time per database,
+  across every process using it. SQLite gets this from ``BEGIN IMMEDIATE``; PostgreSQL
+  from a transaction-scoped advisory lock taken right after BEGIN. Repositories can
+  therefore read, decide and write inside one without races, on either engine.
+
+SQLite has one connection, shared by every coroutine, and its transactions belong to the
+connection, not to the coroutine: a statement from coroutine B issued while A is between
+BEGIN and COMMIT would silently join A's transaction (and vanish with A's rollback). So
+SQLite access goes through an ``asyncio.Lock``, and the transaction holder is recognised
+through a context variable, which also lets tasks it spawns (``asyncio.gather``) take
+part. PostgreSQL gives each transaction its own pooled connection; statements outside
+one run concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
-import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-import aiosqlite
+from sqlalchemy import Executable, Row, TableClause, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from .engine import BEGIN_KEY, DatabaseUrl, create_engine, parse_database_url
 from .errors import StorageError
-from .migrations import MIGRATIONS, split_statements
+from .migrations import SCRIPTS, current_revision, upgrade
 
-__all__ = ["Database", "ExecResult", "Params"]
+__all__ = ["Database", "ExecResult", "Params", "Statement"]
 
 _LOG = logging.getLogger(__name__)
 
-Params = Sequence[Any] | Mapping[str, Any]
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+Statement = Executable | str
 
-#: Transactions (one marker object per open transaction) the current context takes part in.
-_ACTIVE_TX: contextvars.ContextVar[tuple[object, ...]] = contextvars.ContextVar(
-    "bot_storage_active_tx", default=()
-)
-
-_PRAGMAS = (
-    "PRAGMA synchronous = FULL",
-    "PRAGMA busy_timeout = 5000",
-    "PRAGMA foreign_keys = ON",
-)
+#: Any fixed 64-bit number: the PostgreSQL advisory lock every writer transaction takes.
+_WRITER_LOCK = 0x626F745F77726974  # "bot_writ"
 
 
 class ExecResult(NamedTuple):
     rowcount: int
-    lastrowid: int | None
+
+
+class _Tx:
+    """One open writer transaction: its connection, and a lock so tasks it spawned send
+    their statements one at a time (a connection runs one statement at a time)."""
+
+    __slots__ = ("conn", "db", "lock", "open")
+
+    def __init__(self, db: Database, conn: AsyncConnection) -> None:
+        self.db, self.conn = db, conn
+        self.lock = asyncio.Lock()
+        self.open = True
+
+
+#: Transactions the current context takes part in.
+_ACTIVE_TX: contextvars.ContextVar[tuple[_Tx, ...]] = contextvars.ContextVar(
+    "bot_storage_active_tx", default=()
+)
 
 
 class Database:
-    """Async wrapper over one aiosqlite connection in autocommit mode."""
+    """An engine plus the transaction rules above; one per process and database."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn: aiosqlite.Connection | None = conn
-        self.path = path
-        self._lock = asyncio.Lock()
-        self._tx_marker: object | None = None
-        self._savepoint_depth = 0
+    def __init__(self, engine: AsyncEngine, target: DatabaseUrl) -> None:
+        self._engine = engine
+        self.target = target
+        self.kind = target.kind
+        self.path: Path | None = target.path
+        self._sqlite_lock = asyncio.Lock() if target.kind == "sqlite" else None
+        self._closed = False
 
     def __repr__(self) -> str:
-        state = "closed" if self._conn is None else "open"
-        return f"<Database {str(self.path)!r} {state}>"
+        return f"<Database {str(self.target)!r} {'closed' if self._closed else 'open'}>"
 
     # -- lifecycle -------------------------------------------------------------------
 
     @classmethod
     async def open(
-        cls, path: str | os.PathLike[str], *, migrations: Sequence[str] = MIGRATIONS
+        cls, url: str | os.PathLike[str], *, migrations: Path = SCRIPTS
     ) -> Database:
-        """Open (creating if needed), configure and migrate the database at ``path``."""
-        db_path = Path(path)
+        """Connect to ``url`` (a ``DATABASE_URL``: a path, ``sqlite:///…`` or
+        ``postgresql://…``), creating an SQLite file if needed, and migrate it."""
+        target = parse_database_url(url)
+        db = cls(create_engine(target), target)
         try:
-            await asyncio.to_thread(_create_private, db_path)
-        except OSError as exc:
-            raise StorageError(f"cannot create database {db_path}: {exc}") from exc
-        try:
-            conn = await aiosqlite.connect(db_path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open database {db_path}: {exc}") from exc
-        conn.row_factory = sqlite3.Row
-        db = cls(conn, db_path)
-        try:
-            await db._configure()
-            await db._migrate(migrations)
+            async with db.transaction():
+                migrating = db._current_tx_conn().run_sync(upgrade, migrations)
+                applied = await _wrapped(migrating, "migration")
+            for revision in applied:
+                _LOG.info("database %s migrated to schema %s", target, revision)
         except BaseException:
             await db.close()
             raise
         return db
 
     async def close(self) -> None:
-        """Close the connection; waits for a running transaction. Idempotent."""
-        if self._owns_transaction():
+        """Close every connection; waits for a running SQLite transaction. Idempotent."""
+        if self._current() is not None:
             raise StorageError("cannot close the database from inside a transaction")
-        async with self._lock:
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                await conn.close()
+        async with self._exclusive():
+            if not self._closed:
+                self._closed = True
+                await self._engine.dispose()
 
     @property
     def closed(self) -> bool:
-        return self._conn is None
+        return self._closed
 
     async def __aenter__(self) -> Database:
         return self
@@ -119,176 +135,151 @@ class Database:
 
     # -- statements ------------------------------------------------------------------
 
-    async def execute(self, sql: str, params: Params = ()) -> ExecResult:
-        """Run one statement; outside a transaction it commits on its own (autocommit)."""
-        async with self._exclusive():
-            return await self._execute(sql, params)
+    def insert(self, table: TableClause) -> postgresql.Insert | sqlite.Insert:
+        """An INSERT with ``on_conflict_do_nothing/do_update`` (same API on both)."""
+        dialect = postgresql if self.kind == "postgresql" else sqlite
+        return dialect.insert(table)
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> ExecResult:
-        async with self._exclusive():
-            try:
-                cursor = await self._connection.executemany(sql, rows)
-            except sqlite3.Error as exc:
-                raise StorageError(f"{exc} [{_short(sql)}]") from exc
-            return ExecResult(cursor.rowcount, cursor.lastrowid)
+    async def execute(self, statement: Statement, params: Params = None) -> ExecResult:
+        """Run one statement (or one per row when ``params`` is a list); outside a
+        transaction it commits on its own."""
+        rowcount, _ = await self._run(statement, params, fetch=False)
+        return ExecResult(rowcount)
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._exclusive():
-            return await self._fetchall(sql, params)
+    async def fetchall(self, statement: Statement, params: Params = None) -> list[Row[Any]]:
+        """Rows support ``row[0]``, ``row.name`` and ``row._mapping``."""
+        _, rows = await self._run(statement, params, fetch=True)
+        return rows
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def fetchone(self, statement: Statement, params: Params = None) -> Row[Any] | None:
         """First row or None. Fetches every row, so give multi-row queries a LIMIT."""
-        rows = await self.fetchall(sql, params)
+        rows = await self.fetchall(statement, params)
         return rows[0] if rows else None
 
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+    async def fetchval(self, statement: Statement, params: Params = None) -> Any:
         """First column of the first row, or None when there is no row."""
-        row = await self.fetchone(sql, params)
+        row = await self.fetchone(statement, params)
         return None if row is None else row[0]
 
-    async def schema_version(self) -> int:
-        return int(await self.fetchval("PRAGMA user_version"))
+    async def schema_version(self) -> str | None:
+        """The Alembic revision the schema is at."""
+        async with self.transaction():
+            return await self._current_tx_conn().run_sync(current_revision)
 
     # -- transactions ----------------------------------------------------------------
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """``BEGIN IMMEDIATE … COMMIT``; any exception (also cancellation) rolls back.
+        """A writer transaction; any exception (also cancellation) rolls back.
 
         Nested use inside a running transaction becomes a SAVEPOINT, so repository methods
         that open their own transaction can be composed into a larger one.
 
-        Every other coroutine's database access waits while the body runs: keep it short
-        and never await network I/O (a vendor call, a Telegram send) inside it.
+        Other writer transactions (and, on SQLite, every other statement) wait while the
+        body runs: keep it short and never await network I/O (a vendor call, a Telegram
+        send) inside it.
         """
-        if self._owns_transaction():
-            async with self._savepoint():
+        outer = self._current()
+        if outer is not None:
+            async with self._savepoint(outer):
                 yield
             return
-        async with self._lock:
-            await self._begin()
-            marker = object()
-            self._tx_marker = marker
-            ctx_token = _ACTIVE_TX.set((*_ACTIVE_TX.get(), marker))
+        async with self._exclusive(), self._connect("BEGIN IMMEDIATE") as conn:
+            trans = await conn.begin()
+            tx = _Tx(self, conn)
+            ctx_token = _ACTIVE_TX.set((*_ACTIVE_TX.get(), tx))
             try:
-                try:
-                    yield
-                except BaseException:
-                    await self._rollback_quietly()
-                    raise
-                try:
-                    await self._execute("COMMIT")
-                except BaseException:
-                    await self._rollback_quietly()
-                    raise
+                if self.kind == "postgresql":
+                    await self._exec(conn, "SELECT pg_advisory_xact_lock(:key)",
+                                     {"key": _WRITER_LOCK}, fetch=True)  # fmt: skip
+                yield
+                await _wrapped(trans.commit(), "COMMIT")
             finally:
+                tx.open = False
                 _ACTIVE_TX.reset(ctx_token)
-                self._tx_marker = None
+                if trans.is_active:
+                    # Shielded: a second cancellation must not skip the rollback.
+                    with contextlib.suppress(SQLAlchemyError):
+                        await asyncio.shield(trans.rollback())
 
     @asynccontextmanager
-    async def _savepoint(self) -> AsyncIterator[None]:
-        self._savepoint_depth += 1
-        name = f"sp_{self._savepoint_depth}"
+    async def _savepoint(self, tx: _Tx) -> AsyncIterator[None]:
+        async with tx.lock:
+            savepoint = await _wrapped(tx.conn.begin_nested(), "SAVEPOINT")
         try:
-            await self._execute(f"SAVEPOINT {name}")
-            try:
-                yield
-            except BaseException:
-                await self._execute(f"ROLLBACK TO {name}")
-                await self._execute(f"RELEASE {name}")
-                raise
-            await self._execute(f"RELEASE {name}")
-        finally:
-            self._savepoint_depth -= 1
-
-    async def _begin(self) -> None:
-        try:
-            await self._execute("BEGIN IMMEDIATE")
+            yield
         except BaseException:
-            # If we were cancelled while BEGIN was queued it still runs on the worker
-            # thread; roll it back so the connection is not left inside a transaction.
-            await self._rollback_quietly()
+            async with tx.lock:
+                await _wrapped(savepoint.rollback(), "ROLLBACK TO SAVEPOINT")
             raise
+        async with tx.lock:
+            await _wrapped(savepoint.commit(), "RELEASE SAVEPOINT")
 
-    async def _rollback_quietly(self) -> None:
-        conn = self._conn
-        if conn is None:
-            return
-        try:
-            # Shielded: a second cancellation must not skip the rollback. aiosqlite runs
-            # calls in submission order, so it still lands before any later statement.
-            await asyncio.shield(conn.execute("ROLLBACK"))
-        except sqlite3.OperationalError:
-            pass  # nothing to roll back (BEGIN failed, or COMMIT went through)
-        except sqlite3.Error:
-            _LOG.exception("ROLLBACK failed")
+    def _current(self) -> _Tx | None:
+        for tx in reversed(_ACTIVE_TX.get()):
+            if tx.db is self and tx.open:
+                return tx
+        return None
 
-    def _owns_transaction(self) -> bool:
-        return self._tx_marker is not None and self._tx_marker in _ACTIVE_TX.get()
+    def _current_tx_conn(self) -> AsyncConnection:
+        tx = self._current()
+        assert tx is not None, "only called inside transaction()"
+        return tx.conn
 
     @asynccontextmanager
     async def _exclusive(self) -> AsyncIterator[None]:
-        if self._owns_transaction():
+        """SQLite's one connection, for as long as the caller needs it."""
+        if self._sqlite_lock is None:
             yield
         else:
-            async with self._lock:
+            async with self._sqlite_lock:
                 yield
+
+    @asynccontextmanager
+    async def _connect(self, begin: str) -> AsyncIterator[AsyncConnection]:
+        if self._closed:
+            raise StorageError("database is closed")
+        conn = await _wrapped(self._engine.connect(), "connect")
+        try:
+            if self.kind == "sqlite":
+                conn.info[BEGIN_KEY] = begin
+            yield conn
+        finally:
+            # Returned to the pool, which rolls back whatever is left open.
+            await asyncio.shield(conn.close())
 
     # -- internals -------------------------------------------------------------------
 
-    @property
-    def _connection(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise StorageError("database is closed")
-        return self._conn
+    async def _run(
+        self, statement: Statement, params: Params, *, fetch: bool
+    ) -> tuple[int, list[Row[Any]]]:
+        tx = self._current()
+        if tx is not None:
+            async with tx.lock:
+                return await self._exec(tx.conn, statement, params, fetch=fetch)
+        async with self._exclusive(), self._connect("BEGIN") as conn:
+            async with conn.begin():
+                return await self._exec(conn, statement, params, fetch=fetch)
 
-    async def _execute(self, sql: str, params: Params = ()) -> ExecResult:
+    async def _exec(
+        self, conn: AsyncConnection, statement: Statement, params: Params, *, fetch: bool
+    ) -> tuple[int, list[Row[Any]]]:
+        stmt = text(statement) if isinstance(statement, str) else statement
         try:
-            cursor = await self._connection.execute(sql, params)
-        except sqlite3.Error as exc:
-            raise StorageError(f"{exc} [{_short(sql)}]") from exc
-        return ExecResult(cursor.rowcount, cursor.lastrowid)
-
-    async def _fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        try:
-            rows = await self._connection.execute_fetchall(sql, params)
-        except sqlite3.Error as exc:
-            raise StorageError(f"{exc} [{_short(sql)}]") from exc
-        return list(rows)
-
-    async def _configure(self) -> None:
-        mode = await self.fetchval("PRAGMA journal_mode = WAL")
-        if str(mode).lower() != "wal":
-            raise StorageError(f"could not enable WAL journal mode (got {mode!r})")
-        for pragma in _PRAGMAS:
-            await self.execute(pragma)
-
-    async def _migrate(self, migrations: Sequence[str]) -> None:
-        target = len(migrations)
-        current = await self.schema_version()
-        if current > target:
-            raise StorageError(
-                f"database schema v{current} is newer than this code (v{target}); "
-                "refusing to run an old bot against it"
-            )
-        for version in range(current + 1, target + 1):
-            async with self.transaction():
-                # Re-read under the write lock: another process may have migrated meanwhile.
-                if await self.schema_version() >= version:
-                    continue
-                for statement in split_statements(migrations[version - 1]):
-                    await self.execute(statement)
-                await self.execute(f"PRAGMA user_version = {version:d}")
-            _LOG.info("database %s migrated to schema v%d", self.path, version)
+            result = await conn.execute(stmt, params)  # type: ignore[arg-type]
+            rows = list(result.all()) if fetch else []
+        except SQLAlchemyError as exc:
+            raise StorageError(f"{getattr(exc, 'orig', None) or exc} [{_short(stmt)}]") from exc
+        return (result.rowcount if not fetch else len(rows)), rows
 
 
-def _create_private(path: Path) -> None:
-    """Create a missing database file as 0600: it holds personal data, and SQLite gives
-    the -wal and -shm files the same mode."""
-    if not path.exists():
-        path.touch(mode=0o600)
+async def _wrapped(awaitable: Any, what: str) -> Any:
+    try:
+        return await awaitable
+    except (SQLAlchemyError, OSError) as exc:  # OSError: the server cannot be reached
+        raise StorageError(f"{what} failed: {getattr(exc, 'orig', None) or exc}") from exc
 
 
-def _short(sql: str) -> str:
-    flat = " ".join(sql.split())
+def _short(statement: Executable) -> str:
+    flat = " ".join(str(statement).split())
     return flat if len(flat) <= 120 else flat[:117] + "..."

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import Field
+from sqlalchemy import delete, insert, select
 
 from ._common import Clock, Row, UtcDatetime, from_db_time, to_db_time, utcnow
 from .crypto import SecretBox
 from .db import Database
+from .schema import oauth_states as t
 
 __all__ = ["OAuthState", "OAuthStateRepo"]
 
@@ -44,16 +46,14 @@ class OAuthStateRepo:
         """Store a new state; a duplicate ``state`` raises (it must be random)."""
         created = self._clock()
         await self._db.execute(
-            "INSERT INTO oauth_states (state, telegram_id, vendor, code_verifier, expires_at,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                state,
-                telegram_id,
-                vendor,
-                self._box.encrypt(code_verifier, context=_context(state)),
-                to_db_time(expires_at),
-                to_db_time(created),
-            ),
+            insert(t).values(
+                state=state,
+                telegram_id=telegram_id,
+                vendor=vendor,
+                code_verifier=self._box.encrypt(code_verifier, context=_context(state)),
+                expires_at=to_db_time(expires_at),
+                created_at=to_db_time(created),
+            )
         )
         return OAuthState(
             state=state,
@@ -68,31 +68,25 @@ class OAuthStateRepo:
         """Return and delete the state. None if unknown, already used, or expired (an
         expired one is deleted too). Two concurrent callers cannot both get it."""
         async with self._db.transaction():
-            row = await self._db.fetchone(
-                "SELECT state, telegram_id, vendor, code_verifier, expires_at, created_at"
-                " FROM oauth_states WHERE state = ?",
-                (state,),
-            )
+            row = await self._db.fetchone(select(t).where(t.c.state == state))
             if row is None:
                 return None
-            await self._db.execute("DELETE FROM oauth_states WHERE state = ?", (state,))
-        expires_at = from_db_time(row["expires_at"])
+            await self._db.execute(delete(t).where(t.c.state == state))
+        expires_at = from_db_time(row.expires_at)
         if expires_at <= now:
             return None
         return OAuthState(
-            state=row["state"],
-            telegram_id=row["telegram_id"],
-            vendor=row["vendor"],
-            code_verifier=self._box.decrypt(row["code_verifier"], context=_context(state)),
+            state=row.state,
+            telegram_id=row.telegram_id,
+            vendor=row.vendor,
+            code_verifier=self._box.decrypt(row.code_verifier, context=_context(state)),
             expires_at=expires_at,
-            created_at=from_db_time(row["created_at"]),
+            created_at=from_db_time(row.created_at),
         )
 
     async def prune_expired(self, now: datetime) -> int:
         """Delete abandoned logins; returns how many."""
-        result = await self._db.execute(
-            "DELETE FROM oauth_states WHERE expires_at <= ?", (to_db_time(now),)
-        )
+        result = await self._db.execute(delete(t).where(t.c.expires_at <= to_db_time(now)))
         return result.rowcount
 
 

@@ -1,8 +1,10 @@
-"""python-telegram-bot persistence on the bot's SQLite database, as JSON.
+"""python-telegram-bot persistence in the bot's database (SQLite or PostgreSQL), as JSON.
 
 Why not ``PicklePersistence``: it rewrites one pickle file (not crash-safe mid-write, and
 unpickling is code execution if the file is ever replaced), and it would be a second
-store next to SQLite. Here each piece is one row, written in its own committed statement.
+store next to the database; on PostgreSQL it would also stay behind on the machine that
+died, where a standby could not read it. Here each piece is one row, written in its own
+committed statement.
 
 Contract for handler code (enforced: violations raise ``TypeError`` when PTB persists):
 
@@ -23,12 +25,14 @@ import json
 from collections.abc import Hashable
 from typing import Any
 
+from sqlalchemy import TableClause, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 
 from ._common import dumps_json
 from .db import Database
+from .schema import ptb_chat_data, ptb_conversations, ptb_singletons, ptb_user_data
 
-__all__ = ["SqlitePersistence"]
+__all__ = ["DatabasePersistence"]
 
 JsonDict = dict[str, Any]
 # Same shapes as PTB's private aliases in telegram.ext._utils.types.
@@ -40,7 +44,7 @@ _BOT_DATA = "bot_data"
 _CALLBACK_DATA = "callback_data"
 
 
-class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
+class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     """Shares the :class:`Database` (and its lock) with the repositories; never closes it."""
 
     __slots__ = ("_db", "_written")
@@ -59,30 +63,30 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     # -- user / chat data --------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, JsonDict]:
-        return await self._load_map("ptb_user_data", "user_id", "user")
+        return await self._load_map(ptb_user_data, "user")
 
     async def get_chat_data(self) -> dict[int, JsonDict]:
-        return await self._load_map("ptb_chat_data", "chat_id", "chat")
+        return await self._load_map(ptb_chat_data, "chat")
 
     async def update_user_data(self, user_id: int, data: JsonDict) -> None:
-        await self._store_map("ptb_user_data", "user_id", ("user", user_id), data)
+        await self._store_map(ptb_user_data, ("user", user_id), data)
 
     async def update_chat_data(self, chat_id: int, data: JsonDict) -> None:
-        await self._store_map("ptb_chat_data", "chat_id", ("chat", chat_id), data)
+        await self._store_map(ptb_chat_data, ("chat", chat_id), data)
 
     async def drop_user_data(self, user_id: int) -> None:
-        await self._db.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
+        await self._db.execute(delete(ptb_user_data).where(ptb_user_data.c.user_id == user_id))
         self._written.pop(("user", user_id), None)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        await self._db.execute("DELETE FROM ptb_chat_data WHERE chat_id = ?", (chat_id,))
+        await self._db.execute(delete(ptb_chat_data).where(ptb_chat_data.c.chat_id == chat_id))
         self._written.pop(("chat", chat_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: JsonDict) -> None:
-        """No-op: this process is the only writer, memory is never stale."""
+        """No-op: one process (the leader) writes; memory is never stale."""
 
     async def refresh_chat_data(self, chat_id: int, chat_data: JsonDict) -> None:
-        """No-op: this process is the only writer, memory is never stale."""
+        """No-op: one process (the leader) writes; memory is never stale."""
 
     # -- bot data / callback data ------------------------------------------------------
 
@@ -94,7 +98,7 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         await self._store_singleton(_BOT_DATA, data)
 
     async def refresh_bot_data(self, bot_data: JsonDict) -> None:
-        """No-op: this process is the only writer, memory is never stale."""
+        """No-op: one process (the leader) writes; memory is never stale."""
 
     async def get_callback_data(self) -> CDCData | None:
         text = await self._load_singleton(_CALLBACK_DATA)
@@ -110,13 +114,12 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     # -- conversations -----------------------------------------------------------------
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        rows = await self._db.fetchall(
-            "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
-        )
+        c = ptb_conversations.c
+        rows = await self._db.fetchall(select(c.key, c.state).where(c.name == name))
         conversations: ConversationDict = {}
-        for row in rows:
-            self._written[("conv", name, row["key"])] = row["state"]
-            conversations[tuple(json.loads(row["key"]))] = json.loads(row["state"])
+        for key, state in rows:
+            self._written[("conv", name, key)] = state
+            conversations[tuple(json.loads(key))] = json.loads(state)
         return conversations
 
     async def update_conversation(
@@ -125,20 +128,17 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         """``None`` means the conversation ended (PTB's DELETED): the row is removed."""
         key_text = dumps_json(list(key))
         item = ("conv", name, key_text)
+        c = ptb_conversations.c
         if new_state is None:
             await self._db.execute(
-                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text)
+                delete(ptb_conversations).where(c.name == name, c.key == key_text)
             )
             self._written.pop(item, None)
             return
         state_text = _serialise(new_state)
         if self._written.get(item) == state_text:
             return
-        await self._db.execute(
-            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
-            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, key_text, state_text),
-        )
+        await self._upsert(ptb_conversations, {"name": name, "key": key_text}, "state", state_text)
         self._written[item] = state_text
 
     async def flush(self) -> None:
@@ -146,30 +146,33 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
 
     # -- helpers -----------------------------------------------------------------------
 
-    async def _load_map(self, table: str, id_column: str, kind: str) -> dict[int, JsonDict]:
-        rows = await self._db.fetchall(f"SELECT {id_column} AS id, data FROM {table}")
+    async def _load_map(self, table: TableClause, kind: str) -> dict[int, JsonDict]:
+        rows = await self._db.fetchall(select(table))
         loaded: dict[int, JsonDict] = {}
-        for row in rows:
-            self._written[(kind, row["id"])] = row["data"]
-            loaded[int(row["id"])] = json.loads(row["data"])
+        for item_id, data in rows:
+            self._written[(kind, item_id)] = data
+            loaded[int(item_id)] = json.loads(data)
         return loaded
 
-    async def _store_map(
-        self, table: str, id_column: str, item: tuple[str, int], data: JsonDict
-    ) -> None:
+    async def _store_map(self, table: TableClause, item: tuple[str, int], data: JsonDict) -> None:
         text = _serialise(data)
         if self._written.get(item) == text:
             return
-        await self._db.execute(
-            f"INSERT INTO {table} ({id_column}, data) VALUES (?, ?)"
-            f" ON CONFLICT ({id_column}) DO UPDATE SET data = excluded.data",
-            (item[1], text),
-        )
+        await self._upsert(table, {f"{item[0]}_id": item[1]}, "data", text)
         self._written[item] = text
+
+    async def _upsert(
+        self, table: TableClause, key: dict[str, object], column: str, value: str
+    ) -> None:
+        await self._db.execute(
+            self._db.insert(table)
+            .values(**key, **{column: value})
+            .on_conflict_do_update(index_elements=list(key), set_={column: value})
+        )
 
     async def _load_singleton(self, name: str) -> str | None:
         text: str | None = await self._db.fetchval(
-            "SELECT data FROM ptb_singletons WHERE name = ?", (name,)
+            select(ptb_singletons.c.data).where(ptb_singletons.c.name == name)
         )
         if text is not None:
             self._written[("single", name)] = text
@@ -179,11 +182,7 @@ class SqlitePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         text = _serialise(value)
         if self._written.get(("single", name)) == text:
             return
-        await self._db.execute(
-            "INSERT INTO ptb_singletons (name, data) VALUES (?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET data = excluded.data",
-            (name, text),
-        )
+        await self._upsert(ptb_singletons, {"name": name}, "data", text)
         self._written[("single", name)] = text
 
 

@@ -8,24 +8,22 @@ guarantees "you are next" style messages go out once even across restarts.
 from __future__ import annotations
 
 import hashlib
-import json
-import sqlite3
-from typing import Literal
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, select, update
 
 from ._common import Clock, Row, UtcDatetime, from_db_time, to_db_time, utcnow
 from .db import Database
 from .errors import NotFoundError, StorageError
+from .schema import ticket_notices as n
+from .schema import tickets as t
 
 __all__ = ["TicketRecord", "TicketRecordState", "TicketRepo", "card_text_hash"]
 
 TicketRecordState = Literal["waiting", "called", "done", "left"]
 
-_SELECT = (
-    "SELECT t.id, t.vendor, t.external_id, t.owner, t.site_id, t.site_name, t.number,"
-    " t.state, t.desk, t.card_chat_id, t.card_message_id, t.card_hash, t.created_at,"
-    " t.updated_at, (SELECT json_group_array(n.notice) FROM ticket_notices AS n"
-    " WHERE n.ticket_id = t.id) AS notices FROM tickets AS t"
-)
+_WATCHED = ("waiting", "called")
 
 
 class TicketRecord(Row):
@@ -51,12 +49,11 @@ def card_text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _ticket(row: sqlite3.Row) -> TicketRecord:
-    data = dict(row)
-    data["notices_sent"] = frozenset(json.loads(data.pop("notices")))
+def _ticket(row: sa.Row[Any], notices: frozenset[str]) -> TicketRecord:
+    data = dict(row._mapping)
     data["created_at"] = from_db_time(data["created_at"])
     data["updated_at"] = from_db_time(data["updated_at"])
-    return TicketRecord(**data)
+    return TicketRecord(notices_sent=notices, **data)
 
 
 class TicketRepo:
@@ -79,12 +76,14 @@ class TicketRepo:
         """Store a ticket; idempotent per (vendor, external_id). ``created`` tells whether
         this call inserted it (and so whether a card still has to be sent)."""
         now = to_db_time(self._clock())
+        insert = self._db.insert(t).values(
+            vendor=vendor, external_id=external_id, owner=owner, site_id=site_id,
+            site_name=site_name, number=number, state=state, desk=desk, created_at=now,
+            updated_at=now,
+        )  # fmt: skip
         async with self._db.transaction():
             result = await self._db.execute(
-                "INSERT INTO tickets (vendor, external_id, owner, site_id, site_name, number,"
-                " state, desk, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (vendor, external_id) DO NOTHING",
-                (vendor, external_id, owner, site_id, site_name, number, state, desk, now, now),
+                insert.on_conflict_do_nothing(index_elements=["vendor", "external_id"])
             )
             ticket = await self.get_by_external(vendor, external_id)
         if ticket is None:  # pragma: no cover - written in the same transaction
@@ -92,44 +91,47 @@ class TicketRepo:
         return ticket, result.rowcount == 1
 
     async def get(self, ticket_id: int) -> TicketRecord | None:
-        row = await self._db.fetchone(f"{_SELECT} WHERE t.id = ?", (ticket_id,))
-        return None if row is None else _ticket(row)
+        found = await self._many(t.c.id == ticket_id)
+        return found[0] if found else None
 
     async def get_by_external(self, vendor: str, external_id: str) -> TicketRecord | None:
-        row = await self._db.fetchone(
-            f"{_SELECT} WHERE t.vendor = ? AND t.external_id = ?", (vendor, external_id)
-        )
-        return None if row is None else _ticket(row)
+        found = await self._many(t.c.vendor == vendor, t.c.external_id == external_id)
+        return found[0] if found else None
 
     async def list_watched(self) -> list[TicketRecord]:
         """Tickets still in the queue (waiting or called): what the watcher must poll."""
-        rows = await self._db.fetchall(
-            f"{_SELECT} WHERE t.state IN ('waiting', 'called') ORDER BY t.id"
-        )
-        return [_ticket(row) for row in rows]
+        return await self._many(t.c.state.in_(_WATCHED))
 
     async def list_for_owner(self, owner: int, *, watched_only: bool = True) -> list[TicketRecord]:
-        where = "t.owner = ?" + (" AND t.state IN ('waiting', 'called')" if watched_only else "")
-        rows = await self._db.fetchall(f"{_SELECT} WHERE {where} ORDER BY t.id", (owner,))
-        return [_ticket(row) for row in rows]
+        watched = [t.c.state.in_(_WATCHED)] if watched_only else []
+        return await self._many(t.c.owner == owner, *watched)
+
+    async def _many(self, *where: ColumnElement[bool]) -> list[TicketRecord]:
+        """Tickets by id, each with the notices already sent for it (a second query: an
+        aggregate would need each engine's own JSON function)."""
+        rows = await self._db.fetchall(select(t).where(*where).order_by(t.c.id))
+        notices: dict[int, set[str]] = {row.id: set() for row in rows}
+        if notices:
+            sent = await self._db.fetchall(
+                select(n.c.ticket_id, n.c.notice).where(n.c.ticket_id.in_(list(notices)))
+            )
+            for ticket_id, notice in sent:
+                notices[ticket_id].add(notice)
+        return [_ticket(row, frozenset(notices[row.id])) for row in rows]
 
     async def set_card(
         self, ticket_id: int, *, chat_id: int, message_id: int, text_hash: str
     ) -> None:
         """Remember which message shows the ticket and the hash of its current text."""
         await self._update(
-            ticket_id,
-            "card_chat_id = ?, card_message_id = ?, card_hash = ?",
-            chat_id,
-            message_id,
-            text_hash,
+            ticket_id, card_chat_id=chat_id, card_message_id=message_id, card_hash=text_hash
         )
 
     async def set_state(
         self, ticket_id: int, state: TicketRecordState, *, desk: str | None = None
     ) -> None:
         """Change state; ``desk`` (the counter that called the ticket) is kept if None."""
-        await self._update(ticket_id, "state = ?, desk = COALESCE(?, desk)", state, desk)
+        await self._update(ticket_id, state=state, **({"desk": desk} if desk is not None else {}))
 
     async def mark_notice_sent(self, ticket_id: int, notice: str) -> bool:
         """True only for the first call per (ticket, notice): the caller sends the notice
@@ -139,16 +141,17 @@ class TicketRepo:
         notice); marking after sending would risk a duplicate instead.
         """
         result = await self._db.execute(
-            "INSERT INTO ticket_notices (ticket_id, notice, sent_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (ticket_id, notice) DO NOTHING",
-            (ticket_id, notice, to_db_time(self._clock())),
+            self._db.insert(n)
+            .values(ticket_id=ticket_id, notice=notice, sent_at=to_db_time(self._clock()))
+            .on_conflict_do_nothing(index_elements=["ticket_id", "notice"])
         )
         return result.rowcount == 1
 
-    async def _update(self, ticket_id: int, assignments: str, *params: object) -> None:
+    async def _update(self, ticket_id: int, **values: object) -> None:
         result = await self._db.execute(
-            f"UPDATE tickets SET {assignments}, updated_at = ? WHERE id = ?",
-            (*params, to_db_time(self._clock()), ticket_id),
+            update(t)
+            .where(t.c.id == ticket_id)
+            .values(**values, updated_at=to_db_time(self._clock()))
         )
         if result.rowcount != 1:
             raise NotFoundError(f"no ticket with id {ticket_id}")

@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import and_, delete, select
+
 from ._common import Clock, from_db_time, to_db_time, utcnow
 from .crypto import SecretBox
 from .db import Database
+from .schema import vendor_tokens as t
 
 __all__ = ["StoredToken", "TokenRepo"]
 
@@ -35,45 +38,39 @@ class TokenRepo:
         decides (a refresh token outlives its access token). Raises ``DecryptionError``
         when BOT_SECRET_KEY changed or the row was tampered with."""
         row = await self._db.fetchone(
-            "SELECT ciphertext, expires_at FROM vendor_tokens"
-            " WHERE vendor = ? AND owner = ? AND kind = ?",
-            (vendor, owner, kind),
+            select(t.c.ciphertext, t.c.expires_at).where(
+                t.c.vendor == vendor, t.c.owner == owner, t.c.kind == kind
+            )
         )
         if row is None:
             return None
-        value = self._box.decrypt(row["ciphertext"], context=_context(vendor, owner, kind))
-        return StoredToken(value=value, expires_at=from_db_time(row["expires_at"]))
+        value = self._box.decrypt(row.ciphertext, context=_context(vendor, owner, kind))
+        return StoredToken(value=value, expires_at=from_db_time(row.expires_at))
 
     async def save(
         self, vendor: str, owner: str, token: StoredToken, kind: str = "access"
     ) -> None:
         ciphertext = self._box.encrypt(token.value, context=_context(vendor, owner, kind))
+        changed = {
+            "ciphertext": ciphertext,
+            "expires_at": to_db_time(token.expires_at),
+            "updated_at": to_db_time(self._clock()),
+        }
         await self._db.execute(
-            "INSERT INTO vendor_tokens (vendor, owner, kind, ciphertext, expires_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (vendor, owner, kind) DO UPDATE SET"
-            " ciphertext = excluded.ciphertext, expires_at = excluded.expires_at,"
-            " updated_at = excluded.updated_at",
-            (
-                vendor,
-                owner,
-                kind,
-                ciphertext,
-                to_db_time(token.expires_at),
-                to_db_time(self._clock()),
-            ),
+            self._db.insert(t)
+            .values(vendor=vendor, owner=owner, kind=kind, **changed)
+            .on_conflict_do_update(index_elements=["vendor", "owner", "kind"], set_=changed)
         )
 
     async def delete(self, vendor: str, owner: str, kind: str = "access") -> None:
         await self._db.execute(
-            "DELETE FROM vendor_tokens WHERE vendor = ? AND owner = ? AND kind = ?",
-            (vendor, owner, kind),
+            delete(t).where(and_(t.c.vendor == vendor, t.c.owner == owner, t.c.kind == kind))
         )
 
     async def delete_owner(self, vendor: str, owner: str) -> int:
         """Forget every kind of token of one owner (logout / account unlink)."""
         result = await self._db.execute(
-            "DELETE FROM vendor_tokens WHERE vendor = ? AND owner = ?", (vendor, owner)
+            delete(t).where(t.c.vendor == vendor, t.c.owner == owner)
         )
         return result.rowcount
 

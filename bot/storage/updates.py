@@ -1,15 +1,19 @@
 """Ids of Telegram updates already handled.
 
 Telegram delivers at least once (a webhook retried after a timeout, polling resumed after
-a crash before the offset was confirmed). Handlers with side effects check here first.
+a crash before the offset was confirmed, or a standby taking over from a dead leader).
+Handlers with side effects check here first.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete, select
+
 from ._common import Clock, to_db_time, utcnow
 from .db import Database
+from .schema import processed_updates as t
 
 __all__ = ["UpdateLog"]
 
@@ -20,9 +24,7 @@ class UpdateLog:
         self._clock = clock
 
     async def is_processed(self, update_id: int) -> bool:
-        row = await self._db.fetchone(
-            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
-        )
+        row = await self._db.fetchone(select(t.c.update_id).where(t.c.update_id == update_id))
         return row is not None
 
     async def mark_processed(self, update_id: int) -> bool:
@@ -30,9 +32,9 @@ class UpdateLog:
         write are one statement, ``if await log.mark_processed(uid): handle()`` is a safe
         claim even with concurrent updates."""
         result = await self._db.execute(
-            "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
-            " ON CONFLICT (update_id) DO NOTHING",
-            (update_id, to_db_time(self._clock())),
+            self._db.insert(t)
+            .values(update_id=update_id, processed_at=to_db_time(self._clock()))
+            .on_conflict_do_nothing(index_elements=["update_id"])
         )
         return result.rowcount == 1
 
@@ -41,7 +43,5 @@ class UpdateLog:
         hours, so a week is ample; pruning also matters because update ids may restart
         from a random value after a week without updates."""
         cutoff = self._clock() - timedelta(days=older_than_days)
-        result = await self._db.execute(
-            "DELETE FROM processed_updates WHERE processed_at < ?", (to_db_time(cutoff),)
-        )
+        result = await self._db.execute(delete(t).where(t.c.processed_at < to_db_time(cutoff)))
         return result.rowcount

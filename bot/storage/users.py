@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import sqlite3
-from typing import Literal
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Row, func, select
 
 from ._common import (
     Clock,
-    Row,
     UtcDatetime,
     from_db_time,
     opt_from_db_time,
     to_db_time,
     utcnow,
 )
+from ._common import Row as RowModel
 from .db import Database
 from .errors import StorageError
+from .schema import users as t
 
 __all__ = ["Role", "UserRecord", "UserRepo"]
 
 Role = Literal["customer", "staff"]
 
-_COLUMNS = "telegram_id, language, role, blocked_bot, created_at, seen_at"
 
-
-class UserRecord(Row):
+class UserRecord(RowModel):
     telegram_id: int
     language: str | None
     role: Role
@@ -33,14 +33,14 @@ class UserRecord(Row):
     seen_at: UtcDatetime | None  # None until the user actually wrote to the bot
 
 
-def _user(row: sqlite3.Row) -> UserRecord:
+def _user(row: Row[Any]) -> UserRecord:
     return UserRecord(
-        telegram_id=row["telegram_id"],
-        language=row["language"],
-        role=row["role"],
-        blocked_bot=bool(row["blocked_bot"]),
-        created_at=from_db_time(row["created_at"]),
-        seen_at=opt_from_db_time(row["seen_at"]),
+        telegram_id=row.telegram_id,
+        language=row.language,
+        role=row.role,
+        blocked_bot=bool(row.blocked_bot),
+        created_at=from_db_time(row.created_at),
+        seen_at=opt_from_db_time(row.seen_at),
     )
 
 
@@ -52,64 +52,57 @@ class UserRepo:
         self._clock = clock
 
     async def get(self, telegram_id: int) -> UserRecord | None:
-        row = await self._db.fetchone(
-            f"SELECT {_COLUMNS} FROM users WHERE telegram_id = ?", (telegram_id,)
-        )
+        row = await self._db.fetchone(select(t).where(t.c.telegram_id == telegram_id))
         return None if row is None else _user(row)
 
     async def upsert_seen(self, telegram_id: int, language_code: str | None) -> UserRecord:
         """Record activity. The language is taken only while none is stored: Telegram's
         ``language_code`` is a guess from the client, a choice made with /language wins."""
         now = to_db_time(self._clock())
+        new = self._db.insert(t).excluded
         return await self._upsert(
-            "INSERT INTO users (telegram_id, language, created_at, seen_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (telegram_id) DO UPDATE SET seen_at = excluded.seen_at,"
-            " language = COALESCE(users.language, excluded.language)",
-            (telegram_id, language_code, now, now),
             telegram_id,
+            {"language": language_code, "seen_at": now},
+            {"seen_at": new.seen_at, "language": func.coalesce(t.c.language, new.language)},
         )
 
     async def set_language(self, telegram_id: int, language: str) -> UserRecord:
-        return await self._upsert(
-            "INSERT INTO users (telegram_id, language, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (telegram_id) DO UPDATE SET language = excluded.language",
-            (telegram_id, language, to_db_time(self._clock())),
-            telegram_id,
-        )
+        return await self._upsert(telegram_id, {"language": language})
 
     async def set_role(self, telegram_id: int, role: Role) -> UserRecord:
-        return await self._upsert(
-            "INSERT INTO users (telegram_id, role, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (telegram_id) DO UPDATE SET role = excluded.role",
-            (telegram_id, role, to_db_time(self._clock())),
-            telegram_id,
-        )
+        return await self._upsert(telegram_id, {"role": role})
 
     async def set_blocked(self, telegram_id: int, blocked: bool) -> UserRecord:
         """Blocked users are skipped by broadcasts; call with False when they come back."""
-        return await self._upsert(
-            "INSERT INTO users (telegram_id, blocked_bot, created_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (telegram_id) DO UPDATE SET blocked_bot = excluded.blocked_bot",
-            (telegram_id, int(blocked), to_db_time(self._clock())),
-            telegram_id,
-        )
+        return await self._upsert(telegram_id, {"blocked_bot": int(blocked)})
 
     async def list_active(self) -> list[UserRecord]:
         """Users that can be messaged (have not blocked the bot), by id for stable paging."""
-        rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM users WHERE blocked_bot = 0 ORDER BY telegram_id"
-        )
-        return [_user(row) for row in rows]
+        return await self._many(t.c.blocked_bot == 0)
 
     async def list_staff(self) -> list[UserRecord]:
-        rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM users WHERE role = 'staff' ORDER BY telegram_id"
-        )
+        return await self._many(t.c.role == "staff")
+
+    async def _many(self, where: ColumnElement[bool]) -> list[UserRecord]:
+        rows = await self._db.fetchall(select(t).where(where).order_by(t.c.telegram_id))
         return [_user(row) for row in rows]
 
-    async def _upsert(self, sql: str, params: tuple[object, ...], telegram_id: int) -> UserRecord:
+    async def _upsert(
+        self,
+        telegram_id: int,
+        values: dict[str, object],
+        on_conflict: dict[str, object] | None = None,
+    ) -> UserRecord:
+        """Insert the user with ``values``, or set ``on_conflict`` (default: ``values``)."""
+        insert = self._db.insert(t).values(
+            telegram_id=telegram_id, created_at=to_db_time(self._clock()), **values
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=["telegram_id"],
+            set_=on_conflict if on_conflict is not None else values,
+        )
         async with self._db.transaction():
-            await self._db.execute(sql, params)
+            await self._db.execute(statement)
             user = await self.get(telegram_id)
         if user is None:  # pragma: no cover - written in the same transaction
             raise StorageError(f"user {telegram_id} vanished after upsert")

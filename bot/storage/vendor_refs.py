@@ -14,18 +14,18 @@ nothing is imported from there, so storage stays at the bottom of the graph.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import Field
+from sqlalchemy import delete, select
 
 from ._common import Clock, Row, UtcDatetime, dumps_json, from_db_time, to_db_time, utcnow
 from .db import Database
+from .schema import vendor_refs as t
 
 __all__ = ["VendorRef", "VendorRefRepo"]
-
-_COLUMNS = "vendor, owner, ref_id, data, created_at"
 
 
 class VendorRef(Row):
@@ -36,8 +36,8 @@ class VendorRef(Row):
     created_at: UtcDatetime
 
 
-def _ref(row: sqlite3.Row) -> VendorRef:
-    values = dict(row)
+def _ref(row: sa.Row[Any]) -> VendorRef:
+    values = dict(row._mapping)
     values["data"] = json.loads(values["data"])
     values["created_at"] = from_db_time(values["created_at"])
     return VendorRef(**values)
@@ -56,12 +56,17 @@ class VendorRefRepo:
         The owner of a reference never changes: adding another owner's id keeps
         the row as it is, and the returned row says whose it is.
         """
+        insert = self._db.insert(t).values(
+            vendor=vendor, owner=owner, ref_id=ref_id, data=dumps_json(dict(data or {})),
+            created_at=to_db_time(self._clock()),
+        )  # fmt: skip
         async with self._db.transaction():
             await self._db.execute(
-                f"INSERT INTO vendor_refs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (vendor, ref_id) DO UPDATE SET data = excluded.data"
-                " WHERE vendor_refs.owner = excluded.owner",
-                (vendor, owner, ref_id, dumps_json(dict(data or {})), to_db_time(self._clock())),
+                insert.on_conflict_do_update(
+                    index_elements=["vendor", "ref_id"],
+                    set_={"data": insert.excluded.data},
+                    where=t.c.owner == insert.excluded.owner,
+                )
             )
             ref = await self.get(vendor, ref_id)
         assert ref is not None  # written in this very transaction
@@ -70,24 +75,22 @@ class VendorRefRepo:
     async def remove(self, vendor: str, owner: str, ref_id: str) -> bool:
         """Forget ``ref_id`` if it is ``owner``'s; True when a row went."""
         result = await self._db.execute(
-            "DELETE FROM vendor_refs WHERE vendor = ? AND ref_id = ? AND owner = ?",
-            (vendor, ref_id, owner),
+            delete(t).where(t.c.vendor == vendor, t.c.ref_id == ref_id, t.c.owner == owner)
         )
         return result.rowcount == 1
 
     async def get(self, vendor: str, ref_id: str) -> VendorRef | None:
         row = await self._db.fetchone(
-            f"SELECT {_COLUMNS} FROM vendor_refs WHERE vendor = ? AND ref_id = ?",
-            (vendor, ref_id),
+            select(t).where(t.c.vendor == vendor, t.c.ref_id == ref_id)
         )
         return None if row is None else _ref(row)
 
     async def list_for_owner(self, vendor: str, owner: str) -> list[VendorRef]:
         """The owner's references, oldest first."""
         rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM vendor_refs WHERE vendor = ? AND owner = ?"
-            " ORDER BY created_at, ref_id",
-            (vendor, owner),
+            select(t)
+            .where(t.c.vendor == vendor, t.c.owner == owner)
+            .order_by(t.c.created_at, t.c.ref_id)
         )
         return [_ref(row) for row in rows]
 

@@ -1,6 +1,6 @@
 """Run as a subprocess by the durability test: write, announce, then wait to be killed.
 
-Usage: python -m ... <db_path> committed|uncommitted
+Usage: python -m ... <database url or path> committed|uncommitted
 """
 
 from __future__ import annotations

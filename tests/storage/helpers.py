@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.storage import BookingDraftRecord
+from bot.storage.migrations import SCRIPTS
 
 SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 T0 = datetime(2030, 1, 15, 9, 0, tzinfo=UTC)
@@ -42,3 +45,25 @@ def make_draft(
     }
     fields.update(extra)
     return BookingDraftRecord(**fields)  # type: ignore[arg-type]
+
+
+def migration_scripts(folder: Path, *, upto: str | None = None, extra: str | None = None) -> Path:
+    """A copy of the real migration scripts (those up to revision ``upto``), plus one
+    more revision whose ``upgrade`` runs the SQL statements in ``extra``."""
+    versions = folder / "versions"
+    versions.mkdir(parents=True)
+    head = None
+    for script in sorted((SCRIPTS / "versions").glob("v*.py")):
+        revision = script.name[1:5]
+        if upto is not None and revision > upto:
+            break
+        shutil.copy(script, versions / script.name)
+        head = revision
+    if extra is not None:
+        (versions / "v9999_extra.py").write_text(
+            f"from alembic import op\nrevision = '9999'\ndown_revision = {head!r}\n"
+            "branch_labels = depends_on = None\n\n\ndef upgrade():\n"
+            f"    for statement in {extra!r}.split(';'):\n"
+            "        if statement.strip():\n            op.execute(statement)\n"
+        )
+    return folder

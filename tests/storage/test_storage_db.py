@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.storage import Database, StorageError
-from bot.storage.migrations import MIGRATIONS, split_statements
+
+from .helpers import migration_scripts
+
+HEAD = "0002"
 
 
 async def test_open_sets_durability_pragmas(db_path: Path) -> None:
@@ -18,58 +22,74 @@ async def test_open_sets_durability_pragmas(db_path: Path) -> None:
     assert db.closed
 
 
-async def test_migrations_are_applied_once_and_reopen_is_a_no_op(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
-        assert await db.schema_version() == len(MIGRATIONS)
+@pytest.mark.parametrize("url", ["{path}", "sqlite:///{path}"])
+async def test_a_path_and_an_sqlite_url_name_the_same_file(db_path: Path, url: str) -> None:
+    async with await Database.open(url.format(path=db_path)) as db:
+        assert db.kind == "sqlite" and db.path == db_path
+    assert db_path.exists()
+
+
+async def test_unsupported_unusable_or_unreachable_urls_are_refused() -> None:
+    for url in ("mysql://root@localhost/x", "sqlite://", "postgresql://postgres@127.0.0.1:1/x"):
+        with pytest.raises(StorageError):
+            await Database.open(url)
+
+
+async def test_migrations_are_applied_once_and_reopen_is_a_no_op(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
+        assert await db.schema_version() == HEAD
         await db.execute("INSERT INTO broadcasts (author, text, created_at) VALUES (1, 'x', 't')")
     # Re-running v1 would fail on CREATE TABLE, and would drop nothing: the row must survive.
-    async with await Database.open(db_path) as db:
-        assert await db.schema_version() == len(MIGRATIONS)
+    async with await Database.open(db_url) as db:
+        assert await db.schema_version() == HEAD
         assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 1
 
 
-async def test_each_migration_runs_in_its_own_transaction(db_path: Path) -> None:
-    broken = "CREATE TABLE extra (a INTEGER); INSERT INTO no_such_table VALUES (1);"
+async def test_a_failing_migration_leaves_the_database_as_it_was(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with await Database.open(db_url) as db:
+        await db.execute("INSERT INTO processed_updates VALUES (1, 't')")
+    broken = "CREATE TABLE extra (a INTEGER); INSERT INTO no_such_table VALUES (1)"
     with pytest.raises(StorageError, match="no_such_table"):
-        await Database.open(db_path, migrations=(MIGRATIONS[0], broken))
-    async with await Database.open(db_path, migrations=MIGRATIONS[:1]) as db:
-        assert await db.schema_version() == 1  # v1 committed, v2 rolled back entirely
-        assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'extra'") is None
-    fixed = "CREATE TABLE extra (a INTEGER);"
-    async with await Database.open(db_path, migrations=(MIGRATIONS[0], fixed)) as db:
-        assert await db.schema_version() == 2
-        assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'extra'")
+        await Database.open(db_url, migrations=migration_scripts(tmp_path / "s", extra=broken))
+    async with await Database.open(db_url) as db:
+        assert await db.schema_version() == HEAD  # still usable by the code of before
+        assert await db.fetchval("SELECT COUNT(*) FROM processed_updates") == 1
+        with pytest.raises(StorageError):
+            await db.fetchval("SELECT COUNT(*) FROM extra")
 
 
-async def test_refuses_database_newer_than_code(db_path: Path) -> None:
-    async with await Database.open(db_path, migrations=(*MIGRATIONS, "SELECT 1;")):
-        pass
+async def test_refuses_database_newer_than_code(db_url: str, tmp_path: Path) -> None:
+    newer = migration_scripts(tmp_path / "s", extra="CREATE TABLE extra (a INTEGER)")
+    async with await Database.open(db_url, migrations=newer) as db:
+        assert await db.schema_version() == "9999"
     with pytest.raises(StorageError, match="newer"):
-        await Database.open(db_path)
+        await Database.open(db_url)
 
 
-def test_split_statements_respects_literals_and_triggers() -> None:
-    script = """
-        CREATE TABLE t (a TEXT); -- a comment; with a semicolon
-        INSERT INTO t VALUES ('x;y');
-        CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = a || ';'; END;
-    """
-    statements = split_statements(script)
-    assert len(statements) == 3
-    assert statements[1].endswith("VALUES ('x;y');")
-    assert statements[2].endswith("END;")
-
-
-async def test_transaction_commits(db_path: Path) -> None:
+async def test_a_database_from_before_alembic_is_adopted(db_path: Path) -> None:
+    """Databases made by the hand-rolled runner carry ``PRAGMA user_version`` only."""
     async with await Database.open(db_path) as db:
+        await db.execute("INSERT INTO processed_updates VALUES (7, 't')")
+    with sqlite3.connect(db_path) as legacy:
+        legacy.execute("DROP TABLE alembic_version")
+        legacy.execute("PRAGMA user_version = 2")
+    async with await Database.open(db_path) as db:
+        assert await db.schema_version() == HEAD
+        assert await db.fetchval("SELECT update_id FROM processed_updates") == 7
+
+
+async def test_transaction_commits(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
         async with db.transaction():
             await db.execute("INSERT INTO processed_updates VALUES (1, 't')")
             await db.execute("INSERT INTO processed_updates VALUES (2, 't')")
         assert await db.fetchval("SELECT COUNT(*) FROM processed_updates") == 2
 
 
-async def test_transaction_rolls_back_on_error(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
+async def test_transaction_rolls_back_on_error(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
         with pytest.raises(RuntimeError):
             async with db.transaction():
                 await db.execute("INSERT INTO processed_updates VALUES (1, 't')")
@@ -81,17 +101,17 @@ async def test_transaction_rolls_back_on_error(db_path: Path) -> None:
         assert await db.fetchval("SELECT COUNT(*) FROM processed_updates") == 1
 
 
-async def test_sqlite_errors_are_wrapped_and_roll_back(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
-        with pytest.raises(StorageError, match="UNIQUE"):
+async def test_database_errors_are_wrapped_and_roll_back(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
+        with pytest.raises(StorageError, match="(?i)unique"):
             async with db.transaction():
                 await db.execute("INSERT INTO processed_updates VALUES (1, 't')")
                 await db.execute("INSERT INTO processed_updates VALUES (1, 't')")
         assert await db.fetchval("SELECT COUNT(*) FROM processed_updates") == 0
 
 
-async def test_nested_transaction_is_a_savepoint(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
+async def test_nested_transaction_is_a_savepoint(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
         async with db.transaction():
             await db.execute("INSERT INTO processed_updates VALUES (1, 't')")
             with pytest.raises(ValueError):
@@ -99,16 +119,16 @@ async def test_nested_transaction_is_a_savepoint(db_path: Path) -> None:
                     await db.execute("INSERT INTO processed_updates VALUES (2, 't')")
                     raise ValueError
             await db.execute("INSERT INTO processed_updates VALUES (3, 't')")
-        ids = [r[0] for r in await db.fetchall("SELECT update_id FROM processed_updates")]
-        assert ids == [1, 3]
+        rows = await db.fetchall("SELECT update_id FROM processed_updates ORDER BY update_id")
+        assert [r[0] for r in rows] == [1, 3]
 
 
 async def test_statement_of_other_coroutine_does_not_join_open_transaction(
-    db_path: Path,
+    db_url: str,
 ) -> None:
-    """On a shared connection, B's write must wait for A's transaction instead of becoming
-    part of it (and being rolled back with it)."""
-    async with await Database.open(db_path) as db:
+    """B's write must wait for A's transaction (SQLite: one shared connection) or run
+    beside it (PostgreSQL), instead of becoming part of it and being rolled back."""
+    async with await Database.open(db_url) as db:
         inside = asyncio.Event()
 
         async def failing_transaction() -> None:
@@ -130,8 +150,29 @@ async def test_statement_of_other_coroutine_does_not_join_open_transaction(
         assert ids == [2]
 
 
-async def test_tasks_spawned_inside_a_transaction_take_part_in_it(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
+async def test_writer_transactions_of_two_processes_do_not_interleave(db_url: str) -> None:
+    """Two Database objects stand for a leader and another process on the same data:
+    read-then-write transactions lose no update, on either engine."""
+    first, second = await Database.open(db_url), await Database.open(db_url)
+    try:
+        await first.execute("INSERT INTO ptb_singletons (name, data) VALUES ('n', '0')")
+
+        async def increment(db: Database) -> None:
+            for _ in range(10):
+                async with db.transaction():
+                    value = int(await db.fetchval("SELECT data FROM ptb_singletons"))
+                    await asyncio.sleep(0)  # let the other writer try to slip in
+                    await db.execute("UPDATE ptb_singletons SET data = :v", {"v": str(value + 1)})
+
+        await asyncio.gather(increment(first), increment(second))
+        assert await first.fetchval("SELECT data FROM ptb_singletons") == "20"
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_tasks_spawned_inside_a_transaction_take_part_in_it(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
         async with db.transaction():
             await asyncio.gather(
                 db.execute("INSERT INTO processed_updates VALUES (1, 't')"),
@@ -140,8 +181,8 @@ async def test_tasks_spawned_inside_a_transaction_take_part_in_it(db_path: Path)
         assert await db.fetchval("SELECT COUNT(*) FROM processed_updates") == 2
 
 
-async def test_cancelled_transaction_rolls_back(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
+async def test_cancelled_transaction_rolls_back(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
         started = asyncio.Event()
 
         async def slow() -> None:
@@ -160,8 +201,8 @@ async def test_cancelled_transaction_rolls_back(db_path: Path) -> None:
             await db.execute("INSERT INTO processed_updates VALUES (2, 't')")
 
 
-async def test_closed_database_raises_storage_error(db_path: Path) -> None:
-    db = await Database.open(db_path)
+async def test_closed_database_raises_storage_error(db_url: str) -> None:
+    db = await Database.open(db_url)
     await db.close()
     await db.close()  # idempotent
     with pytest.raises(StorageError, match="closed"):

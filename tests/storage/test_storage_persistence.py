@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.storage import Database, SqlitePersistence
+from bot.storage import Database, DatabasePersistence
 
 CALLBACK_DATA = ([("uuid-1", 1700000000.5, {"btn": "ok"})], {"cq-1": "uuid-1"})
 
@@ -27,14 +26,14 @@ class CountingDb:
         self.writes = 0
         original = db.execute
 
-        async def execute(sql: str, params: Any = ()) -> Any:
+        async def execute(sql: Any, params: Any = None) -> Any:
             self.writes += 1
             return await original(sql, params)
 
         monkeypatch.setattr(db, "execute", execute)
 
 
-async def _fill(p: SqlitePersistence) -> None:
+async def _fill(p: DatabasePersistence) -> None:
     await p.update_user_data(5, {"lang": "de", "cart": [1, 2], "nested": {"a": None}})
     await p.update_chat_data(-100123, {"pinned": 7})
     await p.update_bot_data({"maintenance": False})
@@ -44,11 +43,11 @@ async def _fill(p: SqlitePersistence) -> None:
     await p.update_callback_data(CALLBACK_DATA)
 
 
-async def test_round_trip_across_reopen(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
-        await _fill(SqlitePersistence(db))
-    async with await Database.open(db_path) as db:
-        p = SqlitePersistence(db)
+async def test_round_trip_across_reopen(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
+        await _fill(DatabasePersistence(db))
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db)
         assert await p.get_user_data() == {
             5: {"lang": "de", "cart": [1, 2], "nested": {"a": None}}
         }
@@ -62,9 +61,9 @@ async def test_round_trip_across_reopen(db_path: Path) -> None:
         assert isinstance(callback, tuple) and isinstance(callback[0][0], tuple)
 
 
-async def test_empty_database_gives_empty_mutable_data(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
-        p = SqlitePersistence(db)
+async def test_empty_database_gives_empty_mutable_data(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db)
         assert await p.get_user_data() == {} and await p.get_chat_data() == {}
         bot_data = await p.get_bot_data()
         assert bot_data == {} and await p.get_callback_data() is None
@@ -73,12 +72,12 @@ async def test_empty_database_gives_empty_mutable_data(db_path: Path) -> None:
 
 
 async def test_unchanged_data_is_not_rewritten(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with await Database.open(db_path) as db:
-        await _fill(SqlitePersistence(db))
-    async with await Database.open(db_path) as db:
-        p = SqlitePersistence(db)
+    async with await Database.open(db_url) as db:
+        await _fill(DatabasePersistence(db))
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db)
         await p.get_user_data(), await p.get_chat_data(), await p.get_bot_data()
         await p.get_conversations("booking"), await p.get_callback_data()
         counter = CountingDb(db, monkeypatch)
@@ -97,15 +96,15 @@ async def test_unchanged_data_is_not_rewritten(
         await p.update_user_data(77, {})  # a new user is written once
         await p.update_user_data(77, {})
         assert counter.writes == 3
-    async with await Database.open(db_path) as db:
-        p = SqlitePersistence(db)
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db)
         assert (await p.get_user_data())[5] == {"lang": "en"}
         assert (await p.get_conversations("booking"))[(5, 5)] == "CONFIRM"
 
 
-async def test_ended_conversation_and_dropped_data_are_deleted(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
-        p = SqlitePersistence(db)
+async def test_ended_conversation_and_dropped_data_are_deleted(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db)
         await _fill(p)
         await p.update_conversation("booking", (5, 5), None)
         await p.drop_user_data(5)
@@ -116,9 +115,9 @@ async def test_ended_conversation_and_dropped_data_are_deleted(db_path: Path) ->
         assert await p.get_user_data() == {5: {"lang": "de"}}
 
 
-async def test_non_json_data_is_refused_instead_of_silently_changed(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
-        p = SqlitePersistence(db)
+async def test_non_json_data_is_refused_instead_of_silently_changed(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db)
         with pytest.raises(TypeError, match="str dict keys"):
             await p.update_user_data(5, {"slots": {1: "09:00"}})
         with pytest.raises(TypeError, match="JSON"):
@@ -126,9 +125,9 @@ async def test_non_json_data_is_refused_instead_of_silently_changed(db_path: Pat
         assert await p.get_user_data() == {} and await p.get_bot_data() == {}
 
 
-async def test_flush_is_a_no_op_and_store_data_is_kept(db_path: Path) -> None:
-    async with await Database.open(db_path) as db:
-        p = SqlitePersistence(
+async def test_flush_is_a_no_op_and_store_data_is_kept(db_url: str) -> None:
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(
             db, store_data=PersistenceInput(callback_data=False), update_interval=5
         )
         await p.flush()
@@ -169,7 +168,7 @@ def _application(db: Database) -> Any:
     app = (
         ApplicationBuilder()
         .token("123456:TEST")
-        .persistence(SqlitePersistence(db, PersistenceInput(callback_data=False)))
+        .persistence(DatabasePersistence(db, PersistenceInput(callback_data=False)))
         .updater(None)
         .build()
     )
@@ -186,7 +185,7 @@ def _application(db: Database) -> Any:
 
 
 async def test_application_resumes_conversation_after_restart(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def offline(self: ExtBot[Any]) -> None:  # no network: skip get_me
         return None
@@ -194,13 +193,13 @@ async def test_application_resumes_conversation_after_restart(
     monkeypatch.setattr(ExtBot, "initialize", offline)
     monkeypatch.setattr(ExtBot, "shutdown", offline)
 
-    async with await Database.open(db_path) as db:
+    async with await Database.open(db_url) as db:
         app = _application(db)
         await app.initialize()
         await app.process_update(Update.de_json(_message(1, "Ann"), app.bot))
         await app.shutdown()  # PTB persists here
 
-    async with await Database.open(db_path) as db:
+    async with await Database.open(db_url) as db:
         app = _application(db)
         await app.initialize()
         assert app.user_data[5] == {"name": "Ann"}
@@ -212,5 +211,5 @@ async def test_application_resumes_conversation_after_restart(
         assert app.bot_data == {"starts": 1}
         await app.shutdown()
 
-    async with await Database.open(db_path) as db:
-        assert await SqlitePersistence(db).get_conversations("booking") == {}
+    async with await Database.open(db_url) as db:
+        assert await DatabasePersistence(db).get_conversations("booking") == {}

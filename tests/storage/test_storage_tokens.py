@@ -64,10 +64,10 @@ async def test_plaintext_never_reaches_the_database_files(db_path: Path, clock: 
         assert plaintext.encode() not in data, name
 
 
-async def test_wrong_secret_key_fails_loudly(db_path: Path) -> None:
-    async with await Storage.open(db_path, SECRET) as storage:
+async def test_wrong_secret_key_fails_loudly(db_url: str) -> None:
+    async with await Storage.open(db_url, SECRET) as storage:
         await storage.tokens.save("acme", "u", StoredToken("v", T0))
-    async with await Storage.open(db_path, "another-secret-key-entirely-0000") as storage:
+    async with await Storage.open(db_url, "another-secret-key-entirely-0000") as storage:
         with pytest.raises(DecryptionError):
             await storage.tokens.load("acme", "u")
 
@@ -88,7 +88,7 @@ async def test_tampered_or_moved_ciphertext_fails(storage: Storage) -> None:
     blob[len(blob) // 2] ^= 0x01
     tampered = base64.urlsafe_b64encode(bytes(blob)).decode()
     await storage.db.execute(
-        "UPDATE vendor_tokens SET ciphertext = ? WHERE owner = 'alice'", (tampered,)
+        "UPDATE vendor_tokens SET ciphertext = :c WHERE owner = 'alice'", {"c": tampered}
     )
     with pytest.raises(DecryptionError):
         await storage.tokens.load("acme", "alice")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.storage import Database, Storage
-from bot.storage.migrations import MIGRATIONS
-
-from .helpers import SECRET, T0, FakeClock
+from .helpers import SECRET, T0, FakeClock, migration_scripts
 
 
 async def test_add_list_owner_and_remove(storage: Storage, clock: FakeClock) -> None:
@@ -45,23 +43,25 @@ async def test_adding_again_updates_data_but_never_the_owner(storage: Storage) -
     assert await refs.list_for_owner("acme", "psd-mallory") == []
 
 
-async def test_references_survive_reopening(db_path: Path, clock: FakeClock) -> None:
-    async with await Storage.open(db_path, SECRET, clock=clock) as first:
+async def test_references_survive_reopening(db_url: str, clock: FakeClock) -> None:
+    async with await Storage.open(db_url, SECRET, clock=clock) as first:
         await first.vendor_refs.add("acme", "psd-anna", "apt-1", {"organization": "org-1"})
-    async with await Storage.open(db_path, SECRET, clock=clock) as second:
+    async with await Storage.open(db_url, SECRET, clock=clock) as second:
         [ref] = await second.vendor_refs.list_for_owner("acme", "psd-anna")
         assert ref.data == {"organization": "org-1"}
 
 
-async def test_v2_upgrades_a_v1_database_keeping_its_rows(db_path: Path) -> None:
-    async with await Database.open(db_path, migrations=MIGRATIONS[:1]) as db:
-        assert await db.schema_version() == 1
+async def test_v2_upgrades_a_v1_database_keeping_its_rows(db_url: str, tmp_path: Path) -> None:
+    v1 = migration_scripts(tmp_path / "scripts", upto="0001")
+    async with await Database.open(db_url, migrations=v1) as db:
+        assert await db.schema_version() == "0001"
         await db.execute("INSERT INTO broadcasts (author, text, created_at) VALUES (1, 'x', 't')")
-    async with await Database.open(db_path) as db:
-        assert await db.schema_version() == len(MIGRATIONS) >= 2
+    async with await Database.open(db_url) as db:
+        assert await db.schema_version() == "0002"
         assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 1
-        plan = await db.fetchall(
-            "EXPLAIN QUERY PLAN SELECT ref_id FROM vendor_refs WHERE vendor = ? AND owner = ?",
-            ("acme", "psd-anna"),
+        catalog = (
+            "SELECT name FROM sqlite_master WHERE type = 'index'"
+            if db.kind == "sqlite"
+            else "SELECT indexname FROM pg_indexes WHERE tablename = 'vendor_refs'"
         )
-        assert any("vendor_refs_owner" in str(row["detail"]) for row in plan)
+        assert "vendor_refs_owner" in {row[0] for row in await db.fetchall(catalog)}
