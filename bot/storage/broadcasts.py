@@ -19,7 +19,6 @@ from ._common import (
     Row,
     UtcDatetime,
     from_db_time,
-    opt_from_db_time,
     opt_to_db_time,
     to_db_time,
     utcnow,
@@ -213,13 +212,5 @@ class BroadcastRepo:
 
 
 def _delivery(row: sa.Row[Any]) -> Delivery:
-    return Delivery(
-        broadcast_id=row.broadcast_id,
-        telegram_id=row.telegram_id,
-        state=row.state,
-        attempts=row.attempts,
-        error=row.error,
-        not_before=opt_from_db_time(row.not_before),
-        sent_at=opt_from_db_time(row.sent_at),
-        updated_at=from_db_time(row.updated_at),
-    )
+    # Pydantic reads the stored ISO text as aware datetimes.
+    return Delivery.model_validate(row._mapping)

@@ -6,14 +6,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Row, func, select
 
-from ._common import (
-    Clock,
-    UtcDatetime,
-    from_db_time,
-    opt_from_db_time,
-    to_db_time,
-    utcnow,
-)
+from ._common import Clock, UtcDatetime, to_db_time, utcnow
 from ._common import Row as RowModel
 from .db import Database
 from .errors import StorageError
@@ -34,14 +27,8 @@ class UserRecord(RowModel):
 
 
 def _user(row: Row[Any]) -> UserRecord:
-    return UserRecord(
-        telegram_id=row.telegram_id,
-        language=row.language,
-        role=row.role,
-        blocked_bot=bool(row.blocked_bot),
-        created_at=from_db_time(row.created_at),
-        seen_at=opt_from_db_time(row.seen_at),
-    )
+    # Pydantic reads the stored ISO text as aware datetimes and 0/1 as bool.
+    return UserRecord.model_validate(row._mapping)
 
 
 class UserRepo:
