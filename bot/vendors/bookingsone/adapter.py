@@ -22,11 +22,11 @@ Buildings (with their floors) are cached for :data:`STRUCTURE_TTL` seconds.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
+from bot.vendors._cache import TtlCache
 from bot.vendors.bookingsone.client import VENDOR, BookingsOneClient
 from bot.vendors.bookingsone.config import Settings
 from bot.vendors.bookingsone.models import BUSY_STATES, text_of
@@ -66,7 +66,7 @@ class BookingsOneVendor(SpacesRole, EventsRole, ReportsRole):
         self.settings = settings
         transport = getattr(deps, "transport", None)
         self.client = client or BookingsOneClient(settings, transport=transport)
-        self._buildings: tuple[float, dict[str, VendorBuilding]] | None = None
+        self._buildings: TtlCache[str, dict[str, VendorBuilding]] = TtlCache(STRUCTURE_TTL)
 
     @property
     def title(self) -> str:
@@ -79,12 +79,11 @@ class BookingsOneVendor(SpacesRole, EventsRole, ReportsRole):
     # -- structure --------------------------------------------------------------------
 
     async def _building_map(self) -> dict[str, VendorBuilding]:
-        if self._buildings is not None and time.monotonic() - self._buildings[0] < STRUCTURE_TTL:
-            return self._buildings[1]
-        await self.client.information()
-        found = {str(b.id): b for b in await self.client.buildings() if not b.is_deleted}
-        self._buildings = (time.monotonic(), found)
-        return found
+        async def load() -> dict[str, VendorBuilding]:
+            await self.client.information()
+            return {str(b.id): b for b in await self.client.buildings() if not b.is_deleted}
+
+        return await self._buildings.get("buildings", load)
 
     async def _building(self, building_id: str) -> VendorBuilding:
         found = (await self._building_map()).get(building_id)

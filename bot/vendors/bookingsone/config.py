@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bot.vendors._config import CommaList, OptionalHttpUrl, OptionalText, VendorSettings, present
+from bot.vendors._zones import zone_or_none
 
 
 def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone {name!r}") from None
+    if zone_or_none(name) is None:
+        raise ValueError(f"unknown timezone {name!r}")
     return name
 
 
