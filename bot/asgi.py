@@ -1,4 +1,5 @@
-"""Run any ASGI app with uvicorn as a task of the current event loop.
+"""Run any ASGI app with uvicorn as a task of the current event loop; read request bodies
+from strangers without trusting their size or shape.
 
 The bot's web server, the fake Telegram, every vendor simulator and test receivers
 run this way: in tests they must live in the test's
@@ -9,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 from types import TracebackType
+from typing import Any
 
 import uvicorn
+from starlette.requests import Request
 from starlette.types import ASGIApp
 
 STARTUP_DEADLINE = 10.0
@@ -138,3 +142,45 @@ class BackgroundServer:
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         await self.stop()
+
+
+# -- request bodies -------------------------------------------------------------------------
+
+
+class BodyRefused(Exception):
+    """A body not worth reading further: answer ``status`` (413 too large, 400 unreadable).
+
+    Expected from anyone on the internet, so routes answer it with a log line, never a
+    traceback."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to pass ``limit`` bytes: from its declared
+    length before reading anything, else while streaming (a 300 MB body costs ``limit``)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyRefused(413, f"{declared} bytes declared, at most {limit} taken")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyRefused(413, f"more than {limit} bytes sent")
+    return bytes(body)
+
+
+async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
+    """The body as a JSON object; anything else (an array, ``null``, invalid UTF-8 or JSON,
+    nesting deep enough to exhaust the parser) is refused with 400."""
+    body = await read_body(request, limit)
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BodyRefused(400, f"not JSON ({type(exc).__name__})") from None
+    if not isinstance(payload, dict):
+        raise BodyRefused(400, f"a JSON {type(payload).__name__}, not an object")
+    return payload

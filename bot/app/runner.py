@@ -17,6 +17,7 @@ import signal
 from telegram import Update
 
 from bot.app.build import build_application, set_command_menus
+from bot.app.housekeeping import Housekeeping
 from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
 from bot.asgi import BackgroundServer
 from bot.config import Settings
@@ -67,6 +68,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     spaces = SpaceWatcher(application, public_url=settings.public_url,
                           poll_seconds=settings.space_poll_seconds)
     services.space_watcher = spaces
+    housekeeping = Housekeeping(storage)
     web = BackgroundServer(build_web_app(
         application, webhook_secret=None if polling else secret,
         extra_routes=callback_routes(application) + account_routes(application)
@@ -78,6 +80,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             log.info("web server on %s", await web.start(settings.web_host, settings.web_port))
             await watcher.start()
             await spaces.start()
+            housekeeping.start()
             await set_command_menus(application)
             await set_staff_menus(application)
             recovery.schedule(application, settings.pending_recovery_delay)
@@ -99,12 +102,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             log.info("stopping")
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
+            await housekeeping.stop()
             await watcher.stop()
             await spaces.stop()
             await web.stop()
             await application.stop()
     finally:
-        await watcher.stop()  # again, for a start that failed half-way
+        await housekeeping.stop()  # again, for a start that failed half-way
+        await watcher.stop()
         await spaces.stop()
         await vendors.aclose()
         await storage.close()

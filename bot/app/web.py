@@ -6,25 +6,47 @@ application runs with ``updater(None)`` in webhook mode and the route puts
 updates on ``update_queue``). Vendor callbacks mount under ``/vendors/<name>``
 and the OAuth redirect under ``/oauth``; each feature contributes its routes
 through :func:`build_web_app`'s ``extra_routes``.
+
+Whoever knows the URL can post anything, so the webhook reads at most
+:data:`MAX_UPDATE_BYTES` (413 beyond, without reading the rest) and answers
+400 to whatever is not a Telegram update, with a log line and no traceback.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Update
+from telegram import Bot, Update
 
+from bot.asgi import BodyRefused, read_json_object
 from bot.runtime import BotApplication
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_WEBHOOK_PATH = "/telegram"
+# Telegram does not document a maximum; a message is at most 4096 characters plus entities,
+# so real updates are a few kilobytes and a megabyte leaves room for any of them.
+MAX_UPDATE_BYTES = 1 << 20
+
+
+def parse_update(payload: dict[str, Any], bot: Bot) -> Update:
+    """The update in a JSON object, or :class:`BodyRefused` (400) when it is not one."""
+    update_id = payload.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+        raise BodyRefused(400, "no update_id")
+    try:
+        update = Update.de_json(payload, bot)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise BodyRefused(400, f"not an Update ({type(exc).__name__})") from None
+    if update is None:
+        raise BodyRefused(400, "not an Update")
+    return update
 
 
 def build_web_app(
@@ -47,12 +69,10 @@ def build_web_app(
         if webhook_secret is None or not hmac.compare_digest(given, webhook_secret):
             return Response(status_code=403)
         try:
-            payload = await request.json()
-        except json.JSONDecodeError:
-            return Response(status_code=400)
-        update = Update.de_json(payload, application.bot)
-        if update is None:
-            return Response(status_code=400)
+            update = parse_update(await read_json_object(request, MAX_UPDATE_BYTES), application.bot)
+        except BodyRefused as refused:
+            log.info("webhook call refused (%d): %s", refused.status, refused.reason)
+            return Response(status_code=refused.status)
         await application.update_queue.put(update)
         return Response(status_code=200)
 

@@ -7,7 +7,8 @@ the next customer; the payload is not documented. So the route:
   BOT_SECRET_KEY per vendor (like the webhook secret): unguessable, stable
   across restarts, and nothing to configure. A wrong or missing secret gets
   the same 404 as any unknown path;
-* accepts any JSON body (up to :data:`MAX_BODY` bytes) and believes none
+* accepts any JSON object (up to :data:`MAX_BODY` bytes; 413 beyond, 400 for
+  anything else, neither read whole nor logged with a traceback) and believes none
   of it: the only use of the payload is to spot the id of a store we
   watch, so that store alone is re-polled; with no such id every watched
   store of that vendor is. Whatever arrives, the worst it can cause is a
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.asgi import BodyRefused, read_json_object
 from bot.runtime import BotApplication, Services
 from bot.vendors import VendorError
 
@@ -61,16 +62,6 @@ def strings_in(payload: Any, limit: int = MAX_STRINGS) -> set[str]:
     return found
 
 
-async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes | None:
-    """The request body, or None once it passes ``limit`` bytes (read no further)."""
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return body
-
-
 def callback_routes(application: BotApplication) -> list[BaseRoute]:
     """The callback route of every queue vendor, for :func:`bot.app.web.build_web_app`."""
     services = application.services
@@ -83,13 +74,11 @@ def callback_routes(application: BotApplication) -> list[BaseRoute]:
         given = str(request.path_params["secret"]).encode()  # bytes: any character compares
         if expected is None or not hmac.compare_digest(given, expected.encode()):
             return Response(status_code=404)
-        body = await read_limited(request)
-        if body is None:
-            return Response(status_code=413)
         try:
-            payload = json.loads(body)
-        except ValueError:
-            return Response(status_code=400)
+            payload = await read_json_object(request, MAX_BODY)
+        except BodyRefused as refused:
+            log.info("vendor=%s callback refused (%d): %s", vendor, refused.status, refused.reason)
+            return Response(status_code=refused.status)
         watcher = services.queue_watcher
         poked = 0
         if watcher is not None:

@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.notifications.callbacks import read_limited
+from bot.asgi import BodyRefused, read_body
+from bot.notifications.callbacks import MAX_BODY
 from bot.notifications.space_watch import EVENTS_PATH, SpaceWatcher
 
 log = logging.getLogger("bot.notifications")
@@ -30,9 +31,11 @@ def vendor_event_routes(watcher: SpaceWatcher) -> list[BaseRoute]:
         subscription = watcher.subscription_for(vendor, str(request.path_params["secret"]))
         if subscription is None:
             return Response(status_code=404)
-        body = await read_limited(request)
-        if body is None:
-            return Response(status_code=413)
+        try:
+            body = await read_body(request, MAX_BODY)
+        except BodyRefused as refused:
+            log.info("vendor=%s event refused (%d): %s", vendor, refused.status, refused.reason)
+            return Response(status_code=refused.status)
         try:
             parsed: Any = json.loads(body) if body else {}
         except ValueError:
