@@ -78,7 +78,7 @@ async def test_crash_while_the_vendor_books_never_books_twice(
 
     gate = sim.hold_responses("/reservations")
     user.press("Confirm", message_id=summary.message_id)
-    await wait_until(lambda: len(sim.reservations_for(who)) == 1, timeout=10)  # vendor state, polled
+    await wait_until(lambda: len(sim.reservations_for(who)) == 1, timeout=20)  # vendor state, polled
     await bot_process.kill()
     gate.set()
 
@@ -107,7 +107,7 @@ async def test_a_booking_left_pending_by_a_crash_is_settled_after_restart(
 
         gate = sim.hold_responses("/reservations")
         user.press(summary.labels[0], message_id=summary.message_id)
-        await wait_until(lambda: len(sim.reservations_for(who)) == 1, timeout=10)  # vendor state, polled
+        await wait_until(lambda: len(sim.reservations_for(who)) == 1, timeout=20)  # vendor state, polled
         await process.kill()
         gate.set()
         await process.start(world)
