@@ -19,18 +19,12 @@ from telegram.ext import PersistenceInput
 
 from ._common import Clock, utcnow
 from .bookings import BookingDraftRecord, BookingRecord, BookingRepo, BookingState
-from .broadcasts import (
-    Broadcast,
-    BroadcastRepo,
-    BroadcastStats,
-    Delivery,
-    DeliveryState,
-    QueuedDelivery,
-)
+from .broadcasts import Audience, AudienceKind, Broadcast, BroadcastRepo, BroadcastState, Place
 from .crypto import SecretBox
 from .db import Database, ExecResult
 from .errors import DecryptionError, IdempotencyConflictError, NotFoundError, StorageError
 from .oauth import OAuthState, OAuthStateRepo
+from .outbox import NewMessage, OutboxMessage, OutboxRepo, OutboxState, OutboxStats, Priority
 from .engine import DatabaseUrl, parse_database_url
 from .persistence import DatabasePersistence
 from .subscriptions import Subscription, SubscriptionRepo
@@ -41,26 +35,32 @@ from .users import Role, UserRecord, UserRepo
 from .vendor_refs import VendorRef, VendorRefRepo
 
 __all__ = [
+    "Audience",
+    "AudienceKind",
     "BookingDraftRecord",
     "BookingRecord",
     "BookingRepo",
     "BookingState",
     "Broadcast",
     "BroadcastRepo",
-    "BroadcastStats",
+    "BroadcastState",
     "Clock",
     "Database",
     "DatabasePersistence",
     "DatabaseUrl",
     "DecryptionError",
-    "Delivery",
-    "DeliveryState",
     "ExecResult",
     "IdempotencyConflictError",
     "NotFoundError",
     "OAuthState",
     "OAuthStateRepo",
-    "QueuedDelivery",
+    "NewMessage",
+    "OutboxMessage",
+    "OutboxRepo",
+    "OutboxState",
+    "OutboxStats",
+    "Place",
+    "Priority",
     "Role",
     "SecretBox",
     "Storage",
@@ -93,6 +93,7 @@ class Storage:
     tickets: TicketRepo
     oauth: OAuthStateRepo
     subscriptions: SubscriptionRepo
+    outbox: OutboxRepo
     broadcasts: BroadcastRepo
     updates: UpdateLog
     vendor_refs: VendorRefRepo
@@ -105,6 +106,7 @@ class Storage:
         ``clock`` stamps created/updated times."""
         box = SecretBox(secret_key)  # validate the key before touching the database
         db = await Database.open(url)
+        outbox = OutboxRepo(db, clock=clock)
         return cls(
             db=db,
             users=UserRepo(db, clock=clock),
@@ -113,7 +115,8 @@ class Storage:
             tickets=TicketRepo(db, clock=clock),
             oauth=OAuthStateRepo(db, box, clock=clock),
             subscriptions=SubscriptionRepo(db, box, clock=clock),
-            broadcasts=BroadcastRepo(db, clock=clock),
+            outbox=outbox,
+            broadcasts=BroadcastRepo(db, outbox, clock=clock),
             updates=UpdateLog(db, clock=clock),
             vendor_refs=VendorRefRepo(db, clock=clock),
         )

@@ -1,216 +1,185 @@
-"""Staff broadcasts and their per-recipient deliveries.
+"""Staff broadcasts: who they go to, what they say, and how far sending got.
 
-Deliveries are rows, not an in-memory loop, so a restart mid-broadcast resumes where it
-stopped instead of messaging everybody again. One sender task is assumed:
-``next_queued`` does not lease rows.
+A broadcast is one row here plus one outbox row per recipient (batch
+``broadcast:<id>``, key ``broadcast:<id>:<telegram id>``), created together in one
+transaction, so a restart resumes where sending stopped and nobody is queued twice.
+Progress is counted from the outbox rows; pausing holds them, stopping cancels them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+import json
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import insert, select, update
 
-from ._common import (
-    Clock,
-    Row,
-    UtcDatetime,
-    from_db_time,
-    opt_to_db_time,
-    to_db_time,
-    utcnow,
-)
+from ._common import Clock, Row, UtcDatetime, dumps_json, to_db_time, utcnow
 from .db import Database
-from .errors import NotFoundError, StorageError
+from .errors import StorageError
+from .outbox import NewMessage, OutboxRepo, Priority
+from .schema import bookings, tickets, users
 from .schema import broadcasts as b
-from .schema import deliveries as d
-from .schema import users
 
-__all__ = [
-    "Broadcast",
-    "BroadcastRepo",
-    "BroadcastStats",
-    "Delivery",
-    "DeliveryState",
-    "QueuedDelivery",
-]
+__all__ = ["Audience", "AudienceKind", "Broadcast", "BroadcastRepo", "BroadcastState", "Place"]
 
-DeliveryState = Literal["queued", "sent", "failed", "blocked"]
+AudienceKind = Literal["everyone", "site", "store"]
+BroadcastState = Literal["sending", "paused", "stopped", "done"]
+
+
+class Audience(Row):
+    """Everyone; people with bookings at a site; people waiting at a store."""
+
+    kind: AudienceKind = "everyone"
+    vendor: str | None = None
+    place_id: str | None = None
+    place_name: str | None = None
+
+
+class Place(Row):
+    """A site or store that has an audience, for staff to pick from."""
+
+    vendor: str
+    place_id: str
+    name: str
+    people: int
 
 
 class Broadcast(Row):
     id: int
     author: int  # telegram id of the staff member
     text: str
+    audience: Audience
+    photo: str | None  # a Telegram file id
+    paid: bool
+    state: BroadcastState
+    progress_chat_id: int | None
+    progress_message_id: int | None
     created_at: UtcDatetime
 
-
-class Delivery(Row):
-    broadcast_id: int
-    telegram_id: int
-    state: DeliveryState
-    attempts: int
-    error: str | None
-    not_before: UtcDatetime | None
-    sent_at: UtcDatetime | None
-    updated_at: UtcDatetime
-
-
-class QueuedDelivery(Row):
-    """A delivery to attempt now, with the text so the sender needs no second query."""
-
-    broadcast_id: int
-    telegram_id: int
-    attempts: int
-    text: str
-
-
-class BroadcastStats(Row):
-    queued: int = 0
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-
     @property
-    def total(self) -> int:
-        return self.queued + self.sent + self.failed + self.blocked
+    def batch(self) -> str:
+        return batch_of(self.id)
+
+
+def batch_of(broadcast_id: int) -> str:
+    return f"broadcast:{broadcast_id}"
 
 
 class BroadcastRepo:
-    def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
+    def __init__(self, db: Database, outbox: OutboxRepo, *, clock: Clock = utcnow) -> None:
         self._db = db
+        self._outbox = outbox
         self._clock = clock
 
-    async def create_with_recipients(
-        self, author: int, text: str, recipients: Iterable[int]
-    ) -> Broadcast:
-        """Create the broadcast and queue one delivery per distinct recipient, atomically
-        (a half-created broadcast would silently skip people)."""
+    # -- audiences --------------------------------------------------------------------
+    async def recipients(self, audience: Audience) -> list[int]:
+        """Who the audience is now, leaving out everyone who blocked the bot."""
+        reachable = select(users.c.telegram_id).where(users.c.blocked_bot == 1)
+        if audience.kind == "everyone":
+            query = select(users.c.telegram_id).where(users.c.blocked_bot == 0)
+        elif audience.kind == "site":
+            query = select(bookings.c.owner).distinct().where(
+                bookings.c.vendor == audience.vendor, bookings.c.site_id == audience.place_id,
+                bookings.c.state == "confirmed", bookings.c.owner.not_in(reachable),
+            )
+        else:
+            query = select(tickets.c.owner).distinct().where(
+                tickets.c.vendor == audience.vendor, tickets.c.site_id == audience.place_id,
+                tickets.c.state.in_(("waiting", "called")), tickets.c.owner.not_in(reachable),
+            )
+        return sorted(row[0] for row in await self._db.fetchall(query))
+
+    async def places(self, kind: Literal["site", "store"]) -> list[Place]:
+        """Sites with confirmed bookings, or stores with people waiting, busiest first."""
+        if kind == "site":
+            t, live = bookings, bookings.c.state == "confirmed"
+            name, owner = bookings.c.site_name, bookings.c.owner
+        else:
+            t, live = tickets, tickets.c.state.in_(("waiting", "called"))
+            name, owner = tickets.c.site_name, tickets.c.owner
+        rows = await self._db.fetchall(
+            select(t.c.vendor, t.c.site_id, sa.func.max(name), sa.func.count(sa.distinct(owner)))
+            .where(live).group_by(t.c.vendor, t.c.site_id)
+            .order_by(sa.func.count(sa.distinct(owner)).desc(), t.c.vendor, t.c.site_id)
+        )
+        return [Place(vendor=v, place_id=p, name=n or p, people=c) for v, p, n, c in rows]
+
+    # -- broadcasts -------------------------------------------------------------------
+    async def create(
+        self, author: int, text: str, audience: Audience, *, photo: str | None = None,
+        paid: bool = False,
+    ) -> tuple[Broadcast, int]:
+        """Create the broadcast and queue it for its audience as it is now, atomically.
+
+        Returns the broadcast and how many people it was queued for."""
         created = self._clock()
-        now = to_db_time(created)
-        unique = list(dict.fromkeys(recipients))
         async with self._db.transaction():
             broadcast_id = await self._db.fetchval(
-                insert(b).values(author=author, text=text, created_at=now).returning(b.c.id)
+                insert(b).values(
+                    author=author, text=text, audience=dumps_json(audience.model_dump()),
+                    photo=photo, paid=int(paid), state="sending",
+                    created_at=to_db_time(created),
+                ).returning(b.c.id)
             )
             if broadcast_id is None:  # pragma: no cover - INSERT always returns it
                 raise StorageError("broadcast insert returned no id")
-            if unique:
-                await self._db.execute(
-                    insert(d),
-                    [
-                        {"broadcast_id": broadcast_id, "telegram_id": telegram_id,
-                         "updated_at": now}
-                        for telegram_id in unique
-                    ],
-                )  # fmt: skip
-        return Broadcast(id=broadcast_id, author=author, text=text, created_at=created)
+            payload: dict[str, Any] = {"text": text, "photo": photo, "paid": paid}
+            queued = await self._outbox.enqueue_many(
+                NewMessage(
+                    key=f"{batch_of(broadcast_id)}:{telegram_id}", chat_id=telegram_id,
+                    kind="broadcast", payload=payload, priority=Priority.BULK,
+                    batch=batch_of(broadcast_id),
+                )
+                for telegram_id in await self.recipients(audience)
+            )
+        broadcast = await self.get(broadcast_id)
+        assert broadcast is not None
+        return broadcast, queued
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         row = await self._db.fetchone(select(b).where(b.c.id == broadcast_id))
-        if row is None:
-            return None
-        return Broadcast(
-            id=row.id, author=row.author, text=row.text, created_at=from_db_time(row.created_at)
-        )
+        return None if row is None else _broadcast(row)
 
-    async def get_delivery(self, broadcast_id: int, telegram_id: int) -> Delivery | None:
-        row = await self._db.fetchone(
-            select(d).where(d.c.broadcast_id == broadcast_id, d.c.telegram_id == telegram_id)
-        )
-        return None if row is None else _delivery(row)
-
-    async def next_queued(
-        self, limit: int = 30, *, now: datetime | None = None
-    ) -> list[QueuedDelivery]:
-        """Oldest broadcast first; deliveries postponed by ``retry_at`` wait their turn."""
-        moment = to_db_time(now if now is not None else self._clock())
+    async def list_running(self) -> list[Broadcast]:
+        """Broadcasts still sending or paused: their progress messages need an updater."""
         rows = await self._db.fetchall(
-            select(d.c.broadcast_id, d.c.telegram_id, d.c.attempts, b.c.text)
-            .select_from(d.join(b, b.c.id == d.c.broadcast_id))
-            .where(
-                d.c.state == "queued",
-                sa.or_(d.c.not_before.is_(None), d.c.not_before <= moment),
-            )
-            .order_by(d.c.broadcast_id, d.c.telegram_id)
-            .limit(limit)
+            select(b).where(b.c.state.in_(("sending", "paused"))).order_by(b.c.id)
         )
-        return [QueuedDelivery(**row._mapping) for row in rows]
+        return [_broadcast(row) for row in rows]
 
-    async def mark_sent(self, broadcast_id: int, telegram_id: int) -> None:
-        now = to_db_time(self._clock())
-        await self._finish(
-            broadcast_id, telegram_id,
-            state="sent", attempts=d.c.attempts + 1, error=None, sent_at=now, updated_at=now,
-        )  # fmt: skip
+    async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
+        await self._db.execute(update(b).where(b.c.id == broadcast_id).values(
+            progress_chat_id=chat_id, progress_message_id=message_id))
 
-    async def mark_failed(
-        self,
-        broadcast_id: int,
-        telegram_id: int,
-        error: str,
-        *,
-        retry_at: datetime | None = None,
-        max_attempts: int = 3,
-    ) -> DeliveryState:
-        """Count a failed attempt. With ``retry_at`` the delivery is queued again (until
-        ``max_attempts`` is reached); otherwise it is failed for good. Returns the state."""
-        again = (
-            case((d.c.attempts + 1 < max_attempts, literal("queued")), else_=literal("failed"))
-            if retry_at is not None
-            else literal("failed")
-        )
+    async def pause(self, broadcast_id: int) -> bool:
+        return await self._switch(broadcast_id, "sending", "paused", self._outbox.hold)
+
+    async def resume(self, broadcast_id: int) -> bool:
+        return await self._switch(broadcast_id, "paused", "sending", self._outbox.release)
+
+    async def stop(self, broadcast_id: int) -> bool:
+        for state in ("sending", "paused"):
+            if await self._switch(broadcast_id, state, "stopped", self._outbox.cancel_batch):
+                return True
+        return False
+
+    async def finish(self, broadcast_id: int) -> bool:
+        """Mark a broadcast whose rows are all settled as done."""
+        return await self._switch(broadcast_id, "sending", "done", None)
+
+    async def _switch(self, broadcast_id: int, old: str, new: str, rows: Any) -> bool:
         async with self._db.transaction():
-            await self._finish(
-                broadcast_id, telegram_id,
-                attempts=d.c.attempts + 1, error=error, not_before=opt_to_db_time(retry_at),
-                updated_at=to_db_time(self._clock()), state=again,
-            )  # fmt: skip
-            delivery = await self.get_delivery(broadcast_id, telegram_id)
-        if delivery is None:  # pragma: no cover - _finish raised already
-            raise NotFoundError(f"no delivery of broadcast {broadcast_id} to {telegram_id}")
-        return delivery.state
-
-    async def mark_blocked(self, broadcast_id: int, telegram_id: int) -> None:
-        """The recipient blocked the bot: stop this delivery and flag the user, in one
-        transaction, so later broadcasts skip them."""
-        async with self._db.transaction():
-            await self._finish(
-                broadcast_id, telegram_id,
-                state="blocked", attempts=d.c.attempts + 1, error="blocked",
-                updated_at=to_db_time(self._clock()),
-            )  # fmt: skip
-            await self._db.execute(
-                update(users).where(users.c.telegram_id == telegram_id).values(blocked_bot=1)
+            result = await self._db.execute(
+                update(b).where(b.c.id == broadcast_id, b.c.state == old).values(state=new)
             )
-
-    async def stats(self, broadcast_id: int) -> BroadcastStats:
-        rows = await self._db.fetchall(
-            select(d.c.state, func.count())
-            .where(d.c.broadcast_id == broadcast_id)
-            .group_by(d.c.state)
-        )
-        return BroadcastStats(**{state: count for state, count in rows})
-
-    async def _finish(self, broadcast_id: int, telegram_id: int, **values: object) -> None:
-        """Update a queued delivery; finished ones are left alone (a late duplicate report
-        must not turn 'sent' into 'failed')."""
-        result = await self._db.execute(
-            update(d)
-            .where(
-                d.c.broadcast_id == broadcast_id,
-                d.c.telegram_id == telegram_id,
-                d.c.state == "queued",
-            )
-            .values(**values)
-        )
-        if result.rowcount == 0 and await self.get_delivery(broadcast_id, telegram_id) is None:
-            raise NotFoundError(f"no delivery of broadcast {broadcast_id} to {telegram_id}")
+            if result.rowcount and rows is not None:
+                await rows(batch_of(broadcast_id))
+        return bool(result.rowcount)
 
 
-def _delivery(row: sa.Row[Any]) -> Delivery:
-    # Pydantic reads the stored ISO text as aware datetimes.
-    return Delivery.model_validate(row._mapping)
+def _broadcast(row: Any) -> Broadcast:
+    data = dict(row._mapping)
+    data["audience"] = json.loads(data["audience"] or "{}")
+    data["paid"] = bool(data["paid"])
+    return Broadcast.model_validate(data)

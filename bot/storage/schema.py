@@ -14,8 +14,8 @@ from sqlalchemy import BigInteger, TableClause, Text, column, table
 __all__ = [
     "bookings",
     "broadcasts",
-    "deliveries",
     "oauth_states",
+    "outbox",
     "processed_updates",
     "ptb_chat_data",
     "ptb_conversations",
@@ -57,10 +57,14 @@ oauth_states = _t("oauth_states", "state telegram_id# vendor code_verifier expir
 subscriptions = _t(
     "subscriptions", "vendor scope external_id url secret expires_at created_at updated_at"
 )
-broadcasts = _t("broadcasts", "id# author# text created_at")
-deliveries = _t(
-    "deliveries",
-    "broadcast_id# telegram_id# state attempts# error not_before sent_at updated_at",
+broadcasts = _t(
+    "broadcasts",
+    "id# author# text audience photo paid# state progress_chat_id# progress_message_id# created_at",
+)
+outbox = _t(
+    "outbox",
+    "id# key chat_id# kind priority# batch payload due_at state lease_owner lease_until attempts#"
+    " error created_at updated_at sent_at",
 )
 processed_updates = _t("processed_updates", "update_id# processed_at")
 ptb_user_data = _t("ptb_user_data", "user_id# data")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.storage import NotFoundError, Storage, StorageError
+from bot.storage import Storage, StorageError
 
 from .helpers import T0, FakeClock
 
@@ -62,43 +62,6 @@ async def test_subscriptions(storage: Storage) -> None:
     assert await storage.subscriptions.delete("acme", "point-1") is True
     assert await storage.subscriptions.get("acme", "point-1") is None
     assert await storage.subscriptions.delete("acme", "point-1") is False
-
-
-async def test_broadcast_lifecycle(storage: Storage, clock: FakeClock) -> None:
-    await storage.users.upsert_seen(3, "en")
-    broadcast = await storage.broadcasts.create_with_recipients(
-        99, "Closed on Monday", [1, 2, 3, 2, 4]
-    )
-    assert (await storage.broadcasts.get(broadcast.id)) == broadcast
-    stats = await storage.broadcasts.stats(broadcast.id)
-    assert stats.queued == stats.total == 4
-
-    batch = await storage.broadcasts.next_queued(limit=10)
-    assert [(d.telegram_id, d.text) for d in batch] == [
-        (1, "Closed on Monday"), (2, "Closed on Monday"), (3, "Closed on Monday"),
-        (4, "Closed on Monday"),
-    ]
-    await storage.broadcasts.mark_sent(broadcast.id, 1)
-    await storage.broadcasts.mark_sent(broadcast.id, 1)  # duplicate report: no change
-    retry_at = clock.now + timedelta(seconds=30)
-    state = await storage.broadcasts.mark_failed(broadcast.id, 2, "flood", retry_at=retry_at)
-    assert state == "queued"
-    await storage.broadcasts.mark_blocked(broadcast.id, 3)
-    assert await storage.broadcasts.mark_failed(broadcast.id, 4, "chat not found") == "failed"
-    assert await storage.broadcasts.next_queued() == []  # 2 waits until retry_at
-    later = await storage.broadcasts.next_queued(now=retry_at)
-    assert [(d.telegram_id, d.attempts) for d in later] == [(2, 1)]
-    assert await storage.broadcasts.mark_failed(broadcast.id, 2, "x", retry_at=retry_at) == "queued"
-    assert await storage.broadcasts.mark_failed(broadcast.id, 2, "x", retry_at=retry_at) == "failed"
-
-    stats = await storage.broadcasts.stats(broadcast.id)
-    assert (stats.queued, stats.sent, stats.failed, stats.blocked) == (0, 1, 2, 1)
-    sent = await storage.broadcasts.get_delivery(broadcast.id, 1)
-    assert sent is not None and sent.attempts == 1 and sent.sent_at == clock.now
-    user = await storage.users.get(3)
-    assert user is not None and user.blocked_bot
-    with pytest.raises(NotFoundError):
-        await storage.broadcasts.mark_sent(broadcast.id, 555)
 
 
 async def test_update_log(storage: Storage, clock: FakeClock) -> None:

@@ -1,0 +1,251 @@
+"""The outbox: every message the bot sends unprompted, one row per message and chat.
+
+Turn notices, reminders, vendor status changes, slot alerts and broadcast messages are
+not sent where they are decided: they are queued here under a unique ``key`` and a
+sender (:mod:`bot.notifications.outbox`) sends them. That gives three promises that hold
+across restarts, ``kill -9`` and a standby taking over:
+
+* **never twice**: a key is queued once (:meth:`OutboxRepo.enqueue` ignores a key it has),
+  and a row is claimed - ``sending``, with the claiming sender and a lease - in a writer
+  transaction *before* the Bot API call, then settled after. A sender that dies between
+  claim and settle leaves its rows ``sending``; once the lease has run out they become
+  ``uncertain`` and are never sent again, because Telegram may have delivered them and a
+  bot cannot ask. (This is the one window where a message can be lost rather than
+  doubled; it lasts one Bot API call.)
+* **never lost otherwise**: a failure that surely delivered nothing (429 flood wait,
+  connection refused) puts the row back in the queue with ``due_at`` pushed; a user who
+  blocked the bot is ``blocked`` and marked so in ``users``; a permanent refusal is
+  ``failed`` with the reason.
+* **never taken by two senders**: claiming runs in a writer transaction, one at a time
+  per database across every process (see :mod:`bot.storage.db`).
+
+Rows of one broadcast share a ``batch``; pausing holds them (``held``), stopping cancels
+the rest. Lower ``priority`` goes first: turn notices before reminders before broadcasts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import func, select, update
+
+from ._common import Clock, Row, UtcDatetime, dumps_json, opt_to_db_time, to_db_time, utcnow
+from .db import Database
+from .schema import outbox as o
+from .schema import users
+
+__all__ = ["NewMessage", "OutboxMessage", "OutboxRepo", "OutboxState", "OutboxStats", "Priority"]
+
+OutboxState = Literal[
+    "queued", "held", "sending", "sent", "failed", "blocked", "cancelled", "uncertain"
+]
+
+
+class Priority:
+    """Lower goes first."""
+
+    NOTICE = 0  # someone is waiting for it right now (your turn, your desk)
+    UPDATE = 1  # reminders, status changes, slot alerts
+    BULK = 2  # broadcasts
+
+
+class NewMessage(Row):
+    key: str
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    due_at: UtcDatetime | None = None  # None: now
+    priority: int = Priority.UPDATE
+    batch: str | None = None
+
+
+class OutboxMessage(Row):
+    id: int
+    key: str
+    chat_id: int
+    kind: str
+    priority: int
+    batch: str | None
+    payload: dict[str, Any]
+    due_at: UtcDatetime
+    state: OutboxState
+    attempts: int
+    error: str | None
+    sent_at: UtcDatetime | None
+
+
+class OutboxStats(Row):
+    queued: int = 0
+    held: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    cancelled: int = 0
+    uncertain: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.queued + self.held + self.sending
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, name) for name in type(self).model_fields)
+
+
+class OutboxRepo:
+    def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
+        self._db = db
+        self._clock = clock
+
+    # -- queueing ---------------------------------------------------------------------
+    async def enqueue(self, message: NewMessage) -> bool:
+        """Queue one message; False when its key was queued before (whatever became of it)."""
+        return await self.enqueue_many([message]) == 1
+
+    async def enqueue_many(self, messages: Iterable[NewMessage]) -> int:
+        """Queue messages whose keys are new, atomically; returns how many were new."""
+        now = to_db_time(self._clock())
+        rows = [
+            {
+                "key": m.key, "chat_id": m.chat_id, "kind": m.kind, "priority": m.priority,
+                "batch": m.batch, "payload": dumps_json(m.payload),
+                "due_at": opt_to_db_time(m.due_at) or now, "state": "queued",
+                "attempts": 0, "created_at": now, "updated_at": now,
+            }
+            for m in messages
+        ]
+        if not rows:
+            return 0
+        statement = self._db.insert(o).on_conflict_do_nothing(index_elements=["key"])
+        async with self._db.transaction():
+            before = await self._count()
+            for start in range(0, len(rows), 500):
+                await self._db.execute(statement, rows[start:start + 500])
+            return await self._count() - before
+
+    async def _count(self) -> int:
+        return int(await self._db.fetchval(select(func.count()).select_from(o)) or 0)
+
+    async def get(self, key: str) -> OutboxMessage | None:
+        row = await self._db.fetchone(select(o).where(o.c.key == key))
+        return None if row is None else _message(row)
+
+    # -- sending ----------------------------------------------------------------------
+    async def claim(self, owner: str, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        """Claim up to ``limit`` due rows for ``owner``, most urgent first."""
+        now = self._clock()
+        async with self._db.transaction():
+            ids = [
+                row.id
+                for row in await self._db.fetchall(
+                    select(o.c.id)
+                    .where(o.c.state == "queued", o.c.due_at <= to_db_time(now))
+                    .order_by(o.c.priority, o.c.due_at, o.c.id)
+                    .limit(limit)
+                )
+            ]
+            if not ids:
+                return []
+            await self._db.execute(
+                update(o).where(o.c.id.in_(ids)).values(
+                    state="sending", lease_owner=owner, lease_until=to_db_time(now + lease),
+                    attempts=o.c.attempts + 1, updated_at=to_db_time(now),
+                )
+            )
+            rows = await self._db.fetchall(select(o).where(o.c.id.in_(ids)).order_by(
+                o.c.priority, o.c.due_at, o.c.id))
+        return [_message(row) for row in rows]
+
+    async def settle(self, outcomes: dict[int, tuple[OutboxState, str | None]]) -> None:
+        """Record how each claimed row ended: ``sent``, ``failed``, ``blocked`` or ``uncertain``.
+
+        Only rows still ``sending`` change, so a row already settled stays as it is."""
+        now = to_db_time(self._clock())
+        async with self._db.transaction():
+            for row_id, (state, error) in outcomes.items():
+                await self._db.execute(
+                    update(o).where(o.c.id == row_id, o.c.state == "sending").values(
+                        state=state, error=error, lease_owner=None, lease_until=None,
+                        updated_at=now, sent_at=now if state == "sent" else None,
+                    )
+                )
+            blocked = [row_id for row_id, (state, _) in outcomes.items() if state == "blocked"]
+            if blocked:
+                chats = select(o.c.chat_id).where(o.c.id.in_(blocked)).scalar_subquery()
+                await self._db.execute(
+                    update(users).where(users.c.telegram_id.in_(chats)).values(blocked_bot=1)
+                )
+
+    async def retry(self, row_id: int, due_at: datetime, error: str) -> None:
+        """A claimed row that surely was not delivered goes back in the queue."""
+        await self._db.execute(
+            update(o).where(o.c.id == row_id, o.c.state == "sending").values(
+                state="queued", due_at=to_db_time(due_at), error=error, lease_owner=None,
+                lease_until=None, updated_at=to_db_time(self._clock()),
+            )
+        )
+
+    async def expire_leases(self) -> int:
+        """Rows claimed by a sender that died are ``uncertain``: maybe delivered, never resent."""
+        now = to_db_time(self._clock())
+        result = await self._db.execute(
+            update(o).where(o.c.state == "sending", o.c.lease_until < now).values(
+                state="uncertain", error="sender stopped during the send",
+                lease_owner=None, lease_until=None, updated_at=now,
+            )
+        )
+        return result.rowcount
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest queued row falls due (to sleep until then)."""
+        value = await self._db.fetchval(select(func.min(o.c.due_at)).where(o.c.state == "queued"))
+        return None if value is None else datetime.fromisoformat(value)
+
+    # -- batches, keys ----------------------------------------------------------------
+    async def hold(self, batch: str) -> int:
+        return await self._move(o.c.batch == batch, "queued", "held")
+
+    async def release(self, batch: str) -> int:
+        return await self._move(o.c.batch == batch, "held", "queued")
+
+    async def cancel_batch(self, batch: str) -> int:
+        return await self._move(o.c.batch == batch, ("queued", "held"), "cancelled")
+
+    async def cancel(self, keys: Iterable[str]) -> int:
+        """Cancel messages not sent yet (a reminder of a booking that was cancelled)."""
+        return await self._move(o.c.key.in_(list(keys)), ("queued", "held"), "cancelled")
+
+    async def cancel_prefix(self, prefix: str) -> int:
+        return await self._move(o.c.key.startswith(prefix, autoescape=True), ("queued", "held"),
+                                "cancelled")
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """Delete every row for a chat (the user asked the bot to forget them)."""
+        return (await self._db.execute(o.delete().where(o.c.chat_id == chat_id))).rowcount
+
+    async def stats(self, batch: str) -> OutboxStats:
+        rows = await self._db.fetchall(
+            select(o.c.state, func.count()).where(o.c.batch == batch).group_by(o.c.state)
+        )
+        return OutboxStats(**{state: count for state, count in rows})
+
+    async def _move(self, where: Any, old: str | tuple[str, ...], new: OutboxState) -> int:
+        olds = (old,) if isinstance(old, str) else old
+        result = await self._db.execute(
+            update(o).where(where, o.c.state.in_(olds)).values(
+                state=new, updated_at=to_db_time(self._clock())
+            )
+        )
+        return result.rowcount
+
+
+def _message(row: Any) -> OutboxMessage:
+    data = dict(row._mapping)
+    data["payload"] = json.loads(data["payload"])
+    for name in ("lease_owner", "lease_until", "created_at", "updated_at"):
+        data.pop(name, None)
+    return OutboxMessage.model_validate(data)
