@@ -47,6 +47,10 @@ def make_draft(
     return BookingDraftRecord(**fields)  # type: ignore[arg-type]
 
 
+#: The newest migration revision: what a database opened by this code ends at.
+HEAD = max(script.name[1:5] for script in (SCRIPTS / "versions").glob("v*.py"))
+
+
 def migration_scripts(folder: Path, *, upto: str | None = None, extra: str | None = None) -> Path:
     """A copy of the real migration scripts (those up to revision ``upto``), plus one
     more revision whose ``upgrade`` runs the SQL statements in ``extra``."""

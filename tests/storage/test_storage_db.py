@@ -8,9 +8,7 @@ import pytest
 
 from bot.storage import Database, StorageError
 
-from .helpers import migration_scripts
-
-HEAD = "0002"
+from .helpers import HEAD, migration_scripts
 
 
 async def test_open_sets_durability_pragmas(db_path: Path) -> None:
@@ -68,9 +66,10 @@ async def test_refuses_database_newer_than_code(db_url: str, tmp_path: Path) -> 
         await Database.open(db_url)
 
 
-async def test_a_database_from_before_alembic_is_adopted(db_path: Path) -> None:
+async def test_a_database_from_before_alembic_is_adopted(db_path: Path, tmp_path: Path) -> None:
     """Databases made by the hand-rolled runner carry ``PRAGMA user_version`` only."""
-    async with await Database.open(db_path) as db:
+    v2 = migration_scripts(tmp_path / "scripts", upto="0002")
+    async with await Database.open(db_path, migrations=v2) as db:
         await db.execute("INSERT INTO processed_updates VALUES (7, 't')")
     with sqlite3.connect(db_path) as legacy:
         legacy.execute("DROP TABLE alembic_version")
