@@ -253,6 +253,27 @@ async def send_document(call: Call) -> dict[str, Any]:
                                                  call.params.text("parse_mode")), file=stored)
 
 
+def _image_size(data: bytes | None) -> tuple[int, int]:
+    """Width and height of a PNG or JPEG upload; Telegram refuses anything else as a photo."""
+    if data and data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data and data.startswith(b"\xff\xd8"):
+        return 0, 0  # a JPEG: its size is not worth parsing here
+    raise bad_request("IMAGE_PROCESS_FAILED")
+
+
+@api_method("sendPhoto")
+async def send_photo(call: Call) -> dict[str, Any]:
+    chat = call.writable_chat()
+    stored = _input_file(call, "photo")
+    width, height = _image_size(stored.data)
+    photo = [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+              "width": width, "height": height, "file_size": len(stored.data or b"")}]
+    content = {"photo": photo, **_caption(call)}
+    return _deliver(call, chat, content, source=(call.params.text("caption"),
+                                                 call.params.text("parse_mode")), file=stored)
+
+
 @api_method("sendLocation")
 async def send_location(call: Call) -> dict[str, Any]:
     chat = call.writable_chat()

@@ -47,6 +47,7 @@ class BotMessage(BaseModel):
     remove_keyboard: bool = False
     force_reply: bool = False
     document: Document | None = None
+    photo: Document | None = None  # the largest size, with the uploaded bytes
     location: dict[str, float] | None = None
     contact: dict[str, Any] | None = None
     reply_to_message_id: int | None = None
@@ -80,6 +81,10 @@ def snapshot(stored: StoredMessage, version: int | None = None) -> BotMessage:
         document = Document(file_id=doc["file_id"], file_name=doc.get("file_name"),
                             mime_type=doc.get("mime_type"),
                             data=stored.file.data if stored.file else None)
+    photo = None
+    if payload.get("photo"):
+        size = payload["photo"][-1]
+        photo = Document(file_id=size["file_id"], data=stored.file.data if stored.file else None)
     reply = payload.get("reply_to_message")
     return BotMessage(
         chat_id=stored.chat_id, message_id=stored.message_id, from_bot=stored.from_bot,
@@ -92,7 +97,7 @@ def snapshot(stored: StoredMessage, version: int | None = None) -> BotMessage:
         if "keyboard" in keyboard else None,
         remove_keyboard=bool(keyboard.get("remove_keyboard")),
         force_reply=bool(keyboard.get("force_reply")),
-        document=document, location=payload.get("location"), contact=payload.get("contact"),
+        document=document, photo=photo, location=payload.get("location"), contact=payload.get("contact"),
         reply_to_message_id=reply["message_id"] if reply else None,
         edit_count=index, deleted=stored.deleted, raw=payload,
     )
