@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.conversations import accounts, booking, my_bookings, queue, rooms, staff, start, users, visitors
+from bot.conversations import (
+    accounts, booking, fallback, my_bookings, qr, queue, rooms, staff, start, users, visitors,
+)
 from bot.conversations.menu import COMMANDS
 
-# Order matters where commands overlap: a conversation's /cancel must come
-# before the global /cancel of my_bookings.
-FEATURES = (users, start, booking, queue, rooms, visitors, staff, accounts, my_bookings)
+# Order matters where handlers overlap (the first that matches in a group wins):
+# a conversation's /cancel comes before the global /cancel of my_bookings; every
+# conversation that reads typed text (queue, rooms) comes before booking's, whose
+# entry takes free text outside a flow as a booking request; fallback is last,
+# for whatever is left.
+FEATURES = (users, start, queue, rooms, booking, visitors, staff, qr, accounts, my_bookings, fallback)
 
 
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]

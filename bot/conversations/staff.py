@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 DESK = "desk"  # user_data: the remembered {vendor, site_id, site_name, desk_id, desk_name}
 PICKING = "staff_pick"  # user_data: lists shown while picking
-STAFF_COMMANDS = [("next", N_("Call the next customer to your desk"))]
+STAFF_COMMANDS = [
+    ("next", N_("Call the next customer to your desk")),
+    ("qr", N_("A QR code to print for your door")),
+]
 
 
 def _staff(update: Update, context: BotContext) -> bool:

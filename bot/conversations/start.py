@@ -9,6 +9,7 @@ from bot.conversations.menu import COMMANDS
 from bot.i18n import LANGUAGES, Translator, translator
 from bot.runtime import BotContext
 from bot.ui import best_effort, keyboard, reply
+from bot.ui.links import StartLinkFilter
 
 
 def help_text(t: Translator) -> str:
@@ -57,7 +58,8 @@ async def set_language(update: Update, context: BotContext) -> None:
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler("start", start))
+    # /start with a valid deep link opens its flow (booking, queue) instead.
+    application.add_handler(CommandHandler("start", start, filters=~StartLinkFilter()))
     application.add_handler(CommandHandler("help", show_help))
     application.add_handler(CommandHandler("language", choose_language))
     application.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))

@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversations.booking import details, move, steps
+from bot.conversations.booking import details, entry, move, steps
 from bot.conversations.booking.flow import (
     back_from_days,
     back_to_start,
@@ -39,6 +39,7 @@ from bot.conversations.booking.flow import (
 )
 from bot.conversations.booking.states import BACK, QUIT, Step
 from bot.ui import Handler, stay_on_vendor_error
+from bot.ui.links import StartLinkFilter
 
 BACK_TO: dict[Step, Handler] = {
     Step.SITE: back_to_start,
@@ -64,15 +65,21 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
 
 
 def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ignore[type-arg]
+    # Ways in that also restart a booking under way. Free text starts one only
+    # outside the flow (inside, it answers the step), so re-entry is not PTB's
+    # allow_reentry (which tries every entry point first) but these, as fallbacks.
+    restart = [
+        CommandHandler("book", start_booking),
+        CommandHandler("start", entry.book_from_link, filters=StartLinkFilter("book")),
+        # /my shows this button only for vendors with Capability.RESCHEDULE
+        CallbackQueryHandler(move.start_move, pattern=r"^my:move:\d+$"),
+    ]
+    request = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & text & entry.BookingRequest()
     return ConversationHandler(
         name="booking",
         persistent=True,
-        allow_reentry=True,
-        entry_points=[
-            CommandHandler("book", start_booking),
-            # /my shows this button only for vendors with Capability.RESCHEDULE
-            CallbackQueryHandler(move.start_move, pattern=r"^my:move:\d+$"),
-        ],
+        allow_reentry=False,
+        entry_points=[*restart, MessageHandler(request, entry.book_from_text)],
         states={
             Step.BUSINESS: [CallbackQueryHandler(on_business, pattern=r"^bk:biz:\d+$")],
             Step.SITE: [
@@ -106,6 +113,7 @@ def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ign
             ],
         },
         fallbacks=[
+            *restart,
             CommandHandler("cancel", quit_flow),
             CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"),
             MessageHandler(filters.ALL & ~filters.COMMAND, unexpected),

@@ -11,14 +11,13 @@ that wires them is in :mod:`bot.conversations.booking.conversation`.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from datetime import date
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
-from bot.conversations.booking import details, move, steps
+from bot.conversations.booking import details, entry, move, steps
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
 from bot.conversations.booking.submit import (
@@ -27,7 +26,6 @@ from bot.conversations.booking.submit import (
     send_receipt,
     submit,
 )
-from bot.i18n.when import When, parse_when, pick_nearest
 from bot.runtime import BotContext
 from bot.ui import callback_index, reply, stay_on_vendor_error
 from bot.ui.errors import user_message
@@ -58,7 +56,7 @@ async def on_business(update: Update, context: BotContext) -> object:
     if not 0 <= index < len(vendors):
         return await steps.show_businesses(update, context)
     Draft.of(context.user_data).vendor = vendors[index].name
-    return await steps.show_sites(update, context)
+    return await entry.after_business(update, context)
 
 
 # -- site --------------------------------------------------------------
@@ -69,7 +67,7 @@ async def on_site(update: Update, context: BotContext) -> object:
     if site is None:
         return await steps.show_sites(update, context)
     draft.site = site
-    return await steps.show_services(update, context)
+    return await entry.after_site(update, context)
 
 
 @stay_on_vendor_error(Step.SITE)
@@ -95,7 +93,7 @@ async def on_service(update: Update, context: BotContext) -> object:
     if service is None:
         return await steps.show_services(update, context)
     draft.service = service
-    return await steps.show_days(update, context)
+    return await entry.after_service(update, context)
 
 
 # -- day ---------------------------------------------------------------
@@ -111,36 +109,13 @@ async def on_day_text(update: Update, context: BotContext) -> object:
     """Free text like "tomorrow at 11" / "domani alle 11": a day, maybe a time."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = Draft.of(context.user_data)
-    site = draft.site
-    assert site is not None
-    now = steps.site_now(site)
-    when = parse_when(message.text, context.language, now)
-    if when is not None and when.day is None and _has_time(when):
-        # "at 11" alone: the day already picked, else today.
-        when = dataclasses.replace(when, day=draft.day or now.date())
-    if when is None or when.day is None:
+    shown = await entry.apply_when(update, context, message.text)
+    if shown is None:
         await message.reply_text(
             context.t._("Sorry, I did not understand which day. Try “tomorrow at 11” or pick a button.")
         )
         return Step.DAY
-    draft.day = when.day
-    if not _has_time(when):
-        return await steps.show_slots(update, context)
-    vendor = steps.vendor_of(context, draft)
-    service = draft.service
-    assert service is not None
-    listed = await vendor.list_slots(context.customer(update.effective_user), site.id, service.id, when.day)
-    draft.remember("slots", listed)
-    chosen = pick_nearest([slot.start for slot in listed], when)
-    if chosen is None:
-        return await steps.show_slots(update, context)
-    slot = next(s for s in listed if s.start == chosen)
-    return await _slot_chosen(update, context, slot)
-
-
-def _has_time(when: When) -> bool:
-    return any(v is not None for v in (when.time, when.after, when.before, when.part_of_day))
+    return shown
 
 
 # -- slot --------------------------------------------------------------
@@ -149,22 +124,7 @@ async def on_slot(update: Update, context: BotContext) -> object:
     slot = Draft.of(context.user_data).pick("slots", Slot, callback_index(update))
     if slot is None:
         return await steps.show_slots(update, context)
-    return await _slot_chosen(update, context, slot)
-
-
-async def _slot_chosen(update: Update, context: BotContext, slot: Slot) -> object:
-    draft = Draft.of(context.user_data)
-    draft.slot = slot
-    if move.moving(context) is not None:  # the vendor has the details already
-        return await move.show_summary(update, context)
-    vendor = steps.vendor_of(context, draft)
-    site, service = draft.site, draft.service
-    assert site is not None and service is not None
-    fields = await vendor.required_details(context.customer(update.effective_user), site.id, service.id)
-    draft.remember("fields", fields)
-    draft.field_index = 0
-    draft.details.clear()
-    return await details.ask_detail(update, context)
+    return await entry.slot_chosen(update, context, slot)
 
 
 # -- confirm -----------------------------------------------------------

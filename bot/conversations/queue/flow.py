@@ -30,6 +30,7 @@ from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import BACK, QUIT, Step
 from bot.runtime import BotContext
 from bot.ui import Handler, callback_index, reply, stay_on_vendor_error
+from bot.ui.links import StartLinkFilter, start_link
 from bot.vendors import Appointment
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,22 @@ async def start_queue(update: Update, context: BotContext) -> object:
         draft.vendor = vendors[0].name
         return await steps.show_sites(update, context)
     return await steps.show_businesses(update, context)
+
+
+@stay_on_queue_error(Step.BUSINESS)
+async def join_from_link(update: Update, context: BotContext) -> object:
+    """``/start q_…`` (a QR code at a store's door): that store's choices, else /queue."""
+    link = start_link(update)
+    vendor = context.services.vendors.queue(link.vendor) if link is not None else None
+    if link is not None and vendor is not None:
+        sites = await vendor.queue_sites()
+        site = next((s for s in sites if link.names_site(s.id)), None)
+        if site is not None:
+            draft = QueueDraft.of(context.user_data, new=True)
+            draft.vendor, draft.sites, draft.site = vendor.name, sites, site
+            return await steps.open_level(update, context, None)
+    await reply(update, context, context.t._("This link does not lead anywhere any more; here is where you can queue."))
+    return await start_queue(update, context)
 
 
 @stay_on_queue_error(Step.BUSINESS)
@@ -184,7 +201,10 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
             name="queue",
             persistent=True,
             allow_reentry=True,
-            entry_points=[CommandHandler("queue", start_queue)],
+            entry_points=[
+                CommandHandler("queue", start_queue),
+                CommandHandler("start", join_from_link, filters=StartLinkFilter("queue")),
+            ],
             states={
                 Step.BUSINESS: [CallbackQueryHandler(on_business, pattern=r"^q:biz:\d+$")],
                 Step.SITE: [CallbackQueryHandler(on_site, pattern=r"^q:site:\d+$"), _back(Step.SITE)],

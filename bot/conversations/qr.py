@@ -1,0 +1,125 @@
+"""/qr for staff: a QR code to print for a door, opening the bot at that place.
+
+Scanning it opens Telegram on a deep link (:mod:`bot.ui.links`): the booking
+at a site, or the queue of a store, with no searching through lists. Staff
+pick the place from every enabled vendor's sites and stores; the image is a
+PNG made by ``segno`` (a maintained, dependency-free QR encoder), sent with
+the link itself in the caption for sharing elsewhere.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import Any
+
+import segno
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import Translator
+from bot.runtime import BotContext
+from bot.ui import keyboard, reply
+from bot.ui.limits import MAX_CAPTION, fit, shorten
+from bot.ui.links import StartLink
+from bot.vendors import VendorError
+
+log = logging.getLogger(__name__)
+PLACES = "qr_places"  # user_data: the places last listed, as the buttons' indexes mean them
+PAGE_SIZE = 8
+_PICK = re.compile(r"qr:(\d{1,4})")
+_PAGE = re.compile(r"qr:p:(\d{1,4})")
+
+
+def _staff(update: Update, context: BotContext) -> bool:
+    user = update.effective_user
+    return user is not None and context.services.is_staff(user.id)
+
+
+async def qr_command(update: Update, context: BotContext) -> None:
+    t = context.t
+    if not _staff(update, context) or context.user_data is None:
+        await reply(update, context, t._("Sorry, /qr is only for the store's staff."))
+        return
+    places: list[dict[str, Any]] = []
+    customer = context.customer(update.effective_user)
+    for vendor in context.services.vendors:
+        try:
+            places += [{"kind": "book", "vendor": vendor.name, "id": s.id, "name": s.name}
+                       for s in await vendor.list_sites(customer)]
+        except VendorError as exc:
+            log.warning("qr: sites of %s unavailable: %r", vendor.name, exc)
+    for name, queue in context.services.vendors.queues.items():
+        try:
+            places += [{"kind": "queue", "vendor": name, "id": s.id, "name": s.name}
+                       for s in await queue.queue_sites()]
+        except VendorError as exc:
+            log.warning("qr: stores of %s unavailable: %r", name, exc)
+    context.user_data[PLACES] = places
+    await _show_page(update, context, 0)
+
+
+def _label(t: Translator, place: dict[str, Any]) -> str:
+    if place["kind"] == "book":
+        return t._("📅 Book at {place}", place=shorten(place["name"], 48))
+    return t._("🎫 Queue at {place}", place=shorten(place["name"], 48))
+
+
+async def _show_page(update: Update, context: BotContext, page: int) -> None:
+    t = context.t
+    places = (context.user_data or {}).get(PLACES, [])
+    if not places:
+        await reply(update, context, t._("There is no place to make a QR code for yet."))
+        return
+    pages = (len(places) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    start = page * PAGE_SIZE
+    rows = [[(_label(t, p), f"qr:{start + i}")] for i, p in enumerate(places[start:start + PAGE_SIZE])]
+    paging = ([("‹", f"qr:p:{page - 1}")] if page > 0 else []) + (
+        [("›", f"qr:p:{page + 1}")] if page < pages - 1 else [])
+    if paging:
+        rows.append(paging)
+    await reply(update, context, t._("Which QR code do you want to print?"), keyboard(rows))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    t = context.t
+    if not _staff(update, context):
+        await query.answer(t._("Sorry, /qr is only for the store's staff."))
+        return
+    data = query.data or ""
+    if page := _PAGE.fullmatch(data):
+        await _show_page(update, context, int(page.group(1)))
+        return
+    places = (context.user_data or {}).get(PLACES, [])
+    pick = _PICK.fullmatch(data)
+    if pick is None or int(pick.group(1)) >= len(places):
+        await query.answer(t._("That button is no longer active."))
+        return
+    await query.answer()
+    await send_qr(update, context, places[int(pick.group(1))])
+
+
+async def send_qr(update: Update, context: BotContext, place: dict[str, Any]) -> None:
+    t = context.t
+    link = StartLink.to(place["kind"], place["vendor"], place["id"])
+    url = link.url(context.bot.username)
+    image = io.BytesIO()
+    segno.make(url, error="m").save(image, kind="png", scale=10, border=4)
+    if place["kind"] == "book":
+        what = t._("Scanning this code opens the booking at {place}.", place=shorten(place["name"]))
+    else:
+        what = t._("Scanning this code joins the queue at {place}.", place=shorten(place["name"]))
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_photo(
+        chat.id, InputFile(image.getvalue(), filename="qr.png"), caption=fit(f"{what}\n{url}", MAX_CAPTION)
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("qr", qr_command))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^qr:"))
