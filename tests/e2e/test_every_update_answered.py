@@ -83,6 +83,13 @@ async def test_a_deep_link_opens_the_booking_at_its_site(world: LocalWorld, bot:
     await user.wait_screen(has_data("bk:day:"))
 
 
+async def test_a_deep_link_to_a_service_opens_its_days(world: LocalWorld, bot: RunningBot) -> None:
+    user = world.telegram.user(495, language_code="en")
+    user.send_command("/start", StartLink.to("book", "ufirst", "UFROM001", "UFROM001-registry").encode())
+    await user.wait_screen(has_data("bk:day:"))
+    assert not any(has_data("bk:svc:")(m) or has_data("bk:site:")(m) for m in user.bot_messages())
+
+
 async def test_a_forged_or_stale_link_says_so_and_offers_the_booking(world: LocalWorld, bot: RunningBot) -> None:
     user = world.telegram.user(491, language_code="en")
     user.send_command("/start", StartLink.to("book", "ufirst", "no-such-site").encode())
