@@ -3,6 +3,11 @@
 Polling and webhook modes share everything but the way updates arrive. The
 web server runs in both, since vendor callbacks and health checks need it
 whichever way Telegram delivers.
+
+On PostgreSQL several processes of one bot may run: only the leader (see
+:class:`bot.storage.Leadership`) loads persistence, takes updates and runs the
+watchers. A standby serves ``/healthz`` and answers ``/readyz`` with 503 until
+it takes over; a leader that loses its lock exits, to come back as a standby.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import hmac
 import logging
 import signal
+from collections.abc import Awaitable
 
 from telegram import Update
 
@@ -28,7 +34,7 @@ from bot.logs import secret_filter
 from bot.notifications import QueueWatcher, SpaceWatcher, callback_routes, vendor_event_routes
 from bot.notifications.callbacks import callback_secret
 from bot.runtime import Services
-from bot.storage import Storage
+from bot.storage import Leadership, Storage
 from bot.vendors import VendorDeps, build_enabled
 
 log = logging.getLogger("bot")
@@ -69,15 +75,19 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
                           poll_seconds=settings.space_poll_seconds)
     services.space_watcher = spaces
     housekeeping = Housekeeping(storage)
+    leadership = Leadership(storage.db.target, settings.bot_id)
     web = BackgroundServer(build_web_app(
         application, webhook_secret=None if polling else secret,
         extra_routes=callback_routes(application) + account_routes(application)
         + vendor_event_routes(spaces),
+        ready=lambda: leadership.is_leader and application.running,
     ))
     try:
+        log.info("web server on %s", await web.start(settings.web_host, settings.web_port))
+        if not await _lead(leadership, stop):
+            return
         async with application:
             await application.start()
-            log.info("web server on %s", await web.start(settings.web_host, settings.web_port))
             await watcher.start()
             await spaces.start()
             housekeeping.start()
@@ -98,7 +108,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
                 )
             log.info("bot @%s running (%s, vendors: %s)", application.bot.username,
                      settings.mode, ", ".join(v.name for v in vendors) or "none")
-            await stop.wait()
+            await _first(stop.wait(), leadership.lost.wait())
             log.info("stopping")
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
@@ -111,8 +121,32 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         await housekeeping.stop()  # again, for a start that failed half-way
         await watcher.stop()
         await spaces.stop()
+        await web.stop()
+        await leadership.release()
         await vendors.aclose()
         await storage.close()
+    if leadership.lost.is_set():
+        raise SystemExit("leadership lost: exiting, to be restarted as a standby")
+
+
+async def _lead(leadership: Leadership, stop: asyncio.Event) -> bool:
+    """Wait to lead (at once on SQLite); False when told to stop first."""
+    acquiring = asyncio.ensure_future(leadership.acquire())
+    if not await _first(acquiring, stop.wait()):
+        return False
+    if waited := acquiring.result():
+        log.info("leader after %.1f s as standby", waited)
+    return True
+
+
+async def _first(*waits: Awaitable[object]) -> bool:
+    """Wait for the first of ``waits``; cancel the rest. True if the first one won."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return tasks[0] in done
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -18,10 +18,14 @@ import hmac
 import logging
 from typing import Any
 
+from collections.abc import Callable
+
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from telegram import Bot, Update
 
 from bot.asgi import BodyRefused, read_json_object
@@ -30,6 +34,7 @@ from bot.runtime import BotApplication
 log = logging.getLogger(__name__)
 
 TELEGRAM_WEBHOOK_PATH = "/telegram"
+_CHECKS = ("/healthz", "/readyz")
 # Telegram does not document a maximum; a message is at most 4096 characters plus entities,
 # so real updates are a few kilobytes and a megabyte leaves room for any of them.
 MAX_UPDATE_BYTES = 1 << 20
@@ -54,7 +59,13 @@ def build_web_app(
     *,
     webhook_secret: str | None,
     extra_routes: list[BaseRoute] | None = None,
+    ready: Callable[[], bool] | None = None,
 ) -> Starlette:
+    """``ready`` says whether this process serves the bot (the leader, started): until
+    then ``/readyz`` answers 503, so a load balancer sends Telegram and vendors to the
+    leader, and every route but the two checks answers 503 too (Telegram retries)."""
+    is_ready = ready or (lambda: application.running)
+
     async def healthz(_: Request) -> Response:
         storage = application.services.storage
         try:
@@ -63,6 +74,11 @@ def build_web_app(
             log.exception("health check failed")
             return JSONResponse({"status": "unhealthy"}, status_code=503)
         return JSONResponse({"status": "ok", "running": application.running})
+
+    async def readyz(_: Request) -> Response:
+        if is_ready():
+            return JSONResponse({"status": "leader"})
+        return JSONResponse({"status": "standby"}, status_code=503)
 
     async def telegram_webhook(request: Request) -> Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
@@ -78,9 +94,24 @@ def build_web_app(
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route(TELEGRAM_WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
         # Vendor callbacks (/vendors/<name>/...) and the OAuth redirect
         # (/oauth/...) are added here by the features that need them.
         *(extra_routes or []),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(_LeaderOnly, ready=is_ready)])
+
+
+class _LeaderOnly:
+    """Answers 503 to everything but the checks while this process is not serving."""
+
+    def __init__(self, app: ASGIApp, ready: Callable[[], bool]) -> None:
+        self._app, self._ready = app, ready
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in _CHECKS and not self._ready():
+            response = JSONResponse({"status": "standby"}, status_code=503)
+            await response(scope, receive, send)
+            return
+        await self._app(scope, receive, send)

@@ -23,6 +23,7 @@ from .broadcasts import Audience, AudienceKind, Broadcast, BroadcastRepo, Broadc
 from .crypto import SecretBox
 from .db import Database, ExecResult
 from .errors import DecryptionError, IdempotencyConflictError, NotFoundError, StorageError
+from .leader import Leadership
 from .oauth import OAuthState, OAuthStateRepo
 from .outbox import NewMessage, OutboxMessage, OutboxRepo, OutboxState, OutboxStats, Priority
 from .engine import DatabaseUrl, parse_database_url
@@ -51,6 +52,7 @@ __all__ = [
     "DecryptionError",
     "ExecResult",
     "IdempotencyConflictError",
+    "Leadership",
     "NotFoundError",
     "OAuthState",
     "OAuthStateRepo",

@@ -1,4 +1,4 @@
-"""Webhook mode through the fake Telegram, the secret header, and /healthz."""
+"""Webhook mode through the fake Telegram, the secret header, /healthz and /readyz."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ async def test_webhook_mode_answers_and_checks_the_secret(world: LocalWorld, tmp
         async with httpx.AsyncClient() as client:
             health = await client.get(f"{url}/healthz")
             assert health.status_code == 200 and health.json()["status"] == "ok"
+            ready = await client.get(f"{url}/readyz")  # the only process: the leader
+            assert ready.status_code == 200 and ready.json()["status"] == "leader"
             forged = await client.post(f"{url}/telegram", json={"update_id": 1},
                                        headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
             assert forged.status_code == 403
