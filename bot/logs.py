@@ -63,7 +63,8 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSec
     # python-telegram-bot's DEBUG lines dump whole updates: names, phone
     # numbers, Telegram ids. LOG_LEVEL=DEBUG is for our own code only.
     logging.getLogger("telegram").setLevel(max(root.level, logging.INFO))
-    for chatty in ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio", "uvicorn", "uvicorn.access"):
+    for chatty in ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio", "uvicorn", "uvicorn.access",
+                   "alembic"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     return _filter
 
