@@ -31,7 +31,7 @@ from bot.conversations.accounts import account_routes
 from bot.conversations.booking import recovery
 from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
-from bot.notifications import QueueWatcher, SpaceWatcher, callback_routes, vendor_event_routes
+from bot.notifications import QueueCallbacks, QueueWatcher, SpaceWatcher, callback_routes, vendor_event_routes
 from bot.notifications.callbacks import callback_secret
 from bot.runtime import Services
 from bot.storage import Leadership, Storage
@@ -79,7 +79,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     web = BackgroundServer(build_web_app(
         application, webhook_secret=None if polling else secret,
         extra_routes=callback_routes(application) + account_routes(application)
-        + vendor_event_routes(spaces),
+        + vendor_event_routes(spaces, QueueCallbacks(application)),
         ready=lambda: leadership.is_leader and application.running,
     ))
     try:

@@ -6,12 +6,16 @@
 until they free up, woken by :mod:`.vendor_events` (the one route vendors'
 change events arrive on); :mod:`.delivery` edits cards and
 sends notices (and says why notices are at most once); :mod:`.callbacks`
-is the vendor callback route that only makes polling happen sooner.
+answers queue vendors' callbacks (on the generic route and the older
+``/next/`` one), which only make polling happen sooner.
 """
 
-from bot.notifications.callbacks import callback_path, callback_routes
+from bot.notifications.callbacks import QueueCallbacks, callback_path, callback_routes, event_callback_path
 from bot.notifications.queue_watcher import QueueWatcher
 from bot.notifications.space_watch import SpaceWatcher
 from bot.notifications.vendor_events import vendor_event_routes
 
-__all__ = ["QueueWatcher", "SpaceWatcher", "callback_path", "callback_routes", "vendor_event_routes"]
+__all__ = [
+    "QueueCallbacks", "QueueWatcher", "SpaceWatcher", "callback_path", "callback_routes",
+    "event_callback_path", "vendor_event_routes",
+]

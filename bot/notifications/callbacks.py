@@ -3,7 +3,10 @@
 FileVirtuelle posts to its configured ``urls.next`` whenever a desk calls
 the next customer; the payload is not documented. So the route:
 
-* lives at ``/vendors/<vendor>/next/<secret>``, the secret an HMAC of
+* is served on the generic vendor-event route,
+  ``/vendors/<vendor>/events/<secret>`` (:mod:`.vendor_events`), and still on
+  the older ``/vendors/<vendor>/next/<secret>`` so deployments whose vendor
+  was configured with it keep working; the secret is an HMAC of
   BOT_SECRET_KEY per vendor (like the webhook secret): unguessable, stable
   across restarts, and nothing to configure. A wrong or missing secret gets
   the same 404 as any unknown path;
@@ -42,7 +45,13 @@ def callback_secret(secret_key: str, vendor: str) -> str:
     return hmac.new(key, f"vendor-callback:{vendor}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
+def event_callback_path(secret_key: str, vendor: str) -> str:
+    """The path a queue vendor should post to: the generic vendor-event route."""
+    return f"/vendors/{vendor}/events/{callback_secret(secret_key, vendor)}"
+
+
 def callback_path(secret_key: str, vendor: str) -> str:
+    """The path queue callbacks had before the generic route; still answered."""
     return f"/vendors/{vendor}/next/{callback_secret(secret_key, vendor)}"
 
 
@@ -62,30 +71,45 @@ def strings_in(payload: Any, limit: int = MAX_STRINGS) -> set[str]:
     return found
 
 
-def callback_routes(application: BotApplication) -> list[BaseRoute]:
-    """The callback route of every queue vendor, for :func:`bot.app.web.build_web_app`."""
-    services = application.services
-    key = services.settings.bot_secret_key.get_secret_value()
-    secrets = {name: callback_secret(key, name) for name in services.vendors.queues}
+class QueueCallbacks:
+    """The queue vendors' callbacks, whichever of the two routes they arrive on."""
 
-    async def next_called(request: Request) -> Response:
-        vendor = request.path_params["vendor"]
-        expected = secrets.get(vendor)
-        given = str(request.path_params["secret"]).encode()  # bytes: any character compares
-        if expected is None or not hmac.compare_digest(given, expected.encode()):
-            return Response(status_code=404)
+    def __init__(self, application: BotApplication) -> None:
+        self.services = application.services
+        key = self.services.settings.bot_secret_key.get_secret_value()
+        self.secrets = {name: callback_secret(key, name) for name in self.services.vendors.queues}
+
+    def knows(self, vendor: str, secret: str) -> bool:
+        """Whether ``secret`` is ``vendor``'s (compared as bytes in constant time)."""
+        expected = self.secrets.get(vendor)
+        return expected is not None and hmac.compare_digest(secret.encode(), expected.encode())
+
+    async def answer(self, request: Request, vendor: str) -> Response:
+        """Read the body (bounded), re-poll what it hints at, believe nothing else."""
         try:
             payload = await read_json_object(request, MAX_BODY)
         except BodyRefused as refused:
             log.info("vendor=%s callback refused (%d): %s", vendor, refused.status, refused.reason)
             return Response(status_code=refused.status)
-        watcher = services.queue_watcher
+        watcher = self.services.queue_watcher
         poked = 0
         if watcher is not None:
             hinted = strings_in(payload) & set(watcher.watched_sites(vendor))
             poked = watcher.trigger(vendor, hinted or None)
         log.info("vendor=%s callback: %d stores to re-poll", vendor, poked)
         return JSONResponse({"ok": True})
+
+
+def callback_routes(application: BotApplication) -> list[BaseRoute]:
+    """The older ``/next/`` route of every queue vendor, for :func:`bot.app.web.build_web_app`
+    (the generic route is :func:`bot.notifications.vendor_events.vendor_event_routes`)."""
+    callbacks = QueueCallbacks(application)
+
+    async def next_called(request: Request) -> Response:
+        vendor = str(request.path_params["vendor"])
+        if not callbacks.knows(vendor, str(request.path_params["secret"])):
+            return Response(status_code=404)
+        return await callbacks.answer(request, vendor)
 
     return [Route("/vendors/{vendor}/next/{secret}", next_called, methods=["POST"])]
 
@@ -100,7 +124,7 @@ async def describe_callbacks(services: Services) -> None:
     key = services.settings.bot_secret_key.get_secret_value()
     public = services.settings.public_url
     for name, vendor in services.vendors.queues.items():
-        ours = f"{public}{callback_path(key, name)}" if public else None
+        ours = f"{public}{event_callback_path(key, name)}" if public else None
         try:
             theirs = await vendor.callback_url()
         except VendorError as exc:
@@ -110,8 +134,10 @@ async def describe_callbacks(services: Services) -> None:
             log.info("vendor=%s sends no callbacks; polling only", name)
         elif theirs == ours:
             log.info("vendor=%s callbacks reach this bot", name)
+        elif public and theirs == f"{public}{callback_path(key, name)}":
+            log.info("vendor=%s callbacks reach this bot on the older /next/ path", name)
         elif ours is None:
             log.warning("vendor=%s posts callbacks elsewhere and PUBLIC_URL is not set; polling only", name)
         else:
             log.warning("vendor=%s posts callbacks elsewhere; ask it to post to PUBLIC_URL%s "
-                        "(polling works meanwhile)", name, callback_path(key, name))
+                        "(polling works meanwhile)", name, event_callback_path(key, name))

@@ -1,7 +1,9 @@
 """The one route every vendor that calls back posts to: ``/vendors/<vendor>/events/<secret>``.
 
 The secret is the subscription's own (random, stored encrypted with it), so
-a leaked URL opens one subscription and dies with it; an unknown vendor or
+a leaked URL opens one subscription and dies with it. Queue vendors' callbacks
+(:mod:`.callbacks`) arrive here too, keyed by their per-vendor secret, and only
+trigger a re-poll. An unknown vendor or
 secret gets the same 404 as any unknown path, before the body is read. The
 body (at most ``MAX_BODY`` bytes of :mod:`.callbacks`; JSON or not) is handed to the vendor's
 ``parse_call`` and can only make the bot re-read what the subscription
@@ -19,17 +21,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.asgi import BodyRefused, read_body
-from bot.notifications.callbacks import MAX_BODY
+from bot.notifications.callbacks import MAX_BODY, QueueCallbacks
 from bot.notifications.space_watch import EVENTS_PATH, SpaceWatcher
 
 log = logging.getLogger("bot.notifications")
 
 
-def vendor_event_routes(watcher: SpaceWatcher) -> list[BaseRoute]:
+def vendor_event_routes(watcher: SpaceWatcher, queues: QueueCallbacks | None = None) -> list[BaseRoute]:
     async def event(request: Request) -> Response:
         vendor = str(request.path_params["vendor"])
-        subscription = watcher.subscription_for(vendor, str(request.path_params["secret"]))
+        secret = str(request.path_params["secret"])
+        subscription = watcher.subscription_for(vendor, secret)
         if subscription is None:
+            if queues is not None and queues.knows(vendor, secret):
+                return await queues.answer(request, vendor)
             return Response(status_code=404)
         try:
             body = await read_body(request, MAX_BODY)

@@ -50,12 +50,12 @@ class LocalWorld:
 
     def point_callbacks(self, public_url: str, secret_key: str) -> None:
         """Make simulators that call back (FileVirtuelle's ``next_url``) post to the
-        bot at ``public_url``, on the route keyed with that bot's BOT_SECRET_KEY."""
-        from bot.notifications import callback_path
+        bot at ``public_url``, on the generic vendor-event route keyed with that bot's BOT_SECRET_KEY."""
+        from bot.notifications import event_callback_path
 
         for name, simulator in self.simulators.items():
             if hasattr(simulator, "next_url"):
-                simulator.next_url = public_url.rstrip("/") + callback_path(secret_key, name)
+                simulator.next_url = public_url.rstrip("/") + event_callback_path(secret_key, name)
 
     async def stop(self) -> None:
         for simulator in self.simulators.values():

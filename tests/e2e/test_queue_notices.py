@@ -1,4 +1,4 @@
-"""Turn notices: exactly once across kill -9, by polling alone, and the callback route's guard."""
+"""Turn notices: exactly once across kill -9, by polling alone, and the callback routes' guard."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.notifications import callback_path
+from bot.notifications import callback_path, event_callback_path
 from bot.sandbox.world import LocalWorld
 from bot.vendors.filevirtuelle import simulator_data as data
 from tests.conftest import BotProcess, has_data, wait_until
@@ -100,3 +100,36 @@ async def test_the_callback_route_wants_the_secret_and_only_triggers_a_poll(
         await world.telegram.wait_until(lambda: notices(user, "called"), timeout=10)
         await wait_until(lambda: sim_of(world).callbacks, timeout=5)
         assert sim_of(world).callbacks[0][1] == 200
+
+
+async def test_queue_callbacks_arrive_on_the_generic_route_and_the_older_one_still_answers(
+    world: LocalWorld, tmp_path: Path
+) -> None:
+    env = queue_env(world, tmp_path)
+    sim = sim_of(world)
+    sim.add_waiting(data.PARIS, "Walk-in")
+    key, base = env["BOT_SECRET_KEY"], env["PUBLIC_URL"]
+    new, old = event_callback_path(key, "filevirtuelle"), callback_path(key, "filevirtuelle")
+    assert new.startswith("/vendors/filevirtuelle/events/") and old.startswith("/vendors/filevirtuelle/next/")
+    assert new.rsplit("/", 1)[1] == old.rsplit("/", 1)[1]  # one per-vendor secret, two paths
+    assert sim.next_url == base + new  # what the sandbox configures is the generic route
+    async with running_bot(world, env):
+        user = world.telegram.user(614, first_name="Gen")
+        card = await join_by_name(user)
+        await card_says(world, user, card.message_id, "1 person before you")
+        polls = snapshots(world)
+        async with httpx.AsyncClient() as client:
+            other = f"{base}/vendors/bookingsone/events/{new.rsplit('/', 1)[1]}"
+            assert (await client.post(other, json={})).status_code == 404  # the secret is per vendor
+            assert (await client.post(base + new, content=b"[" * 70_000)).status_code == 413
+            for path in (new, old):
+                seen = polls()
+                answer = await client.post(base + path, json={"store": data.PARIS, "x": "<b>"})
+                assert answer.status_code == 200
+                await wait_until(lambda: polls() > seen, timeout=5)  # a re-poll, nothing else
+        desk_calls(world, data.PARIS_DESK_2)
+        desk_calls(world, data.PARIS_DESK_1)  # Gen: the simulator's own callback, on the new path
+        [called] = await world.telegram.wait_until(lambda: notices(user, "called"), timeout=10)
+        assert "Guichet 1" in called.text
+        assert sim.callbacks and all(status == 200 for _, status in sim.callbacks)
+    assert not any("<b>" in (m.text or "") for m in user.bot_messages())
