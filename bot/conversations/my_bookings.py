@@ -1,5 +1,8 @@
 """/my and cancelling: everything the user booked, across every vendor.
 
+Below the bookings, /my lists the user's visiting appointments where the
+configuration maps them to a visitor (:mod:`.my_visits`; read-only).
+
 The list comes from our own store (fast, works while a vendor is down) after
 reconciling it with each vendor's list, so a booking cancelled at the desk
 or made elsewhere with the same identity shows up right.
@@ -14,6 +17,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.conversations.booking import vendor_booking, when_of
+from bot.conversations.my_visits import visit_lines
 from bot.runtime import BotContext
 from bot.storage import BookingDraftRecord, BookingRecord
 from bot.ui import keyboard, reply
@@ -86,11 +90,16 @@ async def show_my(update: Update, context: BotContext, *, cancel_only: bool = Fa
             row.append((t._("🔁 Move #{n}", n=number), f"my:move:{booking.id}"))
         if row:
             rows.append(row)
+    visits = [] if cancel_only else await visit_lines(context, customer.telegram_id)
+    visit_block = [t._("Your upcoming visits:"), *visits] if visits else []
     if not bookings:
-        await reply(update, context, t._("You have no upcoming bookings. Book one with /book."))
+        text = t._("You have no upcoming bookings. Book one with /book.")
+        await reply(update, context, "\n\n".join([text, "\n".join(visit_block)]) if visits else text)
         return
     title = t._("Which booking do you want to cancel?") if cancel_only else t._("Your upcoming bookings:")
     lines = [title] + [f"{n}. {_line(context, b)[2:]}" for n, b in enumerate(bookings, start=1)]
+    if visit_block:
+        lines += ["", *visit_block]
     await reply(update, context, "\n".join(lines), keyboard(rows) if rows else None)
 
 

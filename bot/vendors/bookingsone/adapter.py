@@ -146,6 +146,9 @@ class BookingsOneVendor(SpacesRole, EventsRole, ReportsRole):
                       host=text_of(v.inviting_user.name) if v.inviting_user else None)
                 for v in sorted(found, key=lambda v: v.period.start)]
 
+    def visitor_of(self, telegram_id: int) -> str | None:
+        return self.settings.visitor_of(telegram_id)
+
     # -- events ------------------------------------------------------------------------------
 
     def _minutes(self, lifetime: timedelta) -> int:

@@ -29,7 +29,9 @@ class Settings(VendorSettings):
     and ``timezone`` covers the rest. ``subscription_minutes`` is the
     ``expireTime`` asked for (the vendor allows at most 1440). ``language``
     picks among the localized names the vendor returns when the user's own
-    language has none.
+    language has none. ``visitors`` maps Telegram user ids to Bookings ONE
+    visitor ids (``123456789=5002,...``) so /my lists their visits: the API
+    has no way to tell which visitor a chat user is, so the operator says.
     """
 
     model_config = SettingsConfigDict(
@@ -43,6 +45,7 @@ class Settings(VendorSettings):
     building_timezones: CommaList = ()
     subscription_minutes: int = Field(default=60, ge=5, le=1440)
     language: OptionalText = "en"
+    visitors: CommaList = ()
 
     @field_validator("timezone")
     @classmethod
@@ -58,6 +61,23 @@ class Settings(VendorSettings):
                 raise ValueError(f"expected BUILDING_ID=Area/City, got {item!r}")
             _zone(zone.strip())
         return value
+
+    @field_validator("visitors")
+    @classmethod
+    def _visitor_pairs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            user, sep, visitor = item.partition("=")
+            if not sep or not user.strip().isdigit() or not visitor.strip().isdigit():
+                raise ValueError(f"expected TELEGRAM_ID=VISITOR_ID (digits), got {item!r}")
+        return value
+
+    def visitor_of(self, telegram_id: int) -> str | None:
+        """The visitor id mapped to a Telegram user, if the configuration maps one."""
+        for item in self.visitors:
+            user, _, visitor = item.partition("=")
+            if int(user.strip()) == telegram_id:
+                return visitor.strip()
+        return None
 
     def zone_of(self, building_id: str) -> str:
         """The IANA timezone a building's times are read and shown in."""

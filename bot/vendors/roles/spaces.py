@@ -124,3 +124,11 @@ class SpacesRole(Vendor):
     async def visits(self, visitor_id: str, start: datetime, end: datetime) -> list[Visit]:
         """A visitor's visiting appointments; only with :attr:`Capability.VISITS`."""
         raise NotImplementedError(f"{self.name} lists no visits")
+
+    def visitor_of(self, telegram_id: int) -> str | None:
+        """The visitor id the configuration maps this Telegram user to, if any.
+
+        The office's visitors are not Telegram users and the API cannot link them,
+        so only the operator's configuration can; unmapped users see no visits.
+        """
+        return None
