@@ -141,6 +141,8 @@ class FakeTelegram:
         except TelegramApiError as error:
             if error.code == 429:
                 self.state.throttled[name] += 1
+            elif error.code == 400:
+                self.state.refused.append((name, error.description))
             return JSONResponse(error.to_json(), status_code=error.code)
         return JSONResponse({"ok": True, "result": result})
 

@@ -224,6 +224,9 @@ class FakeState:
         self.files: dict[str, StoredFile] = {}
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
+        # Requests answered 400 (method, description): a bot may shrug a refusal
+        # off, so tests look here for what Telegram would have refused.
+        self.refused: list[tuple[str, str]] = []
         self.changed = ChangeSignal()
         self.closing = False
         self._seq = 0

@@ -54,6 +54,29 @@ async def test_send_message_bad_requests(fake: FakeTelegram, api, params: dict[s
     error = await api.error("sendMessage", chat_id=ada.id, **params)
     assert (error.status, error.description) == (400, description)
     assert ada.bot_messages() == []
+    assert fake.state.refused[-1] == ("sendMessage", description)  # kept for tests to check
+
+
+async def test_length_is_counted_in_utf16_units_as_telegram_does(fake: FakeTelegram, api) -> None:
+    ada = fake.user(4010)
+    error = await api.error("sendMessage", chat_id=ada.id, text="😀" * 2049)  # 4098 units
+    assert error.description == "Bad Request: message is too long"
+    await api.ok("sendMessage", chat_id=ada.id, text="😀" * 2048)
+
+
+async def test_send_photo_takes_an_image_and_refuses_other_bytes(fake: FakeTelegram, api) -> None:
+    ada = fake.user(4011)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (33).to_bytes(4, "big") * 2 + b"\x08\x02"
+    files = {"photo": ("qr.png", png, "image/png")}
+    sent = await api.client.post(f"/bot{api.token}/sendPhoto", data={"chat_id": str(ada.id), "caption": "QR"},
+                                 files=files)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["result"]["photo"][0]["width"] == 33
+    shown = await ada.wait_message(timeout=1)
+    assert shown.photo is not None and shown.photo.data == png and shown.text == "QR"
+    files = {"photo": ("qr.png", b"not an image", "image/png")}
+    refused = await api.client.post(f"/bot{api.token}/sendPhoto", data={"chat_id": str(ada.id)}, files=files)
+    assert refused.status_code == 400 and "IMAGE_PROCESS_FAILED" in refused.json()["description"]
 
 
 @pytest.mark.parametrize(("params", "text"), [
