@@ -73,6 +73,11 @@ def control_routes(fake: FakeTelegram) -> list[Route]:
         return {"callback_query_id": user_for(request, args).press(str(args["label"]),
                                                                    message_id=message_id)}
 
+    async def callback(request: Request, args: dict[str, Any]) -> Any:
+        message_id = int(args["message_id"]) if args.get("message_id") else None
+        return {"callback_query_id": user_for(request, args).press_data(str(args.get("data", "")),
+                                                                        message_id=message_id)}
+
     async def contact(request: Request, args: dict[str, Any]) -> Any:
         user = user_for(request, args)
         return {"message_id": user.share_contact(str(args["phone_number"]),
@@ -110,6 +115,7 @@ def control_routes(fake: FakeTelegram) -> list[Route]:
         Route(f"{user_path}/text", endpoint(text), methods=["POST"]),
         Route(f"{user_path}/command", endpoint(command), methods=["POST"]),
         Route(f"{user_path}/press", endpoint(press), methods=["POST"]),
+        Route(f"{user_path}/callback", endpoint(callback), methods=["POST"]),
         Route(f"{user_path}/contact", endpoint(contact), methods=["POST"]),
         Route(f"{user_path}/location", endpoint(location), methods=["POST"]),
         Route(f"{user_path}/block", endpoint(block), methods=["POST"]),

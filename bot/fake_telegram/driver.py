@@ -108,6 +108,29 @@ class FakeUser:
     def press(self, label: str, *, message_id: int | None = None) -> str:
         """Press an inline button by label; returns the callback query id."""
         stored, data = self._find_button(label, message_id)
+        return self._callback_query(stored, data)
+
+    def press_data(self, data: str, *, message_id: int | None = None) -> str:
+        """A callback query carrying any ``data``, as a modified client can send.
+
+        Real clients send only what a button holds; bots must still survive
+        forged, garbage or copied payloads. The query comes from ``message_id``
+        (default: the newest bot message) whatever buttons it has; returns the
+        callback query id.
+        """
+        if message_id is None:
+            candidates = [m for m in self.chat.messages.values() if m.from_bot and not m.deleted]
+            if not candidates:
+                raise LookupError(f"no bot message in chat {self.chat.id} to press on")
+            stored = candidates[-1]
+        else:
+            found = self.chat.messages.get(message_id)
+            if found is None or found.deleted:
+                raise LookupError(f"message {message_id} does not exist in chat {self.chat.id}")
+            stored = found
+        return self._callback_query(stored, data)
+
+    def _callback_query(self, stored: StoredMessage, data: str) -> str:
         query_id = f"{self.bot.id}{self.state.next_id():010d}"
         self.bot.callback_queries[query_id] = CallbackRecord(
             query_id, self.chat.id, stored.message_id, self.user.id, data)

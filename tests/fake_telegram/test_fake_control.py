@@ -30,15 +30,18 @@ async def test_control_api_round_trip(fake: FakeTelegram, api) -> None:
     assert pressed.json()["ok"] is True
     missing = await control.post("/_control/users/8001/press", json={"label": "Z"})
     assert missing.status_code == 400 and "available: ['A']" in missing.json()["error"]
+    forged = await control.post("/_control/users/8001/callback", json={"data": "b:1"})
+    assert forged.json()["ok"] is True
 
     await control.post("/_control/users/8001/text", json={"text": "hello"})
     await control.post("/_control/users/8001/location", json={"latitude": 1, "longitude": 2})
     await control.post("/_control/users/8001/contact", json={"phone_number": "+1"})
     transcript = (await control.get("/_control/chats/8001/transcript")).json()["result"]
     assert [e["kind"] for e in transcript] == ["user_message", "bot_message", "callback_query",
-                                               "user_message", "user_message", "user_message"]
+                                               "callback_query", "user_message", "user_message",
+                                               "user_message"]
     later = (await control.get("/_control/chats/8001/transcript",
-                               params={"since": transcript[2]["seq"]})).json()["result"]
+                               params={"since": transcript[3]["seq"]})).json()["result"]
     assert len(later) == 3
     stats = (await control.get("/_control/stats")).json()["result"]
     assert stats["calls"]["sendMessage"] == 1

@@ -72,6 +72,23 @@ async def test_press_targets_an_older_message_by_id(fake: FakeTelegram, api) -> 
                                                                     ("new", "other")]
 
 
+async def test_press_data_sends_any_payload_from_a_message(fake: FakeTelegram, api) -> None:
+    ada = fake.user(7007)
+    with pytest.raises(LookupError, match="no bot message"):
+        ada.press_data("x")
+    old = await api.ok("sendMessage", chat_id=ada.id, text="old", reply_markup=MENU)
+    await api.ok("sendMessage", chat_id=ada.id, text="plain")
+    first = ada.press_data("")
+    ada.press_data("slot:" + "9" * 54, message_id=old["message_id"])
+    with pytest.raises(LookupError, match="does not exist"):
+        ada.press_data("x", message_id=999)
+    updates = [u["callback_query"] for u in await api.ok("getUpdates")]
+    assert [(u["message"]["text"], u["data"]) for u in updates] == [("plain", ""),
+                                                                    ("old", "slot:" + "9" * 54)]
+    await api.ok("answerCallbackQuery", callback_query_id=first, text="stale")
+    assert (await ada.wait_callback_answer(first, timeout=1)).text == "stale"
+
+
 async def test_user_messages_produce_realistic_updates(fake: FakeTelegram, api) -> None:
     ada = fake.user(7006, first_name="Ada", username="ada_l", language_code="de")
     ada.send_command("/book", args="tomorrow")
