@@ -14,13 +14,15 @@ import logging
 from datetime import datetime, timezone
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
-from bot.conversations.booking import vendor_booking, when_of
+from bot.conversations.booking import stored_booking, vendor_booking, when_of
 from bot.conversations.my_visits import visit_lines
 from bot.runtime import BotContext
 from bot.storage import BookingDraftRecord, BookingRecord
+from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
+from bot.ui.buttons import ButtonHandler, for_owner
 from bot.ui.errors import user_message
 from bot.vendors import Booking, Capability, Customer, VendorError
 
@@ -85,9 +87,9 @@ async def show_my(update: Update, context: BotContext, *, cancel_only: bool = Fa
         vendor = context.services.vendors.get(booking.vendor)
         row = []
         if vendor is not None and vendor.can(Capability.CANCEL):
-            row.append((t._("✖ Cancel #{n}", n=number), f"my:cancel:{booking.id}"))
+            row.append((t._("✖ Cancel #{n}", n=number), cb.CancelBooking(booking=booking.id).encode()))
         if not cancel_only and vendor is not None and vendor.can(Capability.RESCHEDULE):
-            row.append((t._("🔁 Move #{n}", n=number), f"my:move:{booking.id}"))
+            row.append((t._("🔁 Move #{n}", n=number), cb.MoveBooking(booking=booking.id).encode()))
         if row:
             rows.append(row)
     visits = [] if cancel_only else await visit_lines(context, customer.telegram_id)
@@ -111,31 +113,22 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     await show_my(update, context, cancel_only=True)
 
 
-async def _own(context: BotContext, update: Update) -> BookingRecord | None:
-    assert update.callback_query and update.callback_query.data and update.effective_user
-    booking_id = int(update.callback_query.data.rsplit(":", 1)[1])
-    booking = await context.services.storage.bookings.get(booking_id)
-    if booking is None or booking.owner != update.effective_user.id:
-        return None
-    return booking
-
-
-async def ask_cancel(update: Update, context: BotContext) -> None:
+async def ask_cancel(update: Update, context: BotContext, _: cb.CancelBooking, booking: BookingRecord | None) -> None:
     t = context.t
-    booking = await _own(context, update)
     if booking is None or booking.state != "confirmed":
         await reply(update, context, t._("That booking is no longer active."), edit=False)
         return
     markup = keyboard([[
-        (t._("Yes, cancel it"), f"my:cancel!:{booking.id}"),
-        (t._("No, keep it"), "my:keep"),
+        (t._("Yes, cancel it"), cb.CancelBookingYes(booking=booking.id).encode()),
+        (t._("No, keep it"), cb.KeepBooking().encode()),
     ]])
     await reply(update, context, t._("Cancel this booking?") + "\n" + _line(context, booking), markup, edit=False)
 
 
-async def do_cancel(update: Update, context: BotContext) -> None:
+async def do_cancel(
+    update: Update, context: BotContext, _: cb.CancelBookingYes, booking: BookingRecord | None
+) -> None:
     t = context.t
-    booking = await _own(context, update)
     if booking is None or booking.state != "confirmed":
         await reply(update, context, t._("That booking is no longer active."))
         return
@@ -152,13 +145,14 @@ async def do_cancel(update: Update, context: BotContext) -> None:
     await reply(update, context, t._("Cancelled: {booking}", booking=_line(context, booking)[2:]))
 
 
-async def keep(update: Update, context: BotContext) -> None:
+async def keep(update: Update, context: BotContext, _: cb.KeepBooking) -> None:
     await reply(update, context, context.t._("OK, your booking stays as it is."))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("my", my_command))
     application.add_handler(CommandHandler("cancel", cancel_command))
-    application.add_handler(CallbackQueryHandler(ask_cancel, pattern=r"^my:cancel:\d+$"))
-    application.add_handler(CallbackQueryHandler(do_cancel, pattern=r"^my:cancel!:\d+$"))
-    application.add_handler(CallbackQueryHandler(keep, pattern=r"^my:keep$"))
+    # Each button names a stored booking; only its owner's presses reach the handler.
+    application.add_handler(ButtonHandler(cb.CancelBooking, for_owner(stored_booking, ask_cancel)))
+    application.add_handler(ButtonHandler(cb.CancelBookingYes, for_owner(stored_booking, do_cancel)))
+    application.add_handler(ButtonHandler(cb.KeepBooking, keep))

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from typing import Any
 
 import segno
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.i18n import Translator
-from bot.runtime import BotContext
+from bot.runtime import BotContext, services_of
+from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
+from bot.ui.access import staff_only
+from bot.ui.buttons import ButtonHandler, answer_stale
 from bot.ui.limits import MAX_CAPTION, fit, shorten
 from bot.ui.links import StartLink
 from bot.vendors import VendorError
@@ -28,19 +30,11 @@ from bot.vendors import VendorError
 log = logging.getLogger(__name__)
 PLACES = "qr_places"  # user_data: the places last listed, as the buttons' indexes mean them
 PAGE_SIZE = 8
-_PICK = re.compile(r"qr:(\d{1,4})")
-_PAGE = re.compile(r"qr:p:(\d{1,4})")
-
-
-def _staff(update: Update, context: BotContext) -> bool:
-    user = update.effective_user
-    return user is not None and context.services.is_staff(user.id)
+STAFF_ONLY = ("qr",)  # commands behind the STAFF_IDS filter (others: access.staff_refusals)
 
 
 async def qr_command(update: Update, context: BotContext) -> None:
-    t = context.t
-    if not _staff(update, context) or context.user_data is None:
-        await reply(update, context, t._("Sorry, /qr is only for the store's staff."))
+    if context.user_data is None:
         return
     places: list[dict[str, Any]] = []
     customer = context.customer(update.effective_user)
@@ -75,32 +69,28 @@ async def _show_page(update: Update, context: BotContext, page: int) -> None:
     pages = (len(places) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
     start = page * PAGE_SIZE
-    rows = [[(_label(t, p), f"qr:{start + i}")] for i, p in enumerate(places[start:start + PAGE_SIZE])]
-    paging = ([("‹", f"qr:p:{page - 1}")] if page > 0 else []) + (
-        [("›", f"qr:p:{page + 1}")] if page < pages - 1 else [])
+    rows = [[(_label(t, p), cb.QrPlace(index=start + i).encode())]
+            for i, p in enumerate(places[start:start + PAGE_SIZE])]
+    paging = ([("‹", cb.QrPage(page=page - 1).encode())] if page > 0 else []) + (
+        [("›", cb.QrPage(page=page + 1).encode())] if page < pages - 1 else [])
     if paging:
         rows.append(paging)
     await reply(update, context, t._("Which QR code do you want to print?"), keyboard(rows))
 
 
-async def on_button(update: Update, context: BotContext) -> None:
+async def on_page(update: Update, context: BotContext, button: cb.QrPage) -> None:
+    await _show_page(update, context, button.page)
+
+
+async def on_place(update: Update, context: BotContext, button: cb.QrPlace) -> None:
     query = update.callback_query
     assert query is not None
-    t = context.t
-    if not _staff(update, context):
-        await query.answer(t._("Sorry, /qr is only for the store's staff."))
-        return
-    data = query.data or ""
-    if page := _PAGE.fullmatch(data):
-        await _show_page(update, context, int(page.group(1)))
-        return
     places = (context.user_data or {}).get(PLACES, [])
-    pick = _PICK.fullmatch(data)
-    if pick is None or int(pick.group(1)) >= len(places):
-        await query.answer(t._("That button is no longer active."))
+    if button.index >= len(places):
+        await answer_stale(update, context)
         return
     await query.answer()
-    await send_qr(update, context, places[int(pick.group(1))])
+    await send_qr(update, context, places[button.index])
 
 
 async def send_qr(update: Update, context: BotContext, place: dict[str, Any]) -> None:
@@ -121,5 +111,7 @@ async def send_qr(update: Update, context: BotContext, place: dict[str, Any]) ->
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler("qr", qr_command))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^qr:"))
+    staff = staff_only(services_of(application).settings.staff_ids)
+    application.add_handler(CommandHandler("qr", qr_command, filters=staff))
+    application.add_handler(ButtonHandler(cb.QrPage, on_page, users=staff))
+    application.add_handler(ButtonHandler(cb.QrPlace, on_place, users=staff))

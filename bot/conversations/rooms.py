@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -32,7 +31,9 @@ from telegram.ext import (
 from bot.i18n import Translator, format_datetime, format_time
 from bot.i18n.when import parse_when
 from bot.runtime import BotContext
-from bot.ui import callback_index, keyboard, reply, user_message
+from bot.ui import callbacks as cb
+from bot.ui import keyboard, reply, user_message
+from bot.ui.buttons import ButtonHandler
 from bot.vendors import Availability, Building, Space, SpacesRole, VendorError, availability
 
 log = logging.getLogger(__name__)
@@ -82,13 +83,13 @@ async def start_rooms(update: Update, context: BotContext) -> int:
     if len(listed) == 1:
         _state(context)["pick"] = 0
         return await _ask_when(update, context)
-    rows = [[(raw["name"], f"rm:b:{i}")] for i, (_, raw) in enumerate(listed)]
+    rows = [[(raw["name"], cb.RoomBuilding(index=i).encode())] for i, (_, raw) in enumerate(listed)]
     await reply(update, context, t._("Which building?"), keyboard(rows))
     return Step.BUILDING
 
 
-async def on_building(update: Update, context: BotContext) -> int:
-    _state(context)["pick"] = callback_index(update)
+async def on_building(update: Update, context: BotContext, button: cb.RoomBuilding) -> int:
+    _state(context)["pick"] = button.index
     return await _ask_when(update, context)
 
 
@@ -99,11 +100,11 @@ async def _ask_when(update: Update, context: BotContext) -> int:
     t = context.t
     text = t._("{building}: for when? Tap Now, or write a time, e.g. 14:30 or tomorrow 9:00.",
                building=picked[1].name)
-    await reply(update, context, text, keyboard([[(t._("Now"), "rm:now")]]))
+    await reply(update, context, text, keyboard([[(t._("Now"), cb.RoomNow().encode())]]))
     return Step.WHEN
 
 
-async def on_now(update: Update, context: BotContext) -> int:
+async def on_now(update: Update, context: BotContext, _: cb.RoomNow) -> int:
     _state(context)["at"] = None
     return await _ask_size(update, context)
 
@@ -133,13 +134,13 @@ async def on_when_text(update: Update, context: BotContext) -> int:
 async def _ask_size(update: Update, context: BotContext) -> int:
     t = context.t
     labels = [t._("1 (desk)") if n == 1 else str(n) for n in SIZES]
-    rows = [[(label, f"rm:n:{i}") for i, label in enumerate(labels)]]
+    rows = [[(label, cb.RoomSize(index=i).encode()) for i, label in enumerate(labels)]]
     await reply(update, context, t._("For how many people?"), keyboard(rows))
     return Step.SIZE
 
 
-async def on_size(update: Update, context: BotContext) -> int:
-    index = callback_index(update)
+async def on_size(update: Update, context: BotContext, button: cb.RoomSize) -> int:
+    index = button.index
     if not 0 <= index < len(SIZES):
         return await _ask_size(update, context)
     return await _answer(update, context, SIZES[index])
@@ -170,18 +171,18 @@ async def _answer(update: Update, context: BotContext, people: int) -> int:
                 "vendor": vendor.name, "building": building.model_dump(mode="json"),
                 "spaces": [s.model_dump(mode="json") for s in taken]}
             markup = keyboard([[(t._("🔔 Notify me when {space} frees up", space=s.name),
-                                 f"rm:w:{i}")] for i, s in enumerate(taken)])
+                                 cb.RoomWatch(index=i).encode())] for i, s in enumerate(taken)])
     await reply(update, context, _listing(t, building, at, people, found, raw_at is None), markup)
     return END
 
 
-async def on_watch(update: Update, context: BotContext) -> None:
+async def on_watch(update: Update, context: BotContext, button: cb.RoomWatch) -> None:
     """"Notify me when it frees up" under a /rooms answer."""
     t = context.t
     query = update.callback_query
     user = update.effective_user
     offered = (context.user_data or {}).get(WATCHABLE) or {}
-    index = callback_index(update)
+    index = button.index
     spaces = offered.get("spaces", [])
     watcher = context.services.space_watcher
     if query is None or user is None or watcher is None or not 0 <= index < len(spaces):
@@ -255,10 +256,10 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
             allow_reentry=True,
             entry_points=[CommandHandler("rooms", start_rooms)],
             states={
-                Step.BUILDING: [CallbackQueryHandler(on_building, pattern=r"^rm:b:\d+$")],
-                Step.WHEN: [CallbackQueryHandler(on_now, pattern=r"^rm:now$"),
+                Step.BUILDING: [ButtonHandler(cb.RoomBuilding, on_building)],
+                Step.WHEN: [ButtonHandler(cb.RoomNow, on_now),
                             MessageHandler(filters.TEXT & ~filters.COMMAND, on_when_text)],
-                Step.SIZE: [CallbackQueryHandler(on_size, pattern=r"^rm:n:\d+$")],
+                Step.SIZE: [ButtonHandler(cb.RoomSize, on_size)],
             },
             fallbacks=[CommandHandler("cancel", quit_rooms)],
         )
@@ -266,4 +267,4 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(conversation())
-    application.add_handler(CallbackQueryHandler(on_watch, pattern=r"^rm:w:\d+$"))
+    application.add_handler(ButtonHandler(cb.RoomWatch, on_watch))

@@ -4,8 +4,9 @@ The store and desk are picked once and remembered in ``user_data`` (a desk
 is where somebody sits all day); after that /next, or the button under the
 last call, calls at once. The called customer's notice does not wait for
 the next poll: the queue watcher is told right away. Staff are the
-STAFF_IDS; anyone else gets a polite refusal. The command is in the menu of
-staff chats only.
+STAFF_IDS: every handler here sits behind the one filter built from them
+(:func:`bot.ui.access.staff_only`), and anyone else gets a polite refusal.
+The command is in the menu of staff chats only.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import logging
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.conversations.menu import COMMANDS
 from bot.i18n import N_, translator
 from bot.runtime import BotContext, services_of
 from bot.ui import best_effort, keyboard, reply
+from bot.ui import callbacks as cb
+from bot.ui.access import staff_only
+from bot.ui.buttons import ButtonHandler
 from bot.ui.errors import user_message
 from bot.vendors import NotFound, QueueRole, QueueSite, VendorError
 
@@ -33,20 +37,12 @@ STAFF_COMMANDS = [
 ]
 
 
-def _staff(update: Update, context: BotContext) -> bool:
-    user = update.effective_user
-    return user is not None and context.services.is_staff(user.id)
-
-
 def _picking(context: BotContext) -> dict[str, Any]:
     assert context.user_data is not None
     return context.user_data.setdefault(PICKING, {})
 
 
 async def next_command(update: Update, context: BotContext) -> None:
-    if not _staff(update, context):
-        await reply(update, context, context.t._("Sorry, /next is only for the store's staff."))
-        return
     desk = (context.user_data or {}).get(DESK)
     try:
         if desk is None:
@@ -58,31 +54,23 @@ async def next_command(update: Update, context: BotContext) -> None:
         await reply(update, context, user_message(exc, context.t, queue=True), edit=False)
 
 
-async def on_button(update: Update, context: BotContext) -> None:
-    """Every staff button (``st:...``); staff rights are checked again on each press."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    if not _staff(update, context):
-        await query.answer(context.t._("Sorry, /next is only for the store's staff."))
-        return
-    _, action, *rest = query.data.split(":")
-    index = int(rest[0]) if rest and rest[0].isdigit() else -1
+async def on_button(update: Update, context: BotContext, button: cb.DeskButton) -> None:
+    """Every staff button; the staff filter is checked again on each press (see register)."""
     try:
-        if action == "v":
-            await _pick_site(update, context, _listed(context, "vendors", index))
-        elif action == "s":
-            await _pick_desk(update, context, _listed(context, "sites", index))
-        elif action == "d":
-            await _desk_chosen(update, context, _listed(context, "desks", index))
-        elif action == "next":
+        if isinstance(button, cb.StaffVendor):
+            await _pick_site(update, context, _listed(context, "vendors", button.index))
+        elif isinstance(button, cb.StaffSite):
+            await _pick_desk(update, context, _listed(context, "sites", button.index))
+        elif isinstance(button, cb.StaffDesk):
+            await _desk_chosen(update, context, _listed(context, "desks", button.index))
+        elif isinstance(button, cb.StaffCallNext):
             await next_command(update, context)
-            return
-        elif action == "change":
+        elif isinstance(button, cb.StaffChangeDesk):
             if context.user_data is not None:
                 context.user_data.pop(DESK, None)
             await _pick_vendor(update, context)
     except VendorError as exc:
-        log.warning("staff step %s failed: %r", action, exc)
+        log.warning("staff step %s failed: %r", button.prefix, exc)
         await reply(update, context, user_message(exc, context.t, queue=True), edit=False)
 
 
@@ -100,7 +88,7 @@ async def _pick_vendor(update: Update, context: BotContext) -> None:
     if len(vendors) == 1:
         await _pick_site(update, context, vendors[0].name)
         return
-    rows = [[(v.title, f"st:v:{i}")] for i, v in enumerate(vendors)]
+    rows = [[(v.title, cb.StaffVendor(index=i).encode())] for i, v in enumerate(vendors)]
     await reply(update, context, context.t._("Which business do you work for?"), keyboard(rows))
 
 
@@ -115,7 +103,7 @@ async def _pick_site(update: Update, context: BotContext, vendor_name: str | Non
     vendor = _vendor(context, vendor_name)
     sites = await vendor.queue_sites()
     _picking(context).update(vendor=vendor.name, sites=[s.model_dump(mode="json") for s in sites])
-    rows = [[(s.name, f"st:s:{i}")] for i, s in enumerate(sites)]
+    rows = [[(s.name, cb.StaffSite(index=i).encode())] for i, s in enumerate(sites)]
     await reply(update, context, context.t._("Which store are you at?"), keyboard(rows))
 
 
@@ -128,7 +116,8 @@ async def _pick_desk(update: Update, context: BotContext, raw_site: dict[str, An
     desks = await vendor.desks(site.id)
     _picking(context).update(site=raw_site, desks=[d.model_dump(mode="json") for d in desks])
     t = context.t
-    rows = [[(d.name if d.open else t._("{desk} (closed)", desk=d.name), f"st:d:{i}")] for i, d in enumerate(desks)]
+    rows = [[(d.name if d.open else t._("{desk} (closed)", desk=d.name), cb.StaffDesk(index=i).encode())]
+            for i, d in enumerate(desks)]
     text = t._("{site}: which desk are you at?", site=site.name) if desks else t._("{site} has no desk.", site=site.name)
     await reply(update, context, text, keyboard(rows))
 
@@ -165,7 +154,8 @@ async def _call(update: Update, context: BotContext, desk: dict[str, Any]) -> No
         text = t._("📣 Called ticket {number} to {desk}.", number=called.number, desk=desk["desk_name"])
     else:
         text = t._("Nobody is waiting at {site} right now.", site=desk["site_name"])
-    rows = [[(t._("📣 Call next"), "st:next"), (t._("🔁 Change desk"), "st:change")]]
+    rows = [[(t._("📣 Call next"), cb.StaffCallNext().encode()),
+             (t._("🔁 Change desk"), cb.StaffChangeDesk().encode())]]
     await reply(update, context, f"{text}\n{desk['site_name']} · {desk['desk_name']}", keyboard(rows), edit=False)
 
 
@@ -180,5 +170,7 @@ async def set_staff_menus(application: Application) -> None:  # type: ignore[typ
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler("next", next_command))
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^st:"))
+    # Everybody else is refused after every feature registered (bot.ui.access.staff_refusals).
+    staff = staff_only(services_of(application).settings.staff_ids)
+    application.add_handler(CommandHandler("next", next_command, filters=staff))
+    application.add_handler(ButtonHandler(cb.DeskButton, on_button, users=staff))

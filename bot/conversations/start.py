@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
 from bot.conversations.menu import COMMANDS
 from bot.i18n import LANGUAGES, Translator, translator
 from bot.runtime import BotContext
 from bot.ui import best_effort, keyboard, reply
 from bot.ui.links import StartLinkFilter
+from bot.ui import callbacks as cb
+from bot.ui.buttons import ButtonHandler
 
 
 def help_text(t: Translator) -> str:
@@ -35,17 +37,13 @@ async def show_help(update: Update, context: BotContext) -> None:
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
-    rows = [[(label, f"lang:{code}")] for code, label in LANGUAGES.items()]
+    rows = [[(label, cb.SetLanguage(code=code).encode())] for code, label in LANGUAGES.items()]
     await reply(update, context, context.t._("Choose your language:"), keyboard(rows))
 
 
-async def set_language(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_user is not None
-    language = query.data.split(":", 1)[1]
-    if language not in LANGUAGES:
-        await query.answer()
-        return
+async def set_language(update: Update, context: BotContext, button: cb.SetLanguage) -> None:
+    assert update.effective_user is not None
+    language = button.code  # one of LANGUAGES: anything else never decodes
     await context.services.storage.users.set_language(update.effective_user.id, language)
     if context.user_data is not None:
         context.user_data["lang"] = language
@@ -62,4 +60,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start, filters=~StartLinkFilter()))
     application.add_handler(CommandHandler("help", show_help))
     application.add_handler(CommandHandler("language", choose_language))
-    application.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))
+    application.add_handler(ButtonHandler(cb.SetLanguage, set_language))

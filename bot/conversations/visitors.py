@@ -20,8 +20,9 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.i18n import N_, Translator, format_date, format_datetime
-from bot.runtime import BotContext
+from bot.runtime import BotContext, services_of
 from bot.ui import reply, user_message
+from bot.ui.access import staff_only
 from bot.vendors import (
     Badge,
     Capability,
@@ -33,6 +34,7 @@ from bot.vendors import (
 )
 
 log = logging.getLogger(__name__)
+STAFF_ONLY = ("today",)  # commands behind the STAFF_IDS filter
 
 CODE = re.compile(r"[A-Za-z0-9]{4,16}")
 
@@ -102,11 +104,8 @@ async def badge_command(update: Update, context: BotContext) -> None:
 
 
 async def today_command(update: Update, context: BotContext) -> None:
+    """Staff only: registered behind the STAFF_IDS filter (others: access.staff_refusals)."""
     t = context.t
-    user = update.effective_user
-    if user is None or not context.services.is_staff(user.id):
-        await reply(update, context, t._("Sorry, /today is only for staff."))
-        return
     lines: list[str] = []
     try:
         for vendor in context.services.vendors.playing(ReportsRole).values():
@@ -139,4 +138,5 @@ async def _figures(vendor: ReportsRole, t: Translator) -> list[str]:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("badge", badge_command))
-    application.add_handler(CommandHandler("today", today_command))
+    staff = staff_only(services_of(application).settings.staff_ids)
+    application.add_handler(CommandHandler("today", today_command, filters=staff))

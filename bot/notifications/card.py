@@ -15,6 +15,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator, format_time
 from bot.storage import TicketRecord, card_text_hash
+from bot.ui import callbacks as cb
 from bot.ui import keyboard
 from bot.vendors import QueueSnapshot, TicketState
 
@@ -57,8 +58,8 @@ def render_card(
     title = t._("Ticket {number}", number=ticket.number)  # not inside an f-string: extracted
     lines = [f"🎫 {title} · {ticket.site_name}"]
     markup: InlineKeyboardMarkup | None = keyboard([[
-        (t._("🔄 Refresh"), f"tk:refresh:{ticket.id}"),
-        (t._("🚪 Leave queue"), f"tk:leave:{ticket.id}"),
+        (t._("🔄 Refresh"), cb.TicketRefresh(ticket=ticket.id).encode()),
+        (t._("🚪 Leave queue"), cb.TicketLeave(ticket=ticket.id).encode()),
     ]])
     if state == "done":
         lines.append(t._("✅ You have been served. Thank you!"))

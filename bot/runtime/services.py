@@ -72,6 +72,3 @@ class Services:
 
     def customer(self, user: User, language: str) -> Customer:
         return Customer(telegram_id=user.id, pseudonym=self.pseudonym(user.id), language=language)
-
-    def is_staff(self, telegram_id: int) -> bool:
-        return telegram_id in self.settings.staff_ids

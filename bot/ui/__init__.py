@@ -9,9 +9,9 @@ from bot.ui.drafts import UserDataDraft
 from bot.ui.errors import user_message
 from bot.ui.keyboards import keyboard
 from bot.ui.replies import best_effort, reply
-from bot.ui.steps import Handler, callback_index, stay_on_vendor_error
+from bot.ui.steps import Handler, stay_on_vendor_error
 
 __all__ = [
-    "Handler", "UserDataDraft", "best_effort", "callback_index", "keyboard", "reply",
+    "Handler", "UserDataDraft", "best_effort", "keyboard", "reply",
     "stay_on_vendor_error", "user_message",
 ]

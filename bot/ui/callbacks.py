@@ -25,132 +25,33 @@ is the one earlier versions wrote, so buttons already in chats keep working.
 
 from __future__ import annotations
 
-import enum
-import secrets
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from bot.i18n import LANGUAGES
-
-MAX_BYTES = 64  # Telegram's limit for callback_data
-SEP = ":"
+from bot.ui.callback_codec import (  # noqa: F401 - re-exported
+    MAX_BYTES,
+    SEP,
+    CallbackData,
+    CallbackDataError,
+    Flow,
+    FlowButton,
+    new_flow,
+)
 
 # -- field types: every value a button may carry, with its range -------------------
 Index = Annotated[int, Field(ge=0, le=999)]  # a position in a list the draft keeps
 Page = Annotated[int, Field(ge=0, le=999)]
 RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a stored row (SQLite INTEGER)
 Key = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]  # a summary's idempotency key
-Flow = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{6}$")]  # a flow run's nonce
+PlaceIndex = Annotated[int, Field(ge=0, le=9999)]  # one of the places staff /qr lists
+VendorName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]  # a registry name
 ContactMode = Literal["name", "phone", "email"]
 
-
-def new_flow() -> str:
-    """A fresh nonce for one run of a flow (see the module docstring)."""
-    return secrets.token_hex(3)
-
-
-class CallbackDataError(ValueError):
-    """A payload that cannot be encoded: a separator inside a value, or over 64 bytes."""
-
-
-class CallbackData(BaseModel):
-    """Base of every payload: ``class SlotPick(CallbackData, prefix="bk:slot")``.
-
-    Fields are encoded in declaration order. Prefixes are unique and none is
-    the start of another (``bk:ok`` and ``bk:ok:x`` cannot both exist), so
-    a string decodes as at most one kind.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    prefix: ClassVar[str] = ""
-    _kinds: ClassVar[dict[str, type[CallbackData]]] = {}
-
-    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if not prefix:
-            return  # an abstract intermediate class
-        if not prefix.isascii() or not prefix.isprintable() or " " in prefix:
-            raise TypeError(f"bad callback prefix {prefix!r}")
-        for other in CallbackData._kinds:
-            if other == prefix or other.startswith(prefix + SEP) or prefix.startswith(other + SEP):
-                raise TypeError(f"callback prefix {prefix!r} clashes with {other!r}")
-        cls.prefix = prefix
-        CallbackData._kinds[prefix] = cls
-
-    # -- encoding ------------------------------------------------------------------
-    def encode(self) -> str:
-        parts = [self.prefix]
-        for name in type(self).model_fields:
-            text = _text(getattr(self, name))
-            if SEP in text or not text:
-                raise CallbackDataError(f"{type(self).__name__}.{name}={text!r} cannot be encoded")
-            parts.append(text)
-        data = SEP.join(parts)
-        if len(data.encode()) > MAX_BYTES:
-            raise CallbackDataError(f"{type(self).__name__} payload is {len(data.encode())} bytes: {data!r}")
-        return data
-
-    # -- decoding ------------------------------------------------------------------
-    @classmethod
-    def decode(cls, data: object) -> Self | None:
-        """The payload ``data`` encodes, if it is one of ``cls`` (any kind, on the base)."""
-        if not isinstance(data, str) or not data or len(data.encode()) > MAX_BYTES:
-            return None
-        parts = data.split(SEP)
-        for size in range(1, len(parts) + 1):
-            kind = CallbackData._kinds.get(SEP.join(parts[:size]))
-            if kind is not None:
-                if not issubclass(kind, cls):
-                    return None
-                return kind._from_parts(parts[size:], data)  # type: ignore[return-value]
-        return None
-
-    @classmethod
-    def _from_parts(cls, values: list[str], data: str) -> Self | None:
-        names = list(cls.model_fields)
-        if len(values) != len(names):
-            return None
-        try:
-            decoded = cls.model_validate(dict(zip(names, values, strict=True)))
-            canonical = decoded.encode()
-        except (ValidationError, CallbackDataError):
-            return None
-        # Only the exact text encode() writes: no "007", " 7", "1_0" or "+7".
-        return decoded if canonical == data else None
-
-    @classmethod
-    def matches(cls, data: object) -> bool:
-        return cls.decode(data) is not None
-
-    @classmethod
-    def pattern(cls) -> Callable[[object], bool]:
-        """The ``pattern=`` of a handler for this kind: true exactly when it decodes."""
-        return cls.matches
-
-    @classmethod
-    def kinds(cls) -> dict[str, type[CallbackData]]:
-        """Every registered payload kind by prefix (for tests and docs)."""
-        return dict(CallbackData._kinds)
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-class FlowButton(CallbackData):
-    """A button of one run of a flow: valid only while that run is the current one."""
-
-    flow: Flow
+# MAX_BYTES, SEP, CallbackData, CallbackDataError, Flow, FlowButton, new_flow: the codec's
+# names, re-exported so that features import every button matter from this module.
 
 
 # -- booking flow (bot/conversations/booking) -------------------------------------
@@ -211,28 +112,33 @@ class ConfirmBooking(CallbackData, prefix="bk:ok"):
     key: Key
 
 
-class ConfirmMove(CallbackData, prefix="bk:mv"):
-    """Confirm on a move summary: which stored booking, under which key."""
+class BookingRef(CallbackData):
+    """A button naming one stored booking (its row id)."""
 
     booking: RowId
+
+
+class ConfirmMove(BookingRef, prefix="bk:mv"):
+    """Confirm on a move summary: which stored booking, under which key."""
+
     key: Key
 
 
 # -- /my and receipts (bot/conversations/my_bookings.py) --------------------------
-class CancelBooking(CallbackData, prefix="my:cancel"):
-    booking: RowId
+class CancelBooking(BookingRef, prefix="my:cancel"):
+    pass
 
 
-class CancelBookingYes(CallbackData, prefix="my:cancel!"):
-    booking: RowId
+class CancelBookingYes(BookingRef, prefix="my:cancel!"):
+    pass
 
 
 class KeepBooking(CallbackData, prefix="my:keep"):
     pass
 
 
-class MoveBooking(CallbackData, prefix="my:move"):
-    booking: RowId
+class MoveBooking(BookingRef, prefix="my:move"):
+    pass
 
 
 # -- /language (bot/conversations/start.py) ---------------------------------------
@@ -306,21 +212,76 @@ class StaffButton(CallbackData):
     """Any staff button: handled only for STAFF_IDS."""
 
 
-class StaffVendor(StaffButton, prefix="st:v"):
+class DeskButton(StaffButton):
+    """A button of staff /next (bot/conversations/staff.py)."""
+
+
+class StaffVendor(DeskButton, prefix="st:v"):
     index: Index
 
 
-class StaffSite(StaffButton, prefix="st:s"):
+class StaffSite(DeskButton, prefix="st:s"):
     index: Index
 
 
-class StaffDesk(StaffButton, prefix="st:d"):
+class StaffDesk(DeskButton, prefix="st:d"):
     index: Index
 
 
-class StaffCallNext(StaffButton, prefix="st:next"):
+class StaffCallNext(DeskButton, prefix="st:next"):
     pass
 
 
-class StaffChangeDesk(StaffButton, prefix="st:change"):
+class StaffChangeDesk(DeskButton, prefix="st:change"):
     pass
+
+
+# -- linked accounts (bot/conversations/accounts) ---------------------------------
+class LinkButton(CallbackData):
+    """Keep or Undo under "Linked as …": the provider's registry name."""
+
+    vendor: VendorName
+
+
+class LinkKeep(LinkButton, prefix="ac:keep"):
+    pass
+
+
+class LinkUndo(LinkButton, prefix="ac:undo"):
+    pass
+
+
+class CompaniesPage(StaffButton, prefix="co:page"):
+    """A page of staff /company results (the query stays in user_data)."""
+
+    page: Page
+
+
+# -- /rooms (bot/conversations/rooms.py) ------------------------------------------
+class RoomBuilding(CallbackData, prefix="rm:b"):
+    index: Index
+
+
+class RoomNow(CallbackData, prefix="rm:now"):
+    pass
+
+
+class RoomSize(CallbackData, prefix="rm:n"):
+    index: Index
+
+
+class RoomWatch(CallbackData, prefix="rm:w"):
+    """The "Notify me when it frees up" button: a busy space of the last answer."""
+
+    index: Index
+
+
+# -- staff /qr (bot/conversations/qr.py) ------------------------------------------
+class QrPlace(StaffButton, prefix="qr:pick"):
+    """A place staff /qr listed (the list stays in user_data)."""
+
+    index: PlaceIndex
+
+
+class QrPage(StaffButton, prefix="qr:p"):
+    page: Page

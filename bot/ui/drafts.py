@@ -7,7 +7,10 @@ from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel
 
+from bot.ui.callbacks import new_flow
+
 M = TypeVar("M", bound=BaseModel)
+FLOW = "flow"  # in a draft: the nonce of this run of the flow
 
 
 class UserDataDraft:
@@ -29,8 +32,23 @@ class UserDataDraft:
     def of(cls, user_data: dict[str, Any] | None, *, new: bool = False) -> Self:
         assert user_data is not None
         if new or cls.KEY not in user_data:
-            user_data[cls.KEY] = {}
+            user_data[cls.KEY] = {FLOW: new_flow()}
         return cls(user_data[cls.KEY])
+
+    @classmethod
+    def flow_of(cls, user_data: dict[str, Any] | None) -> str | None:
+        """The nonce of the run of this flow the user is in; None when in none.
+
+        Every button of a run carries it (:class:`bot.ui.callbacks.FlowButton`),
+        so a button from an ended or earlier run is told apart from today's.
+        """
+        draft = (user_data or {}).get(cls.KEY)
+        return draft.get(FLOW) if isinstance(draft, dict) else None
+
+    @property
+    def flow(self) -> str:
+        """This run's nonce (given on first use to a draft kept from before nonces)."""
+        return self.data.setdefault(FLOW, new_flow())  # type: ignore[no-any-return]
 
     @classmethod
     def clear(cls, user_data: dict[str, Any] | None) -> None:

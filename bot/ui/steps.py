@@ -6,6 +6,7 @@ import enum
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Concatenate, ParamSpec
 
 from telegram import Update
 
@@ -17,9 +18,11 @@ from bot.vendors import VendorError
 log = logging.getLogger("bot.conversations")
 
 Handler = Callable[[Update, BotContext], Awaitable[object]]
+P = ParamSpec("P")
+StepHandler = Callable[Concatenate[Update, BotContext, P], Awaitable[object]]  # e.g. a button's payload after
 
 
-def stay_on_vendor_error(step: enum.IntEnum, *, queue: bool = False) -> Callable[[Handler], Handler]:
+def stay_on_vendor_error(step: enum.IntEnum, *, queue: bool = False) -> Callable[[StepHandler[P]], StepHandler[P]]:
     """On a vendor error, say what happened and stay on ``step``.
 
     Every step of every flow fails the same way: the user reads the one
@@ -27,11 +30,11 @@ def stay_on_vendor_error(step: enum.IntEnum, *, queue: bool = False) -> Callable
     try the same step again; nothing they entered is lost.
     """
 
-    def wrap(handler: Handler) -> Handler:
+    def wrap(handler: StepHandler[P]) -> StepHandler[P]:
         @functools.wraps(handler)
-        async def run(update: Update, context: BotContext) -> object:
+        async def run(update: Update, context: BotContext, *args: P.args, **kwargs: P.kwargs) -> object:
             try:
-                return await handler(update, context)
+                return await handler(update, context, *args, **kwargs)
             except VendorError as exc:
                 log.warning("step %s failed: %r", step.name, exc)
                 await reply(update, context, user_message(exc, context.t, queue=queue), edit=False)
@@ -41,8 +44,3 @@ def stay_on_vendor_error(step: enum.IntEnum, *, queue: bool = False) -> Callable
 
     return wrap
 
-
-def callback_index(update: Update) -> int:
-    """The list index a button carries as the last part of its callback data."""
-    assert update.callback_query and update.callback_query.data
-    return int(update.callback_query.data.rsplit(":", 1)[1])

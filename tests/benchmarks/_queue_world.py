@@ -128,7 +128,7 @@ async def join_paris(bench: Bench, uid: int) -> None:
     user.press(STORE_NAMES[data.PARIS], message_id=screen.message_id)
     screen = await user.wait_screen(has("q:ch:"), timeout=60)
     user.press("Order pickup", message_id=screen.message_id)
-    screen = await user.wait_screen(has("q:use:name"), timeout=60)
+    screen = await user.wait_screen(has("q:use:"), timeout=60)
     user.press(f"Use “J{uid}”", message_id=screen.message_id)
     await user.wait_message(predicate=has("tk:refresh:"), timeout=60)
     [cid] = [c["_id"] for c in bench.sim.queues.customers.values() if c.get("name") == f"J{uid}"]

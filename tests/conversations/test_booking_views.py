@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.conversations.booking import views
 from bot.i18n import translator
+from bot.ui.callbacks import CallbackData
 from bot.vendors import Capability, Money, Service, Site, Slot
 
 
@@ -21,13 +22,15 @@ def _data(markup) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_sites_are_paginated_with_stable_indexes() -> None:
     t = translator("en")
-    _, first = views.sites(t, _sites(14), 0, back=False, can_locate=False)
-    _, last = views.sites(t, _sites(14), 2, back=True, can_locate=False)
-    assert [d for d in _data(first) if d.startswith("bk:site:")] == [f"bk:site:{i}" for i in range(6)]
-    assert "bk:sites:1" in _data(first) and "bk:sites:-1" not in _data(first)
-    assert [d for d in _data(last) if d.startswith("bk:site:")] == ["bk:site:12", "bk:site:13"]
-    assert "bk:back" in _data(last)
+    flow = "abc123"
+    _, first = views.sites(t, flow, _sites(14), 0, back=False, can_locate=False)
+    _, last = views.sites(t, flow, _sites(14), 2, back=True, can_locate=False)
+    assert [d for d in _data(first) if d.startswith("bk:site:")] == [f"bk:site:{flow}:{i}" for i in range(6)]
+    assert f"bk:sites:{flow}:1" in _data(first) and f"bk:sites:{flow}:-1" not in _data(first)
+    assert [d for d in _data(last) if d.startswith("bk:site:")] == [f"bk:site:{flow}:12", f"bk:site:{flow}:13"]
+    assert f"bk:back:{flow}" in _data(last)
     assert all(len(d.encode()) <= 64 for d in _data(first) + _data(last))
+    assert all(CallbackData.decode(d) is not None for d in _data(first) + _data(last))
 
 
 def test_service_label_shows_price_and_duration_only_when_the_vendor_has_them() -> None:
@@ -44,7 +47,7 @@ def test_slot_labels_show_local_time_capacity_and_resource_when_ambiguous() -> N
     start = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("UTC"))
     listed = [Slot(id="a", start=start, remaining=2, resource="Entrance"),
               Slot(id="b", start=start, remaining=1, resource="Desk 2")]
-    _, markup = views.slots(translator("it"), site, start.date(), listed,
+    _, markup = views.slots(translator("it"), "abc123", site, start.date(), listed,
                             frozenset({Capability.CAPACITY}))
     labels = [b.text for row in markup.inline_keyboard for b in row]
     assert labels[0].startswith("11:00 Entrance") and "2" in labels[0]

@@ -60,7 +60,7 @@ async def join_by_name(user: FakeUser, store: str = PARIS, path: tuple[str, ...]
     for label in path:
         screen = await user.wait_screen(has_data("q:ch:"))
         user.press(label, message_id=screen.message_id)
-    prompt = await user.wait_screen(has_data("q:use:name"))
+    prompt = await user.wait_screen(has_data("q:use:"))
     user.press(f"Use “{user.user.first_name}”", message_id=prompt.message_id)
     return await user.wait_message(predicate=has_data("tk:refresh:"))
 

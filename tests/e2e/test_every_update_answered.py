@@ -108,7 +108,7 @@ async def test_a_deep_link_joins_a_stores_queue(world: LocalWorld, bot: RunningB
     choices = await user.wait_screen(has_data("q:ch:"))
     assert PARIS in choices.text
     user.press("Order pickup", message_id=choices.message_id)
-    prompt = await user.wait_screen(has_data("q:use:name"))
+    prompt = await user.wait_screen(has_data("q:use:"))
     user.press("Use “Ada”", message_id=prompt.message_id)
     await user.wait_message(predicate=has_data("tk:refresh:"))
 

@@ -48,6 +48,15 @@ SAMPLES: list[CallbackData] = [
     cb.StaffDesk(index=2),
     cb.StaffCallNext(),
     cb.StaffChangeDesk(),
+    cb.LinkKeep(vendor="faces"),
+    cb.LinkUndo(vendor="faces"),
+    cb.CompaniesPage(page=2),
+    cb.RoomBuilding(index=1),
+    cb.RoomNow(),
+    cb.RoomSize(index=5),
+    cb.RoomWatch(index=0),
+    cb.QrPlace(index=9999),
+    cb.QrPage(page=1),
 ]
 
 
@@ -87,6 +96,7 @@ def test_long_lived_buttons_keep_the_format_already_in_chats() -> None:
     "bk:slot::1", "bk:slot:a1b2c3:x", "bk:day:a1b2c3:2026-13-01", "bk:day:a1b2c3:20261201",
     "bk:day:a1b2c3:1700000000", "bk:ok:short", f"bk:ok:{KEY.upper()}", f"bk:ok:{KEY}:",
     f"bk:mv:{KEY}", "q:use:a1b2c3:fax", "st:v:", "tk:refresh:1:" + "0" * 60,
+    "ac:keep:", "ac:undo:Faces", "ac:undo:faces:x", "co:page:-1",
     "bk:back:a1b2c3\n", "bk:back:a1b2c3 ", "x" * 65,
 ])
 def test_anything_else_decodes_to_none(data: object) -> None:

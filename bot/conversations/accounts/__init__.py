@@ -7,20 +7,25 @@ handlers, including the ``TypeHandler`` for the redirect's custom update.
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, TypeHandler
+from telegram.ext import Application, CommandHandler, TypeHandler
 
 from bot.conversations.accounts import companies, link
 from bot.conversations.accounts.redirect import account_routes
 from bot.conversations.accounts.returns import AccountReturn
+from bot.runtime import services_of
+from bot.ui import callbacks as cb
+from bot.ui.access import staff_only
+from bot.ui.buttons import ButtonHandler
 
 STAFF_COMMANDS = [("company", "Look a company up in the profile directory")]
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("link", link.link_command))
     application.add_handler(CommandHandler("unlink", link.unlink_command))
-    application.add_handler(CommandHandler("company", companies.company_command))
-    application.add_handler(CallbackQueryHandler(link.on_button, pattern=r"^ac:"))
-    application.add_handler(CallbackQueryHandler(companies.on_page, pattern=r"^co:page:"))
+    staff = staff_only(services_of(application).settings.staff_ids)  # others: access.staff_refusals
+    application.add_handler(CommandHandler("company", companies.company_command, filters=staff))
+    application.add_handler(ButtonHandler(cb.LinkButton, link.on_button))
+    application.add_handler(ButtonHandler(cb.CompaniesPage, companies.on_page, users=staff))
     application.add_handler(TypeHandler(AccountReturn, link.on_return))
 
 __all__ = ["account_routes", "register"]

@@ -1,4 +1,6 @@
-"""Staff /company <query>: the account provider's company directory, page by page."""
+"""Staff /company <query>: the account provider's company directory, page by page.
+
+Staff only: registered behind the STAFF_IDS filter (see :func:`register`)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from telegram import Update
 
 from bot.i18n import Translator
 from bot.runtime import BotContext
+from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
 from bot.ui.errors import user_message
 from bot.vendors import AccountsRole, Capability, Company, CompanyPage, VendorError
@@ -23,10 +26,7 @@ def _directory(context: BotContext) -> AccountsRole | None:
 
 
 async def company_command(update: Update, context: BotContext) -> None:
-    t, user = context.t, update.effective_user
-    if user is None or not context.services.is_staff(user.id):
-        await reply(update, context, t._("Sorry, /company is only for staff."))
-        return
+    t = context.t
     query = " ".join(context.args or []).strip()
     if not query:
         await reply(update, context, t._("Send /company and a name, for example: /company acme"))
@@ -36,21 +36,12 @@ async def company_command(update: Update, context: BotContext) -> None:
     await _show(update, context, query[:60], 0)
 
 
-async def on_page(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    if user is None or not context.services.is_staff(user.id):
-        await reply(update, context, context.t._("Sorry, /company is only for staff."))
-        return
+async def on_page(update: Update, context: BotContext, button: cb.CompaniesPage) -> None:
     query = (context.user_data or {}).get(QUERY)
-    data = update.callback_query.data if update.callback_query else None
-    try:
-        page = int((data or "").rsplit(":", 1)[-1])
-    except ValueError:
-        page = 0
     if not query:
         await reply(update, context, context.t._("Send /company and a name, for example: /company acme"))
         return
-    await _show(update, context, str(query), max(0, page))
+    await _show(update, context, str(query), button.page)
 
 
 async def _show(update: Update, context: BotContext, query: str, page: int) -> None:
@@ -84,7 +75,7 @@ def _card(company: Company) -> str:
 def _paging(t: Translator, found: CompanyPage) -> list[list[tuple[str, str]]]:
     row = []
     if found.page > 0:
-        row.append((t._("◀ Previous"), f"co:page:{found.page - 1}"))
+        row.append((t._("◀ Previous"), cb.CompaniesPage(page=found.page - 1).encode()))
     if found.more:
-        row.append((t._("Next ▶"), f"co:page:{found.page + 1}"))
+        row.append((t._("Next ▶"), cb.CompaniesPage(page=found.page + 1).encode()))
     return [row] if row else []

@@ -20,6 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.conversations.accounts.returns import AccountReturn, redirect_path, start_path
 from bot.i18n import translator
 from bot.runtime import BotContext, Services
+from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
 from bot.ui.errors import user_message
 from bot.vendors import AccountsRole, VendorError
@@ -97,20 +98,19 @@ async def on_return(update: AccountReturn, context: BotContext) -> None:
         await context.bot.send_message(update.telegram_id, text)
         return
     name = update.profile.display_name or update.profile.full_name or update.profile.subject
-    markup = keyboard([[(t._("Keep"), f"ac:keep:{update.vendor}"),
-                        (t._("Undo"), f"ac:undo:{update.vendor}")]])
+    markup = keyboard([[(t._("Keep"), cb.LinkKeep(vendor=update.vendor).encode()),
+                        (t._("Undo"), cb.LinkUndo(vendor=update.vendor).encode())]])
     await context.bot.send_message(
         update.telegram_id, t._("Linked as {name}.", name=name), reply_markup=markup)
 
 
-async def on_button(update: Update, context: BotContext) -> None:
-    """Keep or Undo under "Linked as …"."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None
-    _, action, name = (query.data or "ac::").split(":", 2)
-    vendor = _accounts(context).get(name)
+async def on_button(update: Update, context: BotContext, button: cb.LinkButton) -> None:
+    """Keep or Undo under "Linked as …"; Undo unlinks the presser's own account only."""
+    user = update.effective_user
+    assert user is not None
+    vendor = _accounts(context).get(button.vendor)
     t = context.t
-    if action == "undo" and vendor is not None:
+    if isinstance(button, cb.LinkUndo) and vendor is not None:
         await vendor.unlink(context.customer(user))
         await reply(update, context, t._("Undone: nothing is linked."))
         return

@@ -5,6 +5,6 @@ booking (``/my`` lists, cancels and moves them) is public here.
 """
 
 from bot.conversations.booking.conversation import register
-from bot.conversations.booking.records import vendor_booking, when_of
+from bot.conversations.booking.records import stored_booking, vendor_booking, when_of
 
-__all__ = ["register", "vendor_booking", "when_of"]
+__all__ = ["register", "stored_booking", "vendor_booking", "when_of"]

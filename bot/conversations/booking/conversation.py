@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import warnings
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -19,6 +22,7 @@ from telegram.ext import (
 )
 
 from bot.conversations.booking import details, entry, move, steps
+from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.flow import (
     back_from_days,
     back_to_start,
@@ -37,9 +41,14 @@ from bot.conversations.booking.flow import (
     start_booking,
     unexpected,
 )
-from bot.conversations.booking.states import BACK, QUIT, Step
+from bot.conversations.booking.states import Step
+from bot.runtime import BotContext
 from bot.ui import Handler, stay_on_vendor_error
+from bot.ui import callbacks as cb
+from bot.ui.buttons import ButtonHandler
 from bot.ui.links import StartLinkFilter
+
+D = TypeVar("D", bound=cb.CallbackData)
 
 BACK_TO: dict[Step, Handler] = {
     Step.SITE: back_to_start,
@@ -51,8 +60,14 @@ BACK_TO: dict[Step, Handler] = {
 }
 
 
-def _back(step: Step) -> CallbackQueryHandler:  # type: ignore[type-arg]
-    return CallbackQueryHandler(stay_on_vendor_error(step)(BACK_TO[step]), pattern=f"^{BACK}$")
+def _button(kind: type[D], callback: Callable[[Update, BotContext, D], Awaitable[Any]]) -> ButtonHandler:
+    """A button of this run of the booking flow (an earlier run's is answered as stale)."""
+    return ButtonHandler(kind, callback, flow=Draft)
+
+
+def _back(step: Step) -> ButtonHandler:
+    back = stay_on_vendor_error(step)(BACK_TO[step])
+    return _button(cb.BookingBack, lambda update, context, _: back(update, context))
 
 
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
@@ -72,7 +87,7 @@ def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ign
         CommandHandler("book", start_booking),
         CommandHandler("start", entry.book_from_link, filters=StartLinkFilter("book")),
         # /my shows this button only for vendors with Capability.RESCHEDULE
-        CallbackQueryHandler(move.start_move, pattern=r"^my:move:\d+$"),
+        ButtonHandler(cb.MoveBooking, move.start_move),
     ]
     request = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & text & entry.BookingRequest()
     return ConversationHandler(
@@ -81,43 +96,42 @@ def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ign
         allow_reentry=False,
         entry_points=[*restart, MessageHandler(request, entry.book_from_text)],
         states={
-            Step.BUSINESS: [CallbackQueryHandler(on_business, pattern=r"^bk:biz:\d+$")],
+            Step.BUSINESS: [_button(cb.BusinessPick, on_business)],
             Step.SITE: [
-                CallbackQueryHandler(on_site, pattern=r"^bk:site:\d+$"),
-                CallbackQueryHandler(on_sites_page, pattern=r"^bk:sites:\d+$"),
+                _button(cb.SitePick, on_site),
+                _button(cb.SitesPage, on_sites_page),
                 MessageHandler(filters.LOCATION, on_location),
                 _back(Step.SITE),
             ],
-            Step.SERVICE: [CallbackQueryHandler(on_service, pattern=r"^bk:svc:\d+$"), _back(Step.SERVICE)],
+            Step.SERVICE: [_button(cb.ServicePick, on_service), _back(Step.SERVICE)],
             Step.DAY: [
-                CallbackQueryHandler(on_day, pattern=r"^bk:day:\d{4}-\d{2}-\d{2}$"),
+                _button(cb.DayPick, on_day),
                 MessageHandler(text, on_day_text),
                 _back(Step.DAY),
             ],
             Step.SLOT: [
-                CallbackQueryHandler(on_slot, pattern=r"^bk:slot:\d+$"),
+                _button(cb.SlotPick, on_slot),
                 MessageHandler(text, on_day_text),
                 _back(Step.SLOT),
             ],
             Step.DETAIL: [
                 MessageHandler(filters.CONTACT, details.on_contact),
                 MessageHandler(text, details.on_text),
-                CallbackQueryHandler(details.on_known, pattern=r"^bk:known$"),
+                _button(cb.UseKnownDetail, details.on_known),
                 _back(Step.DETAIL),
             ],
             Step.CONFIRM: [
-                CallbackQueryHandler(on_confirm, pattern=r"^bk:ok:"),
-                CallbackQueryHandler(move.on_confirm, pattern=r"^bk:mv:\d+:"),
-                CallbackQueryHandler(on_change, pattern=r"^bk:change$"),
+                ButtonHandler(cb.ConfirmBooking, on_confirm),
+                ButtonHandler(cb.ConfirmMove, move.on_confirm),
+                _button(cb.BookingChange, on_change),
                 _back(Step.CONFIRM),
             ],
         },
         fallbacks=[
             *restart,
             CommandHandler("cancel", quit_flow),
-            CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"),
+            _button(cb.BookingQuit, quit_flow),
             MessageHandler(filters.ALL & ~filters.COMMAND, unexpected),
-            CallbackQueryHandler(unexpected, pattern=r"^bk:"),
         ],
     )
 
@@ -125,6 +139,7 @@ def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ign
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(conversation())
     # Confirm taps that arrive after the flow ended (a double tap) never book again.
-    application.add_handler(CallbackQueryHandler(on_stale_confirm, pattern=r"^bk:ok:"))
-    application.add_handler(CallbackQueryHandler(move.on_stale, pattern=r"^bk:mv:\d+:"))
-    application.add_handler(CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"))
+    application.add_handler(ButtonHandler(cb.ConfirmBooking, on_stale_confirm))
+    application.add_handler(ButtonHandler(cb.ConfirmMove, move.on_stale))
+    # ✖ of the current run when the conversation itself was lost; other runs' are stale.
+    application.add_handler(_button(cb.BookingQuit, quit_flow))

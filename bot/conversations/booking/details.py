@@ -20,6 +20,7 @@ from bot.conversations.booking.submit import show_summary
 from bot.i18n import Translator
 from bot.runtime import BotContext
 from bot.ui import best_effort, keyboard
+from bot.ui import callbacks as cb
 from bot.ui.accounts import linked_profile
 from bot.ui.limits import shorten
 from bot.vendors import DetailField
@@ -52,8 +53,8 @@ async def ask_detail(update: Update, context: BotContext) -> Step:
     rows = []
     known = _suggestion(update, context, field)
     if known:
-        rows.append([(t._("Use “{value}”", value=known), "bk:known")])
-    rows.append(views.nav_row(t))
+        rows.append([(t._("Use “{value}”", value=known), cb.UseKnownDetail(flow=draft.flow).encode())])
+    rows.append(views.nav_row(t, draft.flow))
     if field.kind != "phone":
         await context.bot.send_message(chat_id, _prompt(t, field), reply_markup=keyboard(rows))
         return Step.DETAIL
@@ -149,7 +150,7 @@ async def on_contact(update: Update, context: BotContext) -> Step:
     return await accept_value(update, context, message.contact.phone_number)
 
 
-async def on_known(update: Update, context: BotContext) -> Step:
+async def on_known(update: Update, context: BotContext, _: cb.UseKnownDetail) -> Step:
     draft = Draft.of(context.user_data)
     fields = draft.fields
     if draft.field_index >= len(fields):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
 from bot.ui import UserDataDraft
@@ -64,10 +63,10 @@ class Draft(UserDataDraft):
         return self.data.setdefault("details", {})
 
     # -- submission ----------------------------------------------------
-    def new_key(self) -> str:
-        """A fresh idempotency key, fixed when the summary is shown."""
-        self.data["key"] = secrets.token_hex(8)
-        return self.data["key"]
+    def set_key(self, key: str) -> str:
+        """The idempotency key, fixed when the summary is shown (see submit.new_key)."""
+        self.data["key"] = key
+        return key
 
     @property
     def key(self) -> str | None:

@@ -21,13 +21,17 @@ from bot.conversations.booking import details, entry, move, steps
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
 from bot.conversations.booking.submit import (
+    NotYours,
     StaleSummary,
+    issued_to,
     field_for,
     send_receipt,
     submit,
 )
 from bot.runtime import BotContext
-from bot.ui import callback_index, reply, stay_on_vendor_error
+from bot.ui import callbacks as cb
+from bot.ui import reply, stay_on_vendor_error
+from bot.ui.buttons import answer_not_yours, answer_stale
 from bot.ui.errors import user_message
 from bot.vendors import InputRejected, Service, Site, Slot, SlotUnavailable, VendorError
 
@@ -50,9 +54,9 @@ async def start_booking(update: Update, context: BotContext) -> object:
 
 
 @stay_on_vendor_error(Step.BUSINESS)
-async def on_business(update: Update, context: BotContext) -> object:
+async def on_business(update: Update, context: BotContext, pick: cb.BusinessPick) -> object:
     vendors = list(context.services.vendors)
-    index = callback_index(update)
+    index = pick.index
     if not 0 <= index < len(vendors):
         return await steps.show_businesses(update, context)
     Draft.of(context.user_data).vendor = vendors[index].name
@@ -61,9 +65,9 @@ async def on_business(update: Update, context: BotContext) -> object:
 
 # -- site --------------------------------------------------------------
 @stay_on_vendor_error(Step.SITE)
-async def on_site(update: Update, context: BotContext) -> object:
+async def on_site(update: Update, context: BotContext, pick: cb.SitePick) -> object:
     draft = Draft.of(context.user_data)
-    site = draft.pick("sites", Site, callback_index(update))
+    site = draft.pick("sites", Site, pick.index)
     if site is None:
         return await steps.show_sites(update, context)
     draft.site = site
@@ -71,8 +75,8 @@ async def on_site(update: Update, context: BotContext) -> object:
 
 
 @stay_on_vendor_error(Step.SITE)
-async def on_sites_page(update: Update, context: BotContext) -> object:
-    return await steps.show_sites(update, context, callback_index(update), fetch=False)
+async def on_sites_page(update: Update, context: BotContext, page: cb.SitesPage) -> object:
+    return await steps.show_sites(update, context, page.page, fetch=False)
 
 
 @stay_on_vendor_error(Step.SITE)
@@ -87,9 +91,9 @@ async def on_location(update: Update, context: BotContext) -> object:
 
 # -- service -----------------------------------------------------------
 @stay_on_vendor_error(Step.SERVICE)
-async def on_service(update: Update, context: BotContext) -> object:
+async def on_service(update: Update, context: BotContext, pick: cb.ServicePick) -> object:
     draft = Draft.of(context.user_data)
-    service = draft.pick("services", Service, callback_index(update))
+    service = draft.pick("services", Service, pick.index)
     if service is None:
         return await steps.show_services(update, context)
     draft.service = service
@@ -98,9 +102,8 @@ async def on_service(update: Update, context: BotContext) -> object:
 
 # -- day ---------------------------------------------------------------
 @stay_on_vendor_error(Step.DAY)
-async def on_day(update: Update, context: BotContext) -> object:
-    assert update.callback_query and update.callback_query.data
-    Draft.of(context.user_data).day = date.fromisoformat(update.callback_query.data.split(":", 2)[2])
+async def on_day(update: Update, context: BotContext, pick: cb.DayPick) -> object:
+    Draft.of(context.user_data).day = pick.day
     return await steps.show_slots(update, context)
 
 
@@ -120,23 +123,29 @@ async def on_day_text(update: Update, context: BotContext) -> object:
 
 # -- slot --------------------------------------------------------------
 @stay_on_vendor_error(Step.SLOT)
-async def on_slot(update: Update, context: BotContext) -> object:
-    slot = Draft.of(context.user_data).pick("slots", Slot, callback_index(update))
+async def on_slot(update: Update, context: BotContext, pick: cb.SlotPick) -> object:
+    slot = Draft.of(context.user_data).pick("slots", Slot, pick.index)
     if slot is None:
         return await steps.show_slots(update, context)
     return await entry.slot_chosen(update, context, slot)
 
 
 # -- confirm -----------------------------------------------------------
-async def on_confirm(update: Update, context: BotContext) -> object:
+async def on_confirm(update: Update, context: BotContext, button: cb.ConfirmBooking) -> object:
     query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_user is not None
-    key = query.data.split(":", 2)[2]
+    assert query is not None and update.effective_user is not None
+    if Draft.of(context.user_data).key != button.key:
+        await on_stale_confirm(update, context, button)
+        return None  # an older or foreign summary: this run's own summary stays valid
     await query.answer()
     try:
-        booking = await submit(context, context.customer(update.effective_user), key)
+        booking = await submit(context, context.customer(update.effective_user), button.key)
+    except NotYours:
+        await answer_not_yours(update, context)
+        return None
     except StaleSummary:
-        return await on_stale_confirm(update, context)
+        Draft.clear(context.user_data)
+        return await on_stale_confirm(update, context, button)
     except SlotUnavailable as exc:
         await reply(update, context, user_message(exc, context.t), edit=False)
         return await steps.show_slots(update, context, edit=False)
@@ -160,26 +169,33 @@ async def on_confirm(update: Update, context: BotContext) -> object:
     return END
 
 
-async def on_stale_confirm(update: Update, context: BotContext) -> object:
-    """A Confirm from an old summary: never books, says where things stand."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    key = query.data.split(":", 2)[2]
-    existing = await context.services.storage.bookings.get_by_key(key)
-    await query.answer()
+async def on_stale_confirm(update: Update, context: BotContext, button: cb.ConfirmBooking) -> object:
+    """A Confirm from an old summary: never books, says where things stand.
+
+    A key another user was given (copied, forged) is refused as such: it
+    neither books nor shows their booking, and the flow it lands in goes on.
+    """
+    assert update.effective_user is not None
+    existing = await context.services.storage.bookings.get_by_key(button.key)
+    if not issued_to(context, update.effective_user.id, button.key, existing):
+        await answer_not_yours(update, context)
+        return None
     if existing is not None and existing.state == "confirmed":
         await reply(update, context, context.t._("This booking is already confirmed. See /my."), edit=False)
-    else:
-        await reply(update, context, context.t._("This summary is no longer valid. Start again with /book."), edit=False)
+        return None
+    if Draft.flow_of(context.user_data) is not None:
+        await answer_stale(update, context)  # an earlier summary of a flow still going on
+        return None
+    await reply(update, context, context.t._("This summary is no longer valid. Start again with /book."), edit=False)
     return END
 
 
-async def on_change(update: Update, context: BotContext) -> object:
+async def on_change(update: Update, context: BotContext, _: cb.BookingChange) -> object:
     return await steps.show_days(update, context)
 
 
 # -- leaving and going back -------------------------------------------
-async def quit_flow(update: Update, context: BotContext) -> object:
+async def quit_flow(update: Update, context: BotContext, _: cb.BookingQuit | None = None) -> object:
     if move.moving(context) is not None:
         return await move.keep(update, context)
     Draft.clear(context.user_data)
@@ -204,10 +220,7 @@ async def back_from_days(update: Update, context: BotContext) -> object:
 
 
 async def unexpected(update: Update, context: BotContext) -> None:
-    """Anything else inside the flow: a hint rather than silence."""
-    if update.callback_query:
-        await update.callback_query.answer(context.t._("That button is no longer active."))
-        return
+    """Any other message inside the flow: a hint rather than silence (buttons: bot.ui.buttons)."""
     await update.effective_message.reply_text(  # type: ignore[union-attr]
         context.t._("Please use the buttons above, or /cancel to stop booking.")
     )

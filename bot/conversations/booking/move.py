@@ -22,12 +22,14 @@ from telegram.ext import ConversationHandler
 
 from bot.conversations.booking import steps, views
 from bot.conversations.booking.draft import Draft
-from bot.conversations.booking.records import vendor_booking, when_of
-from bot.conversations.booking.states import QUIT, Step
-from bot.conversations.booking.submit import send_receipt
+from bot.conversations.booking.records import stored_booking, vendor_booking, when_of
+from bot.conversations.booking.states import Step
+from bot.conversations.booking.submit import new_key, send_receipt
 from bot.runtime import BotContext
 from bot.storage import BookingRecord
+from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
+from bot.ui.buttons import answer_stale, for_owner
 from bot.ui.errors import user_message
 from bot.vendors import (
     Booking,
@@ -54,23 +56,25 @@ def moving(context: BotContext) -> int | None:
     return int(value) if value is not None else None
 
 
-async def _own(context: BotContext, update: Update, booking_id: int) -> BookingRecord | None:
-    """The user's booking ``booking_id`` while it is confirmed, else None."""
-    assert update.effective_user is not None
-    booking = await context.services.storage.bookings.get(booking_id)
-    if booking is None or booking.owner != update.effective_user.id or booking.state != "confirmed":
-        return None
-    return booking
+def _active(record: BookingRecord | None) -> BookingRecord | None:
+    return record if record is not None and record.state == "confirmed" else None
 
 
-async def start_move(update: Update, context: BotContext) -> object:
-    """The "🔁 Move" button of /my: the day step for the booking's own site and service."""
-    assert update.callback_query and update.callback_query.data and update.effective_user
+async def _start_move(
+    update: Update, context: BotContext, _: cb.MoveBooking, found: BookingRecord | None
+) -> object:
+    """The "🔁 Move" button of /my: the day step for the booking's own site and service.
+
+    A booking that is gone (or someone else's, see ``for_owner``) changes
+    nothing: a flow the user is in goes on (``None`` keeps the conversation
+    where it was).
+    """
+    assert update.effective_user
     t = context.t
-    record = await _own(context, update, int(update.callback_query.data.rsplit(":", 1)[1]))
+    record = _active(found)
     if record is None:
         await reply(update, context, t._("That booking is no longer active."), edit=False)
-        return END
+        return None
     vendor = context.services.vendors.get(record.vendor)
     customer = context.customer(update.effective_user)
     try:
@@ -99,8 +103,9 @@ async def show_summary(update: Update, context: BotContext) -> Step:
     """What will change, with Confirm; shown instead of the details for a move."""
     draft = Draft.of(context.user_data)
     vendor = steps.vendor_of(context, draft)
-    booking_id = moving(context)
-    record = await context.services.storage.bookings.get(booking_id or 0)
+    booking_id, user = moving(context), update.effective_user
+    assert user is not None and booking_id is not None
+    record = await context.services.storage.bookings.get(booking_id)
     site, service, slot = draft.site, draft.service, draft.slot
     assert site is not None and service is not None and slot is not None
     t = context.t
@@ -114,22 +119,25 @@ async def show_summary(update: Update, context: BotContext) -> Step:
         lines.append(f"🕒 {when_of(t, record)}")
     lines.append(f"➡️ {views.when_text(t, site, slot)}")
     rows = [
-        [(t._("✅ Confirm"), f"bk:mv:{booking_id}:{draft.new_key()}")],
-        [(t._("✏️ Change"), "bk:change"), (t._("✖ Cancel"), QUIT)],
+        [(t._("✅ Confirm"), cb.ConfirmMove(booking=booking_id, key=new_key(context, draft, user.id)).encode())],
+        views.change_row(t, draft.flow),
     ]
     await reply(update, context, "\n".join(lines), keyboard(rows), edit=False)
     return Step.CONFIRM
 
 
-async def on_confirm(update: Update, context: BotContext) -> object:
+async def _on_confirm(
+    update: Update, context: BotContext, button: cb.ConfirmMove, found: BookingRecord | None
+) -> object:
     query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_user is not None
-    _, _, booking_id, key = query.data.split(":", 3)
+    assert query is not None and update.effective_user is not None
+    key = button.key
     draft = Draft.of(context.user_data)
-    if draft.key != key or moving(context) != int(booking_id):
-        return await on_stale(update, context)
+    if draft.key != key or moving(context) != button.booking:
+        await _on_stale(update, context, button, found)
+        return None  # an older summary: this run's own summary stays valid
     t = context.t
-    record = await _own(context, update, int(booking_id))
+    record = _active(found)
     if record is None:
         Draft.clear(context.user_data)
         await reply(update, context, t._("That booking is no longer active."), edit=False)
@@ -175,22 +183,28 @@ async def _move(vendor: BookingRole, customer: Customer, record: BookingRecord, 
         raise
 
 
-async def on_stale(update: Update, context: BotContext) -> object:
+async def _on_stale(
+    update: Update, context: BotContext, button: cb.ConfirmMove, found: BookingRecord | None
+) -> object:
     """A Confirm from a move summary that is no longer current: never moves."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_user is not None
-    _, _, booking_id, key = query.data.split(":", 3)
-    await query.answer()
-    record = await _own(context, update, int(booking_id))
-    if record is not None and record.details.get("moved_by") == key:
+    record = _active(found)
+    if record is not None and record.details.get("moved_by") == button.key:
         text = context.t._("This booking is already confirmed. See /my.")
+    elif Draft.flow_of(context.user_data) is not None:
+        await answer_stale(update, context)  # a flow still going on: it stays as it is
+        return None
     else:
         text = context.t._("This summary is no longer valid. See /my.")
     await reply(update, context, text, edit=False)
     return END
 
 
-async def keep(update: Update, context: BotContext) -> object:
+# Each gets the stored booking the button names, once it is known to be the presser's.
+start_move = for_owner(stored_booking, _start_move)
+on_confirm = for_owner(stored_booking, _on_confirm)
+on_stale = for_owner(stored_booking, _on_stale)
+
+async def keep(update: Update, context: BotContext, *_: object) -> object:
     """Leaving a move: the booking stays as it was."""
     Draft.clear(context.user_data)
     await reply(update, context, context.t._("OK, your booking stays as it is."))

@@ -7,7 +7,9 @@ with them), through :mod:`bot.conversations.booking`.
 from __future__ import annotations
 
 from bot.i18n import Translator, format_datetime, format_time
+from bot.runtime import BotContext
 from bot.storage import BookingRecord
+from bot.ui import callbacks as cb
 from bot.vendors import Booking, Money
 
 
@@ -36,3 +38,9 @@ def vendor_booking(record: BookingRecord) -> Booking:
         end=record.end_utc,
         timezone=record.timezone,
     )
+
+
+
+async def stored_booking(context: BotContext, button: cb.BookingRef) -> BookingRecord | None:
+    """The stored booking a button names (see bot.ui.buttons.for_owner)."""
+    return await context.services.storage.bookings.get(button.booking)

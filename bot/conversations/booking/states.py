@@ -12,7 +12,3 @@ class Step(enum.IntEnum):
     DETAIL = 6
     CONFIRM = 7
 
-
-# Callback data prefixes; every button of the flow starts with "bk:".
-BACK = "bk:back"
-QUIT = "bk:quit"

@@ -42,7 +42,7 @@ async def show_businesses(update: Update, context: BotContext) -> Step:
             titles.append(await vendor.business_name(customer))
         except VendorError:
             titles.append(vendor.title)
-    text, markup = views.businesses(context.t, titles)
+    text, markup = views.businesses(context.t, Draft.of(context.user_data).flow, titles)
     await reply(update, context, text, markup)
     return Step.BUSINESS
 
@@ -58,6 +58,7 @@ async def show_sites(
     listed = draft.listed("sites", Site)
     text, markup = views.sites(
         context.t,
+        draft.flow,
         listed,
         page,
         distances=draft.data.get("distances"),
@@ -106,7 +107,7 @@ async def show_services(update: Update, context: BotContext) -> Step:
     assert site is not None
     listed = await vendor.list_services(context.customer(update.effective_user), site.id)
     draft.remember("services", listed)
-    text, markup = views.services(context.t, site, listed, vendor.capabilities)
+    text, markup = views.services(context.t, draft.flow, site, listed, vendor.capabilities)
     await reply(update, context, text, markup)
     return Step.SERVICE
 
@@ -120,7 +121,7 @@ async def show_days(update: Update, context: BotContext) -> Step:
         context.customer(update.effective_user), site.id, service.id,
         site_now(site).date(), OPEN_DAYS_SHOWN,
     )
-    text, markup = views.days(context.t, open_days)
+    text, markup = views.days(context.t, draft.flow, open_days)
     await reply(update, context, text, markup)
     return Step.DAY
 
@@ -132,6 +133,6 @@ async def show_slots(update: Update, context: BotContext, *, edit: bool = True) 
     assert site is not None and service is not None and day is not None
     listed = await vendor.list_slots(context.customer(update.effective_user), site.id, service.id, day)
     draft.remember("slots", listed)
-    text, markup = views.slots(context.t, site, day, listed, vendor.capabilities)
+    text, markup = views.slots(context.t, draft.flow, site, day, listed, vendor.capabilities)
     await reply(update, context, text, markup, edit=edit)
     return Step.SLOT

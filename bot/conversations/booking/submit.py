@@ -10,7 +10,10 @@ anything is submitted again.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 
 from telegram import Bot, InputFile, Update
 
@@ -24,6 +27,7 @@ from bot.i18n import Translator, format_money
 from bot.runtime import BotContext
 from bot.storage import BookingDraftRecord, BookingRecord
 from bot.ui import best_effort, keyboard, reply
+from bot.ui import callbacks as cb
 from bot.ui.limits import fit
 from bot.vendors import (
     Booking,
@@ -42,12 +46,37 @@ class StaleSummary(Exception):
     """A Confirm button from a summary that is no longer the current one."""
 
 
+class NotYours(Exception):
+    """A Confirm carrying a key given to another user (copied or forged)."""
+
+
+def _signature(context: BotContext, user_id: int, token: str) -> str:
+    secret = context.services.settings.bot_secret_key.get_secret_value().encode()
+    return hmac.new(secret, f"summary:{user_id}:{token}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def new_key(context: BotContext, draft: Draft, user_id: int) -> str:
+    """A fresh idempotency key for a summary: 8 random hex digits, then 8 of
+    their signature for ``user_id``, so whose key a Confirm carries is known
+    without storing every key shown."""
+    token = secrets.token_hex(4)
+    return draft.set_key(token + _signature(context, user_id, token))
+
+
+def issued_to(context: BotContext, user_id: int, key: str, claim: BookingRecord | None) -> bool:
+    """Whether ``key`` was given to ``user_id``: the claim's owner once claimed, else the signature."""
+    if claim is not None:
+        return claim.owner == user_id
+    return hmac.compare_digest(key[8:], _signature(context, user_id, key[:8]))
+
+
 async def show_summary(update: Update, context: BotContext) -> Step:
     draft = Draft.of(context.user_data)
     vendor = vendor_of(context, draft)
-    draft.new_key()
+    assert update.effective_user is not None
+    new_key(context, draft, update.effective_user.id)
     labels = {field.id: field.label for field in draft.fields}
-    text, markup = views.summary(context.t, draft.to_booking_draft(), labels, vendor.capabilities)
+    text, markup = views.summary(context.t, draft.flow, draft.to_booking_draft(), labels, vendor.capabilities)
     await reply(update, context, text, markup, edit=False)
     return Step.CONFIRM
 
@@ -56,6 +85,8 @@ async def submit(context: BotContext, customer: Customer, key: str) -> BookingRe
     """Book once per key; a repeat returns the booking made the first time."""
     repo = context.services.storage.bookings
     existing = await repo.get_by_key(key)
+    if existing is not None and existing.owner != customer.telegram_id:
+        raise NotYours(key)  # never someone else's booking, whatever the key
     if existing is not None and existing.state == "confirmed":
         return existing
     draft = Draft.of(context.user_data)
@@ -134,7 +165,7 @@ async def send_receipt(
     if price:
         lines.append(f"💶 {format_money(price, t.locale)}")
     lines.append(t._("See all your bookings with /my."))
-    markup = keyboard([[(t._("Cancel this booking"), f"my:cancel:{booking.id}")]])
+    markup = keyboard([[(t._("Cancel this booking"), cb.CancelBooking(booking=booking.id).encode())]])
     await bot.send_message(chat_id, fit("\n".join(lines)), reply_markup=markup)
     calendar = ics_event(
         uid=f"{booking.vendor}-{booking.external_id}@booking-bot",

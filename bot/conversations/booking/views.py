@@ -11,7 +11,6 @@ from datetime import date
 
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.conversations.booking.states import BACK, QUIT
 from bot.i18n import (
     Translator,
     format_datetime,
@@ -20,6 +19,7 @@ from bot.i18n import (
     format_money,
     format_time,
 )
+from bot.ui import callbacks as cb
 from bot.ui import keyboard
 from bot.ui.limits import MAX_BUTTON_TEXT, shorten
 from bot.vendors import BookingDraft, Capability, Service, Site, Slot
@@ -27,14 +27,15 @@ from bot.vendors import BookingDraft, Capability, Service, Site, Slot
 PAGE_SIZE = 6
 
 
-def nav_row(t: Translator, *, back: bool = True) -> list[tuple[str, str]]:
-    row = [(t._("« Back"), BACK)] if back else []
-    return row + [(t._("✖ Cancel"), QUIT)]
+def nav_row(t: Translator, flow: str, *, back: bool = True) -> list[tuple[str, str]]:
+    """Back and Cancel; ``flow`` is the run's nonce every button of the flow carries."""
+    row = [(t._("« Back"), cb.BookingBack(flow=flow).encode())] if back else []
+    return row + [(t._("✖ Cancel"), cb.BookingQuit(flow=flow).encode())]
 
 
-def businesses(t: Translator, titles: list[str]) -> tuple[str, InlineKeyboardMarkup]:
-    rows = [[(title, f"bk:biz:{i}")] for i, title in enumerate(titles)]
-    return t._("Which business would you like to book with?"), keyboard(rows + [nav_row(t, back=False)])
+def businesses(t: Translator, flow: str, titles: list[str]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [[(title, cb.BusinessPick(flow=flow, index=i).encode())] for i, title in enumerate(titles)]
+    return t._("Which business would you like to book with?"), keyboard(rows + [nav_row(t, flow, back=False)])
 
 
 def site_label(site: Site, distance_km: float | None) -> str:
@@ -46,6 +47,7 @@ def site_label(site: Site, distance_km: float | None) -> str:
 
 def sites(
     t: Translator,
+    flow: str,
     listed: list[Site],
     page: int,
     *,
@@ -57,19 +59,19 @@ def sites(
     page = min(max(page, 0), pages - 1)
     start = page * PAGE_SIZE
     rows = [
-        [(site_label(site, distances[start + i] if distances else None), f"bk:site:{start + i}")]
+        [(site_label(site, distances[start + i] if distances else None), cb.SitePick(flow=flow, index=start + i).encode())]
         for i, site in enumerate(listed[start : start + PAGE_SIZE])
     ]
     paging: list[tuple[str, str]] = []
     if page > 0:
-        paging.append(("‹", f"bk:sites:{page - 1}"))
+        paging.append(("‹", cb.SitesPage(flow=flow, page=page - 1).encode()))
     if pages > 1:
-        paging.append((f"{page + 1}/{pages}", f"bk:sites:{page}"))
+        paging.append((f"{page + 1}/{pages}", cb.SitesPage(flow=flow, page=page).encode()))
     if page < pages - 1:
-        paging.append(("›", f"bk:sites:{page + 1}"))
+        paging.append(("›", cb.SitesPage(flow=flow, page=page + 1).encode()))
     if paging:
         rows.append(paging)
-    rows.append(nav_row(t, back=back))
+    rows.append(nav_row(t, flow, back=back))
     text = t._("Where would you like to go?")
     if can_locate:
         text += "\n" + t._("Tip: share your location to see the nearest places first.")
@@ -94,19 +96,20 @@ def service_label(service: Service, t: Translator, capabilities: frozenset[Capab
 
 
 def services(
-    t: Translator, site: Site, listed: list[Service], capabilities: frozenset[Capability]
+    t: Translator, flow: str, site: Site, listed: list[Service], capabilities: frozenset[Capability]
 ) -> tuple[str, InlineKeyboardMarkup]:
-    rows = [[(service_label(s, t, capabilities), f"bk:svc:{i}")] for i, s in enumerate(listed)]
-    return t._("{site}: which service?", site=site.name), keyboard(rows + [nav_row(t)])
+    rows = [[(service_label(s, t, capabilities), cb.ServicePick(flow=flow, index=i).encode())]
+            for i, s in enumerate(listed)]
+    return t._("{site}: which service?", site=site.name), keyboard(rows + [nav_row(t, flow)])
 
 
-def days(t: Translator, open_days: list[date]) -> tuple[str, InlineKeyboardMarkup]:
-    buttons = [(format_day(day, t.locale), f"bk:day:{day.isoformat()}") for day in open_days]
+def days(t: Translator, flow: str, open_days: list[date]) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = [(format_day(day, t.locale), cb.DayPick(flow=flow, day=day).encode()) for day in open_days]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     text = t._("Which day? Pick one, or write a day and time, e.g. “tomorrow at 11”.")
     if not open_days:
         text = t._("There are no open days in the coming weeks. Please choose another service.")
-    return text, keyboard(rows + [nav_row(t)])
+    return text, keyboard(rows + [nav_row(t, flow)])
 
 
 def slot_label(
@@ -121,11 +124,11 @@ def slot_label(
 
 
 def slots(
-    t: Translator, site: Site, day: date, listed: list[Slot], capabilities: frozenset[Capability]
+    t: Translator, flow: str, site: Site, day: date, listed: list[Slot], capabilities: frozenset[Capability]
 ) -> tuple[str, InlineKeyboardMarkup]:
     several = len({s.resource for s in listed}) > 1  # e.g. two desks at 11:00: say which
     buttons = [
-        (slot_label(s, site, t, capabilities, with_resource=several), f"bk:slot:{i}")
+        (slot_label(s, site, t, capabilities, with_resource=several), cb.SlotPick(flow=flow, index=i).encode())
         for i, s in enumerate(listed)
     ]
     per_row = 2 if Capability.CAPACITY in capabilities else 3
@@ -134,11 +137,11 @@ def slots(
         text = t._("{day}: which time?", day=format_day(day, t.locale))
     else:
         text = t._("No free times left on {day}. Please pick another day.", day=format_day(day, t.locale))
-    return text, keyboard(rows + [nav_row(t)])
+    return text, keyboard(rows + [nav_row(t, flow)])
 
 
 def summary(
-    t: Translator, draft: BookingDraft, labels: dict[str, str], capabilities: frozenset[Capability]
+    t: Translator, flow: str, draft: BookingDraft, labels: dict[str, str], capabilities: frozenset[Capability]
 ) -> tuple[str, InlineKeyboardMarkup]:
     lines = [
         t._("Please check your booking:"),
@@ -151,10 +154,16 @@ def summary(
     for field_id, value in draft.details.items():
         lines.append(f"• {shorten(labels.get(field_id, field_id))}: {shorten(value)}")
     rows = [
-        [(t._("✅ Confirm"), f"bk:ok:{draft.idempotency_key}")],
-        [(t._("✏️ Change"), "bk:change"), (t._("✖ Cancel"), QUIT)],
+        [(t._("✅ Confirm"), cb.ConfirmBooking(key=draft.idempotency_key).encode())],
+        change_row(t, flow),
     ]
     return "\n".join(lines), keyboard(rows)
+
+
+def change_row(t: Translator, flow: str) -> list[tuple[str, str]]:
+    """Under a summary: pick another time, or leave."""
+    return [(t._("✏️ Change"), cb.BookingChange(flow=flow).encode()),
+            (t._("✖ Cancel"), cb.BookingQuit(flow=flow).encode())]
 
 
 def when_text(t: Translator, site: Site, slot: Slot) -> str:

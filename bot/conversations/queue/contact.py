@@ -26,6 +26,7 @@ from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import Step
 from bot.notifications.delivery import post_card
 from bot.runtime import BotContext, bot_application
+from bot.ui import callbacks as cb
 from bot.storage import TicketRecord
 from bot.ui.errors import user_message
 from bot.vendors import ContactMode, InputRejected, JoinRequest
@@ -91,17 +92,16 @@ async def on_contact(update: Update, context: BotContext) -> object:
     return await join(update, context, "phone", normalise_phone(message.contact.phone_number))
 
 
-async def on_use(update: Update, context: BotContext) -> object:
-    """A one-tap suggestion: ``q:use:<mode>``."""
+async def on_use(update: Update, context: BotContext, button: cb.UseContact) -> object:
+    """A one-tap suggestion: use the value we know for ``button.mode``."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    mode = query.data.rsplit(":", 1)[1]
+    assert query is not None
     await query.answer()
     draft = QueueDraft.of(context.user_data)
-    value = dict((d.rsplit(":", 1)[1], v) for v, d in steps.suggestions(update, context, draft)).get(mode)
-    if value is None or mode not in draft.modes():
+    value = {mode: value for value, mode in steps.suggestions(update, context, draft)}.get(button.mode)
+    if value is None or button.mode not in draft.modes():
         return await steps.ask_contact(update, context)
-    return await join(update, context, mode, value)  # type: ignore[arg-type]
+    return await join(update, context, button.mode, value)
 
 
 async def join(update: Update, context: BotContext, mode: ContactMode, value: str) -> object:

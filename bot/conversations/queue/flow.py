@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from datetime import datetime
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -27,17 +27,20 @@ from telegram.ext import (
 
 from bot.conversations.queue import contact, steps
 from bot.conversations.queue.draft import QueueDraft
-from bot.conversations.queue.states import BACK, QUIT, Step
+from bot.conversations.queue.states import Step
 from bot.runtime import BotContext
-from bot.ui import Handler, callback_index, reply, stay_on_vendor_error
+from bot.ui import Handler, reply, stay_on_vendor_error
+from bot.ui import callbacks as cb
+from bot.ui.buttons import ButtonHandler
 from bot.ui.links import StartLinkFilter, start_link
 from bot.vendors import Appointment
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END
+D = TypeVar("D", bound=cb.CallbackData)
 
 
-def stay_on_queue_error(step: Step) -> Callable[[Handler], Handler]:
+def stay_on_queue_error(step: Step) -> Callable[[Any], Any]:
     return stay_on_vendor_error(step, queue=True)
 
 
@@ -77,9 +80,9 @@ async def join_from_link(update: Update, context: BotContext) -> object:
 
 
 @stay_on_queue_error(Step.BUSINESS)
-async def on_business(update: Update, context: BotContext) -> object:
+async def on_business(update: Update, context: BotContext, pick: cb.QueueBusinessPick) -> object:
     vendors = steps.queue_vendors(context)
-    index = callback_index(update)
+    index = pick.index
     if not 0 <= index < len(vendors):
         return await steps.show_businesses(update, context)
     QueueDraft.of(context.user_data).vendor = vendors[index].name
@@ -87,10 +90,10 @@ async def on_business(update: Update, context: BotContext) -> object:
 
 
 @stay_on_queue_error(Step.SITE)
-async def on_site(update: Update, context: BotContext) -> object:
+async def on_site(update: Update, context: BotContext, pick: cb.QueueSitePick) -> object:
     draft = QueueDraft.of(context.user_data)
     listed = draft.sites
-    index = callback_index(update)
+    index = pick.index
     if not 0 <= index < len(listed):
         return await steps.show_sites(update, context)
     draft.site = listed[index]
@@ -98,9 +101,9 @@ async def on_site(update: Update, context: BotContext) -> object:
 
 
 @stay_on_queue_error(Step.CHOICE)
-async def on_choice(update: Update, context: BotContext) -> object:
+async def on_choice(update: Update, context: BotContext, pick: cb.QueueChoicePick) -> object:
     draft = QueueDraft.of(context.user_data)
-    levels, index = draft.levels, callback_index(update)
+    levels, index = draft.levels, pick.index
     if not levels or not 0 <= index < len(levels[-1]):
         return await steps.show_sites(update, context, fetch=False)
     choice = levels[-1][index]
@@ -111,9 +114,9 @@ async def on_choice(update: Update, context: BotContext) -> object:
 
 
 @stay_on_queue_error(Step.APPOINTMENT)
-async def on_appointment(update: Update, context: BotContext) -> object:
+async def on_appointment(update: Update, context: BotContext, pick: cb.QueueAppointmentPick) -> object:
     draft = QueueDraft.of(context.user_data)
-    offered, index = draft.appointments, callback_index(update)
+    offered, index = draft.appointments, pick.index
     if not 0 <= index < len(offered):
         return await steps.show_appointments(update, context)
     chosen = offered[index]
@@ -122,7 +125,7 @@ async def on_appointment(update: Update, context: BotContext) -> object:
 
 
 # -- leaving and going back -------------------------------------------
-async def quit_flow(update: Update, context: BotContext) -> object:
+async def quit_flow(update: Update, context: BotContext, _: cb.QueueQuit | None = None) -> object:
     QueueDraft.clear(context.user_data)
     text = context.t._("OK, you did not join any queue.")
     if update.callback_query:
@@ -177,15 +180,18 @@ BACK_TO: dict[Step, Handler] = {
 }
 
 
-def _back(step: Step) -> CallbackQueryHandler:  # type: ignore[type-arg]
-    return CallbackQueryHandler(stay_on_queue_error(step)(BACK_TO[step]), pattern=f"^{BACK}$")
+def _button(kind: type[D], callback: Callable[[Update, BotContext, D], Awaitable[Any]]) -> ButtonHandler:
+    """A button of this run of the join flow (an earlier run's is answered as stale)."""
+    return ButtonHandler(kind, callback, flow=QueueDraft)
+
+
+def _back(step: Step) -> ButtonHandler:
+    back = stay_on_queue_error(step)(BACK_TO[step])
+    return _button(cb.QueueBack, lambda update, context, _: back(update, context))
 
 
 async def unexpected(update: Update, context: BotContext) -> None:
-    """Anything else inside the flow: a hint rather than silence."""
-    if update.callback_query:
-        await update.callback_query.answer(context.t._("That button is no longer active."))
-        return
+    """Any other message inside the flow: a hint rather than silence (buttons: bot.ui.buttons)."""
     await update.effective_message.reply_text(  # type: ignore[union-attr]
         context.t._("Please use the buttons above, or /cancel to stop joining the queue.")
     )
@@ -206,36 +212,30 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
                 CommandHandler("start", join_from_link, filters=StartLinkFilter("queue")),
             ],
             states={
-                Step.BUSINESS: [CallbackQueryHandler(on_business, pattern=r"^q:biz:\d+$")],
-                Step.SITE: [CallbackQueryHandler(on_site, pattern=r"^q:site:\d+$"), _back(Step.SITE)],
-                Step.CHOICE: [CallbackQueryHandler(on_choice, pattern=r"^q:ch:\d+$"), _back(Step.CHOICE)],
+                Step.BUSINESS: [_button(cb.QueueBusinessPick, on_business)],
+                Step.SITE: [_button(cb.QueueSitePick, on_site), _back(Step.SITE)],
+                Step.CHOICE: [_button(cb.QueueChoicePick, on_choice), _back(Step.CHOICE)],
                 Step.APPOINTMENT: [
-                    CallbackQueryHandler(on_appointment, pattern=r"^q:appt:\d+$"),
+                    _button(cb.QueueAppointmentPick, on_appointment),
                     _back(Step.APPOINTMENT),
                 ],
                 Step.CONTACT: [
                     MessageHandler(filters.CONTACT, contact_step(contact.on_contact)),
                     MessageHandler(text, contact_step(contact.on_text)),
-                    CallbackQueryHandler(contact_step(contact.on_use), pattern=r"^q:use:\w+$"),
+                    _button(cb.UseContact, contact_step(contact.on_use)),
                     _back(Step.CONTACT),
                 ],
             },
             fallbacks=[
                 CommandHandler("cancel", quit_flow),
-                CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"),
+                _button(cb.QueueQuit, quit_flow),
                 MessageHandler(filters.ALL & ~filters.COMMAND, unexpected),
-                CallbackQueryHandler(unexpected, pattern=r"^q:"),
             ],
         )
 
 
-async def stale(update: Update, context: BotContext) -> None:
-    """A button of a join flow that already ended (joined, cancelled)."""
-    assert update.callback_query is not None
-    await update.callback_query.answer(context.t._("That button is no longer active."))
-
-
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(conversation())
-    application.add_handler(CallbackQueryHandler(quit_flow, pattern=f"^{QUIT}$"))
-    application.add_handler(CallbackQueryHandler(stale, pattern=r"^q:"))
+    # ✖ of the current run when the conversation itself was lost; other runs' buttons,
+    # and those of a flow that ended, fall through to bot.ui.buttons.stale_buttons.
+    application.add_handler(_button(cb.QueueQuit, quit_flow))

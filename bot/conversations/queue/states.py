@@ -10,8 +10,3 @@ class Step(enum.IntEnum):
     APPOINTMENT = 4
     CONTACT = 5
 
-
-# Callback data prefixes: every button of the join flow starts with "q:",
-# every button of a ticket card with "tk:" (cards outlive the flow).
-BACK = "q:back"
-QUIT = "q:quit"

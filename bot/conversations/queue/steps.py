@@ -18,7 +18,7 @@ from bot.conversations.queue.states import Step
 from bot.i18n import format_datetime
 from bot.runtime import BotContext
 from bot.ui import reply
-from bot.vendors import NotFound, QueueRole
+from bot.vendors import ContactMode, NotFound, QueueRole
 
 PROFILE = "profile"  # remembered contact details, shared with the booking flow
 END = ConversationHandler.END
@@ -36,7 +36,7 @@ def vendor_of(context: BotContext, draft: QueueDraft) -> QueueRole:
 
 
 async def show_businesses(update: Update, context: BotContext) -> Step:
-    text, markup = views.businesses(context.t, [v.title for v in queue_vendors(context)])
+    text, markup = views.businesses(context.t, QueueDraft.of(context.user_data).flow, [v.title for v in queue_vendors(context)])
     await reply(update, context, text, markup)
     return Step.BUSINESS
 
@@ -45,7 +45,7 @@ async def show_sites(update: Update, context: BotContext, *, fetch: bool = True)
     draft = QueueDraft.of(context.user_data)
     if fetch:
         draft.sites = await vendor_of(context, draft).queue_sites()
-    text, markup = views.sites(context.t, draft.sites, back=len(queue_vendors(context)) > 1)
+    text, markup = views.sites(context.t, draft.flow, draft.sites, back=len(queue_vendors(context)) > 1)
     await reply(update, context, text, markup)
     return Step.SITE
 
@@ -64,7 +64,7 @@ async def show_choices(update: Update, context: BotContext, *, edit: bool = True
     draft = QueueDraft.of(context.user_data)
     site, levels = draft.site, draft.levels
     assert site is not None and levels
-    text, markup = views.choices(context.t, site, levels[-1], first=len(levels) == 1)
+    text, markup = views.choices(context.t, draft.flow, site, levels[-1], first=len(levels) == 1)
     await reply(update, context, text, markup, edit=edit)
     return Step.CHOICE
 
@@ -90,22 +90,22 @@ async def show_appointments(update: Update, context: BotContext, *, edit: bool =
         }
         for b in offered
     ]
-    text, markup = views.appointments(t, [a["label"] for a in draft.appointments])
+    text, markup = views.appointments(t, draft.flow, [a["label"] for a in draft.appointments])
     await reply(update, context, text, markup, edit=edit)
     return Step.APPOINTMENT
 
 
-def suggestions(update: Update, context: BotContext, draft: QueueDraft) -> list[tuple[str, str]]:
-    """One-tap contact answers: the Telegram first name, remembered phone or email."""
+def suggestions(update: Update, context: BotContext, draft: QueueDraft) -> list[tuple[str, ContactMode]]:
+    """One-tap contact answers (value, mode): the Telegram first name, remembered phone or email."""
     modes = draft.modes()
     profile = (context.user_data or {}).get(PROFILE, {})
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, ContactMode]] = []
     if modes and modes[0] == "name":
         name = profile.get("name") or (update.effective_user.first_name if update.effective_user else "")
-        return [(str(name), "q:use:name")] if name else []
+        return [(str(name), "name")] if name else []
     for mode in ("phone", "email"):
         if mode in modes and profile.get(mode):
-            found.append((str(profile[mode]), f"q:use:{mode}"))
+            found.append((str(profile[mode]), mode))
     return found
 
 
@@ -128,10 +128,10 @@ async def ask_contact(update: Update, context: BotContext, *, edit: bool = True)
             await update.callback_query.answer()
         await context.bot.send_message(chat_id, views.contact_prompt(t, modes), reply_markup=views.phone_keyboard(t))
         await context.bot.send_message(
-            chat_id, t._("Or:"), reply_markup=views.contact_buttons(t, suggestions(update, context, draft))
+            chat_id, t._("Or:"), reply_markup=views.contact_buttons(t, draft.flow, suggestions(update, context, draft))
         )
     else:  # no reply keyboard needed: the step replaces the previous one in place
-        markup = views.contact_buttons(t, suggestions(update, context, draft))
+        markup = views.contact_buttons(t, draft.flow, suggestions(update, context, draft))
         await reply(update, context, views.contact_prompt(t, modes), markup, edit=edit)
     return Step.CONTACT
 

@@ -2,7 +2,7 @@
 
 They work whenever the card is on screen, long after the join flow ended,
 so they are plain handlers keyed by the stored ticket id, checked against
-the user who presses.
+the user who presses (another user's id changes nothing and says so).
 """
 
 from __future__ import annotations
@@ -10,33 +10,33 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot.i18n import format_time
 from bot.runtime import BotContext
 from bot.storage import TicketRecord
+from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
+from bot.ui.buttons import ButtonHandler, for_owner
 from bot.ui.errors import user_message
 from bot.vendors import Ticket, VendorError
 
 log = logging.getLogger(__name__)
 
 
-async def _own(update: Update, context: BotContext) -> TicketRecord | None:
-    """The pressed card's ticket, if it belongs to whoever pressed and is still active."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and update.effective_user is not None
-    ticket = await context.services.storage.tickets.get(int(query.data.rsplit(":", 1)[1]))
-    if ticket is None or ticket.owner != update.effective_user.id or ticket.state not in ("waiting", "called"):
-        return None
-    return ticket
+async def _ticket(context: BotContext, button: cb.TicketButton) -> TicketRecord | None:
+    return await context.services.storage.tickets.get(button.ticket)
 
 
-async def on_refresh(update: Update, context: BotContext) -> None:
+def _active(ticket: TicketRecord | None) -> TicketRecord | None:
+    return ticket if ticket is not None and ticket.state in ("waiting", "called") else None
+
+
+async def on_refresh(update: Update, context: BotContext, _: cb.TicketRefresh, found: TicketRecord | None) -> None:
     query = update.callback_query
     assert query is not None
     t = context.t
-    ticket = await _own(update, context)
+    ticket = _active(found)
     watcher = context.services.queue_watcher
     if ticket is None or watcher is None:
         await query.answer(t._("This ticket is no longer in the queue."))
@@ -50,24 +50,24 @@ async def on_refresh(update: Update, context: BotContext) -> None:
     await query.answer(t._("Up to date ({time}).", time=format_time(snapshot.taken_at, zone, t.locale)))
 
 
-async def ask_leave(update: Update, context: BotContext) -> None:
+async def ask_leave(update: Update, context: BotContext, _: cb.TicketLeave, found: TicketRecord | None) -> None:
     t = context.t
-    ticket = await _own(update, context)
+    ticket = _active(found)
     if ticket is None:
         await reply(update, context, t._("This ticket is no longer in the queue."), edit=False)
         return
     markup = keyboard([[
-        (t._("Yes, leave"), f"tk:leave!:{ticket.id}"),
-        (t._("No, stay"), f"tk:stay:{ticket.id}"),
+        (t._("Yes, leave"), cb.TicketLeaveYes(ticket=ticket.id).encode()),
+        (t._("No, stay"), cb.TicketStay(ticket=ticket.id).encode()),
     ]])
     text = t._("Leave the queue at {site}? Ticket {number} will be given up and you lose your place.",
                site=ticket.site_name, number=ticket.number)
     await reply(update, context, text, markup, edit=False)
 
 
-async def do_leave(update: Update, context: BotContext) -> None:
+async def do_leave(update: Update, context: BotContext, _: cb.TicketLeaveYes, found: TicketRecord | None) -> None:
     t = context.t
-    ticket = await _own(update, context)
+    ticket = _active(found)
     if ticket is None:
         await reply(update, context, t._("This ticket is no longer in the queue."))
         return
@@ -90,12 +90,13 @@ async def do_leave(update: Update, context: BotContext) -> None:
     await reply(update, context, t._("You left the queue at {site}.", site=ticket.site_name))
 
 
-async def stay(update: Update, context: BotContext) -> None:
+async def stay(update: Update, context: BotContext, _: cb.TicketStay, __: TicketRecord | None) -> None:
     await reply(update, context, context.t._("OK, you keep your place in the queue."))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CallbackQueryHandler(on_refresh, pattern=r"^tk:refresh:\d+$"))
-    application.add_handler(CallbackQueryHandler(ask_leave, pattern=r"^tk:leave:\d+$"))
-    application.add_handler(CallbackQueryHandler(do_leave, pattern=r"^tk:leave!:\d+$"))
-    application.add_handler(CallbackQueryHandler(stay, pattern=r"^tk:stay:\d+$"))
+    # Each button names a stored ticket; only its owner's presses reach the handler.
+    application.add_handler(ButtonHandler(cb.TicketRefresh, for_owner(_ticket, on_refresh)))
+    application.add_handler(ButtonHandler(cb.TicketLeave, for_owner(_ticket, ask_leave)))
+    application.add_handler(ButtonHandler(cb.TicketLeaveYes, for_owner(_ticket, do_leave)))
+    application.add_handler(ButtonHandler(cb.TicketStay, for_owner(_ticket, stay)))

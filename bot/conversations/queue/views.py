@@ -8,49 +8,52 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.conversations.queue.states import BACK, QUIT
 from bot.i18n import Translator
+from bot.ui import callbacks as cb
 from bot.ui import keyboard
 from bot.vendors import Choice, ContactMode, QueueSite
 
 Rows = list[list[tuple[str, str]]]
 
 
-def nav_row(t: Translator, *, back: bool = True) -> list[tuple[str, str]]:
-    row = [(t._("« Back"), BACK)] if back else []
-    return row + [(t._("✖ Cancel"), QUIT)]
+def nav_row(t: Translator, flow: str, *, back: bool = True) -> list[tuple[str, str]]:
+    """Back and Cancel; ``flow`` is the run's nonce every button of the flow carries."""
+    row = [(t._("« Back"), cb.QueueBack(flow=flow).encode())] if back else []
+    return row + [(t._("✖ Cancel"), cb.QueueQuit(flow=flow).encode())]
 
 
-def businesses(t: Translator, titles: list[str]) -> tuple[str, InlineKeyboardMarkup]:
-    rows: Rows = [[(title, f"q:biz:{i}")] for i, title in enumerate(titles)]
-    return t._("Which business's queue would you like to join?"), keyboard(rows + [nav_row(t, back=False)])
+def businesses(t: Translator, flow: str, titles: list[str]) -> tuple[str, InlineKeyboardMarkup]:
+    rows: Rows = [[(title, cb.QueueBusinessPick(flow=flow, index=i).encode())] for i, title in enumerate(titles)]
+    return t._("Which business's queue would you like to join?"), keyboard(rows + [nav_row(t, flow, back=False)])
 
 
-def sites(t: Translator, listed: list[QueueSite], *, back: bool) -> tuple[str, InlineKeyboardMarkup]:
-    rows: Rows = [[(site.name, f"q:site:{i}")] for i, site in enumerate(listed)]
+def sites(t: Translator, flow: str, listed: list[QueueSite], *, back: bool) -> tuple[str, InlineKeyboardMarkup]:
+    rows: Rows = [[(site.name, cb.QueueSitePick(flow=flow, index=i).encode())] for i, site in enumerate(listed)]
     if not listed:
-        return t._("No store has a queue open right now."), keyboard([nav_row(t, back=back)])
-    return t._("Which store's queue would you like to join?"), keyboard(rows + [nav_row(t, back=back)])
+        return t._("No store has a queue open right now."), keyboard([nav_row(t, flow, back=back)])
+    return t._("Which store's queue would you like to join?"), keyboard(rows + [nav_row(t, flow, back=back)])
 
 
-def choices(t: Translator, site: QueueSite, listed: list[Choice], *, first: bool) -> tuple[str, InlineKeyboardMarkup]:
-    rows: Rows = [[(c.name + (" ›" if c.has_children else ""), f"q:ch:{i}")] for i, c in enumerate(listed)]
+def choices(t: Translator, flow: str, site: QueueSite, listed: list[Choice], *, first: bool) -> tuple[str, InlineKeyboardMarkup]:
+    rows: Rows = [[(c.name + (" ›" if c.has_children else ""), cb.QueueChoicePick(flow=flow, index=i).encode())]
+                  for i, c in enumerate(listed)]
     if first:
         text = t._("{site}: what do you come for?", site=site.name)
     else:
         text = t._("{site}: please be more precise.", site=site.name)
     if not listed:
         text = t._("{site} offers nothing to choose from here right now.", site=site.name)
-    return text, keyboard(rows + [nav_row(t)])
+    return text, keyboard(rows + [nav_row(t, flow)])
 
 
-def appointments(t: Translator, labels: list[str]) -> tuple[str, InlineKeyboardMarkup]:
-    rows: Rows = [[(label, f"q:appt:{i}")] for i, label in enumerate(labels)]
+def appointments(t: Translator, flow: str, labels: list[str]) -> tuple[str, InlineKeyboardMarkup]:
+    rows: Rows = [[(label, cb.QueueAppointmentPick(flow=flow, index=i).encode())]
+                  for i, label in enumerate(labels)]
     if labels:
         text = t._("Which appointment are you coming for?")
     else:
         text = t._("I found no upcoming appointment of yours. Book one with /book, or go back and choose another reason.")
-    return text, keyboard(rows + [nav_row(t)])
+    return text, keyboard(rows + [nav_row(t, flow)])
 
 
 def contact_prompt(t: Translator, modes: list[ContactMode]) -> str:
@@ -64,10 +67,11 @@ def contact_prompt(t: Translator, modes: list[ContactMode]) -> str:
     return t._("The store needs your email address: please type it.")
 
 
-def contact_buttons(t: Translator, suggestions: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """One-tap answers (label, callback data), then Back and Cancel."""
-    rows: Rows = [[(t._("Use “{value}”", value=label), data)] for label, data in suggestions]
-    return keyboard(rows + [nav_row(t)])
+def contact_buttons(t: Translator, flow: str, suggestions: list[tuple[str, ContactMode]]) -> InlineKeyboardMarkup:
+    """One-tap answers (label, mode), then Back and Cancel."""
+    rows: Rows = [[(t._("Use “{value}”", value=label), cb.UseContact(flow=flow, mode=mode).encode())]
+                  for label, mode in suggestions]
+    return keyboard(rows + [nav_row(t, flow)])
 
 
 def phone_keyboard(t: Translator) -> ReplyKeyboardMarkup:
