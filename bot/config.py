@@ -30,6 +30,8 @@ EXPECTED = {
     "BOT_MODE": "'polling' or 'webhook'",
     "PUBLIC_URL": "the https URL where Telegram and vendors reach this bot (needed for webhook mode)",
     "QUEUE_POLL_MIN_SECONDS": "a number of seconds greater than 0, like 5",
+    "BROADCAST_RATE": "messages per second above 0 and at most 30, like 28",
+    "BROADCAST_PAID_RATE": "messages per second above 0 and at most 1000, like 900",
 }
 
 
@@ -72,6 +74,10 @@ class Settings(BaseSettings):
     telegram_rate_limit: bool = Field(True, validation_alias="TELEGRAM_RATE_LIMIT")
     # how often a watched room is re-read when its vendor does not call back
     space_poll_seconds: float = Field(120.0, gt=0, le=86400, validation_alias="SPACE_POLL_SECONDS")
+    # Messages per second the outbox sends at Telegram's free limit (about 30 for the
+    # whole bot: a little under it leaves room for the bot's replies), and in paid mode.
+    broadcast_rate: float = Field(28.0, gt=0, le=30, validation_alias="BROADCAST_RATE")
+    broadcast_paid_rate: float = Field(900.0, gt=0, le=1000, validation_alias="BROADCAST_PAID_RATE")
 
     @field_validator("telegram_bot_token")
     @classmethod

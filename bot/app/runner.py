@@ -31,7 +31,15 @@ from bot.conversations.accounts import account_routes
 from bot.conversations.booking import recovery
 from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
-from bot.notifications import QueueCallbacks, QueueWatcher, SpaceWatcher, callback_routes, vendor_event_routes
+from bot.notifications import (
+    BroadcastProgress,
+    OutboxSender,
+    QueueCallbacks,
+    QueueWatcher,
+    SpaceWatcher,
+    callback_routes,
+    vendor_event_routes,
+)
 from bot.notifications.callbacks import callback_secret
 from bot.runtime import Services
 from bot.storage import Leadership, Storage
@@ -74,6 +82,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     spaces = SpaceWatcher(application, public_url=settings.public_url,
                           poll_seconds=settings.space_poll_seconds)
     services.space_watcher = spaces
+    # Everything sent unprompted goes through the outbox; its sender and the
+    # broadcasts' progress messages resume from the database after a restart.
+    sender = services.outbox = OutboxSender(
+        application.bot, storage.outbox, rate=settings.broadcast_rate,
+        paid_rate=settings.broadcast_paid_rate,
+    )
+    progress = services.broadcasts = BroadcastProgress(application, rate=settings.broadcast_rate)
+    background = (watcher, spaces, sender, progress)
     housekeeping = Housekeeping(storage)
     leadership = Leadership(storage.db.target, settings.bot_id)
     web = BackgroundServer(build_web_app(
@@ -88,8 +104,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             return
         async with application:
             await application.start()
-            await watcher.start()
-            await spaces.start()
+            for task in background:
+                await task.start()
             housekeeping.start()
             await set_command_menus(application)
             await set_staff_menus(application)
@@ -113,14 +129,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await housekeeping.stop()
-            await watcher.stop()
-            await spaces.stop()
+            for task in reversed(background):
+                await task.stop()
             await web.stop()
             await application.stop()
     finally:
         await housekeeping.stop()  # again, for a start that failed half-way
-        await watcher.stop()
-        await spaces.stop()
+        for task in reversed(background):
+            await task.stop()
         await web.stop()
         await leadership.release()
         await vendors.aclose()

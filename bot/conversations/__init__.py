@@ -9,7 +9,8 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.conversations import (
-    accounts, booking, fallback, my_bookings, qr, queue, rooms, staff, start, users, visitors,
+    accounts, booking, broadcast, fallback, my_bookings, qr, queue, rooms, staff, start, users,
+    visitors,
 )
 from bot.conversations.menu import COMMANDS
 from bot.ui.access import staff_refusals
@@ -17,10 +18,12 @@ from bot.ui.buttons import stale_buttons
 
 # Order matters where handlers overlap (the first that matches in a group wins):
 # a conversation's /cancel comes before the global /cancel of my_bookings; every
-# conversation that reads typed text (queue, rooms) comes before booking's, whose
+# conversation that reads typed text (queue, rooms, broadcast) comes before booking's, whose
 # entry takes free text outside a flow as a booking request; fallback is last,
 # for whatever is left.
-FEATURES = (users, start, queue, rooms, booking, visitors, staff, qr, accounts, my_bookings)
+FEATURES = (
+    users, start, queue, rooms, broadcast, booking, visitors, staff, qr, accounts, my_bookings,
+)
 STAFF_ONLY = [name for name, _ in staff.STAFF_COMMANDS + accounts.STAFF_COMMANDS] + [*visitors.STAFF_ONLY, *qr.STAFF_ONLY]
 
 

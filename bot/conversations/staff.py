@@ -34,6 +34,7 @@ PICKING = "staff_pick"  # user_data: lists shown while picking
 STAFF_COMMANDS = [
     ("next", N_("Call the next customer to your desk")),
     ("qr", N_("A QR code to print for your door")),
+    ("broadcast", N_("Send a message to your customers")),  # bot.conversations.broadcast
 ]
 
 

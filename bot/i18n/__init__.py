@@ -16,6 +16,7 @@ from bot.i18n.catalog import (
     translator,
 )
 from bot.i18n.formatting import (
+    format_count,
     format_date,
     format_datetime,
     format_day,
@@ -25,7 +26,7 @@ from bot.i18n.formatting import (
 )
 
 __all__ = [
-    "DEFAULT_LANGUAGE", "LANGUAGES", "N_", "Translator", "format_date", "format_datetime",
+    "DEFAULT_LANGUAGE", "LANGUAGES", "N_", "Translator", "format_count", "format_date", "format_datetime",
     "format_day", "format_duration", "format_money", "format_time", "resolve_language",
     "translator",
 ]

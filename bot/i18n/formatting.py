@@ -15,6 +15,7 @@ from babel.dates import format_datetime as _bdatetime
 from babel.dates import format_time as _btime
 from babel.dates import format_timedelta
 from babel.numbers import format_currency
+from babel.numbers import format_decimal as _bdecimal
 
 from bot.vendors import Money
 
@@ -40,6 +41,11 @@ def format_date(day: date, locale: str) -> str:
 def format_day(day: date, locale: str) -> str:
     """A short day label for buttons, e.g. 'Wed 25 Nov' / 'mer 25 nov'."""
     return _bdate(day, format="EEE d MMM", locale=locale)
+
+
+def format_count(count: int, locale: str) -> str:
+    """A count with the locale's grouping: 10,000 / 10.000 / 10 000."""
+    return _bdecimal(count, locale=locale)
 
 
 def format_money(money: Money, locale: str) -> str:

@@ -1,4 +1,4 @@
-"""Telling people about their tickets without being asked: cards and turn notices.
+"""What the bot says without being asked: ticket cards, turn notices, broadcasts.
 
 :mod:`.queue_watcher` is the long-running task (started by
 :func:`bot.app.runner.run_bot`) that polls each store with watched tickets;
@@ -7,15 +7,20 @@ until they free up, woken by :mod:`.vendor_events` (the one route vendors'
 change events arrive on); :mod:`.delivery` edits cards and
 sends notices (and says why notices are at most once); :mod:`.callbacks`
 answers queue vendors' callbacks (on the generic route and the older
-``/next/`` one), which only make polling happen sooner.
+``/next/`` one), which only make polling happen sooner. :mod:`.outbox` sends
+what :mod:`bot.storage.outbox` holds (broadcasts, and every other unprompted
+message moving onto it); :mod:`.broadcast_progress` keeps each broadcast's
+progress message current.
 """
 
+from bot.notifications.broadcast_progress import BroadcastProgress
 from bot.notifications.callbacks import QueueCallbacks, callback_path, callback_routes, event_callback_path
+from bot.notifications.outbox import OutboxSender
 from bot.notifications.queue_watcher import QueueWatcher
 from bot.notifications.space_watch import SpaceWatcher
 from bot.notifications.vendor_events import vendor_event_routes
 
 __all__ = [
-    "QueueCallbacks", "QueueWatcher", "SpaceWatcher", "callback_path", "callback_routes",
-    "event_callback_path", "vendor_event_routes",
+    "BroadcastProgress", "OutboxSender", "QueueCallbacks", "QueueWatcher", "SpaceWatcher",
+    "callback_path", "callback_routes", "event_callback_path", "vendor_event_routes",
 ]

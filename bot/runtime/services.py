@@ -56,6 +56,19 @@ class SpaceWatch(Protocol):
     async def watch(self, vendor_name: str, building: Building, space: Space, user_id: int,
                     language: str) -> None: ...
 
+class OutboxWake(Protocol):
+    """The running outbox sender: told when something was queued for now."""
+
+    def wake(self) -> None: ...
+
+
+class BroadcastTracking(Protocol):
+    """The running broadcasts' progress messages."""
+
+    def track(self, broadcast_id: int) -> None: ...
+
+    def refresh(self, broadcast_id: int) -> None: ...
+
 
 @dataclass
 class Services:
@@ -66,6 +79,8 @@ class Services:
     # that is built but not running.
     queue_watcher: QueueWatch | None = None
     space_watcher: SpaceWatch | None = None
+    outbox: OutboxWake | None = None
+    broadcasts: BroadcastTracking | None = None
 
     def pseudonym(self, telegram_id: int) -> str:
         return pseudonym(self.settings.bot_secret_key.get_secret_value(), telegram_id)

@@ -285,3 +285,30 @@ class QrPlace(StaffButton, prefix="qr:pick"):
 
 class QrPage(StaffButton, prefix="qr:p"):
     page: Page
+
+
+# -- staff broadcast (bot/conversations/broadcast.py, its progress message) ----------
+class BroadcastButton(StaffButton):
+    """A button of staff /broadcast or of a broadcast's progress message."""
+
+
+class BroadcastAudience(BroadcastButton, prefix="bc:to"):
+    kind: Literal["everyone", "site", "store"]
+
+
+class BroadcastPlace(BroadcastButton, prefix="bc:place"):
+    index: Index
+
+
+class BroadcastSend(BroadcastButton, prefix="bc:send"):
+    mode: Literal["free", "paid"]
+
+
+class BroadcastCancel(BroadcastButton, prefix="bc:cancel"):
+    pass
+
+
+class BroadcastControl(BroadcastButton, prefix="bc:ctl"):
+    action: Literal["pause", "resume", "stop"]
+    broadcast: RowId
+

@@ -1,0 +1,195 @@
+"""The one sender of everything the outbox holds (see :mod:`bot.storage.outbox`).
+
+One task claims due rows, most urgent first, sends each through the bot and settles
+them; rows are claimed in small groups so that a crash leaves at most one group
+``uncertain`` (never resent), and settled together so a broadcast costs one database
+transaction per group, not per message.
+
+Pace: free messages go out at ``rate`` per second (a little under Telegram's 30, so the
+bot's own replies still fit), strictly spaced; messages of a paid broadcast
+(``allow_paid_broadcast``) at ``paid_rate``. A 429 puts the row back and pauses the whole
+sender for the time Telegram asked: never dropped, never hammered. The bot's rate
+limiter sees these sends with no retries of its own (the row's retry is the sender's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import ExtBot
+
+from bot.storage import OutboxMessage, OutboxRepo, OutboxState
+from bot.throttle import NO_RETRY, TokenBucket
+
+log = logging.getLogger("bot.outbox")
+
+LEASE = timedelta(minutes=2)
+IDLE_POLL = 1.0  # seconds between looks at the table when nothing woke the sender
+EXPIRE_EVERY = 30.0
+MAX_ATTEMPTS = 5
+Outcome = tuple[OutboxState, str | None]
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: ExtBot,  # type: ignore[type-arg]
+        outbox: OutboxRepo,
+        *,
+        rate: float = 28.0,
+        paid_rate: float = 900.0,
+        on_settled: Callable[[list[OutboxMessage]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.bot = bot
+        self.outbox = outbox
+        self.owner = f"sender-{secrets.token_hex(4)}"
+        self._free = TokenBucket(1, rate, time.monotonic())
+        self._paid = TokenBucket(1, paid_rate, time.monotonic())
+        self._rates = (rate, paid_rate)
+        self._group = self._group_size(paid=False)
+        self._on_settled = on_settled
+        self._wake = asyncio.Event()
+        self._paused_until = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        expired = await self.outbox.expire_leases()
+        if expired:
+            log.warning("%d message(s) left mid-send by a stopped sender are not resent", expired)
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """Something was queued for now: look at once instead of at the next poll."""
+        self._wake.set()
+
+    # -- the loop -----------------------------------------------------------------------
+    async def _run(self) -> None:
+        last_expiry = time.monotonic()
+        while True:
+            try:
+                sent = await self._round()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end sending
+                log.exception("outbox round failed; trying again shortly")
+                sent = 0
+            if time.monotonic() - last_expiry > EXPIRE_EVERY:
+                last_expiry = time.monotonic()
+                with contextlib.suppress(Exception):
+                    await self.outbox.expire_leases()
+            if not sent:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+
+    async def _round(self) -> int:
+        pause = self._paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        rows = await self.outbox.claim(self.owner, self._group, LEASE)
+        if not rows:
+            return 0
+        # The next group is about a quarter second of sending at the pace these rows had.
+        self._group = self._group_size(paid=all(row.payload.get("paid") for row in rows))
+        outcomes: dict[int, Outcome] = {}
+        retries: list[tuple[OutboxMessage, float, str]] = []
+        sends = [asyncio.create_task(self._send_one(row, outcomes, retries)) for row in rows]
+        await asyncio.gather(*sends)
+        if outcomes:
+            await self.outbox.settle(outcomes)
+        now = datetime.now(UTC)
+        for row, delay, error in retries:
+            if row.attempts >= MAX_ATTEMPTS and not error.startswith("429"):
+                await self.outbox.settle({row.id: ("failed", error)})
+            else:
+                await self.outbox.retry(row.id, now + timedelta(seconds=delay), error)
+        if self._on_settled is not None:
+            await self._on_settled(rows)
+        return len(rows)
+
+    def _group_size(self, *, paid: bool) -> int:
+        """About a quarter second of sending: small enough to lose little to a crash."""
+        return max(1, min(250, int(self._rates[paid] / 4)))
+
+    async def _send_one(self, row: OutboxMessage, outcomes: dict[int, Outcome],
+                        retries: list[tuple[OutboxMessage, float, str]]) -> None:
+        paid = bool(row.payload.get("paid"))
+        await self._pace(self._paid if paid else self._free)
+        if self._paused_until > time.monotonic():  # another row of the group got a 429
+            retries.append((row, self._paused_until - time.monotonic(), "429 flood wait"))
+            return
+        try:
+            await self._deliver(row, paid)
+            outcomes[row.id] = ("sent", None)
+        except RetryAfter as exc:
+            delay = _seconds(exc.retry_after)
+            self._paused_until = max(self._paused_until, time.monotonic() + delay)
+            retries.append((row, delay, f"429 retry after {delay:.0f}s"))
+        except Forbidden as exc:
+            outcomes[row.id] = ("blocked", exc.message)
+        except BadRequest as exc:
+            outcomes[row.id] = ("failed", exc.message)
+        except TimedOut:
+            outcomes[row.id] = ("uncertain", "timed out: Telegram may have delivered it")
+        except NetworkError as exc:
+            if "connect" in exc.message.lower():  # refused before sending: surely undelivered
+                retries.append((row, 5.0 * row.attempts, exc.message))
+            else:
+                outcomes[row.id] = ("uncertain", exc.message)
+        except TelegramError as exc:
+            outcomes[row.id] = ("failed", exc.message)
+
+    async def _pace(self, bucket: TokenBucket) -> None:
+        while (wait := bucket.wait_time(time.monotonic())) > 0:
+            await asyncio.sleep(wait)
+        bucket.take(time.monotonic())
+
+    async def _deliver(self, row: OutboxMessage, paid: bool) -> None:
+        payload = row.payload
+        markup = _markup(payload.get("buttons"))
+        extra = {"allow_paid_broadcast": True} if paid else {}
+        if payload.get("photo"):
+            await self.bot.send_photo(
+                row.chat_id, payload["photo"], caption=payload.get("text") or None,
+                reply_markup=markup, rate_limit_args=NO_RETRY, **extra,
+            )
+        else:
+            await self.bot.send_message(
+                row.chat_id, payload["text"], reply_markup=markup, rate_limit_args=NO_RETRY,
+                **extra,
+            )
+
+
+def _markup(rows: object) -> InlineKeyboardMarkup | None:
+    """Buttons stored as ``[[[label, callback_data], ...], ...]``."""
+    if not rows or not isinstance(rows, list):
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(str(label), callback_data=str(data)) for label, data in row]
+         for row in rows]
+    )
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
