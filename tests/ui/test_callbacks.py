@@ -57,6 +57,11 @@ SAMPLES: list[CallbackData] = [
     cb.RoomWatch(index=0),
     cb.QrPlace(index=9999),
     cb.QrPage(page=1),
+    cb.BroadcastAudience(kind="store"),
+    cb.BroadcastPlace(index=9),
+    cb.BroadcastSend(mode="paid"),
+    cb.BroadcastCancel(),
+    cb.BroadcastControl(action="resume", broadcast=2**63 - 1),
 ]
 
 
