@@ -118,6 +118,7 @@ class Booking(RoleModel):
     timezone: str
     state: VendorBookingState = "confirmed"
     price: Money | None = None
+    called: bool = False  # the desk is calling this booking now (vendors that say so)
 
 
 class BookingRole(CatalogueRole):

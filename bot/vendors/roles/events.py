@@ -24,7 +24,9 @@ from pydantic import Field
 
 from bot.vendors.roles.base import RoleModel, Vendor
 
-Topic = Literal["space", "queue_site"]  # what is watched: a space's bookings, a queue's site
+# What is watched: a space's bookings, a queue's site, or the bot's bookings at a site
+# (their state, time and calls by the desk).
+Topic = Literal["space", "queue_site", "site_bookings"]
 
 
 class EventSubscription(RoleModel):

@@ -1,4 +1,5 @@
-"""ufirst playing the booking role (:class:`~bot.vendors.roles.booking.BookingRole`).
+"""ufirst playing the booking role (:class:`~bot.vendors.roles.booking.BookingRole`)
+and the events role (its point webhooks, :mod:`bot.vendors.ufirst.events`).
 
 * sites are the organization's points (coordinates and address from the
   point's ``geoPoint``, city from ``citySlug``);
@@ -42,6 +43,7 @@ from bot.vendors.roles.booking import (
 from bot.vendors.roles.catalogue import Service, Site
 from bot.vendors.ufirst.client import VENDOR, UfirstClient
 from bot.vendors.ufirst.config import Settings
+from bot.vendors.ufirst.events import UfirstEvents
 from bot.vendors.ufirst.models import (
     Organization,
     ParameterValue,
@@ -97,7 +99,7 @@ def unpack_slot(slot_id: str) -> tuple[str, date, time]:
         raise SlotUnavailable(f"not a ufirst slot: {slot_id}", vendor=VENDOR) from None
 
 
-class UfirstVendor(BookingRole):
+class UfirstVendor(UfirstEvents, BookingRole):
     name = VENDOR
     capabilities = frozenset({Capability.CANCEL, Capability.CAPACITY, Capability.COORDINATES})
 
@@ -273,6 +275,7 @@ class UfirstVendor(BookingRole):
             service_id=reservation.service_id, service_name=reservation.service_name,
             start=start.astimezone(zone), timezone=zone.key,
             state=_STATES.get((reservation.state or "").lower(), "pending"),
+            called=(reservation.state or "").lower() == "called",
         )
 
     async def list_bookings(self, customer: Customer) -> list[Booking]:

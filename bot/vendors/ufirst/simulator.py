@@ -11,7 +11,8 @@ open business days, RFC3339 instants with an offset); capacities per
 
 Beyond the document (see :mod:`bot.vendors.ufirst.client`): the point
 endpoint accepts ``?date=YYYY-MM-DD`` and then reports ``maxPartySize`` as
-the places left on that date; a full timeslot answers 409.
+the places left on that date; a full timeslot answers 409. The desk's calls,
+moves and cancellations (:mod:`.simulator_desk`) call the point's webhook.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from starlette.routing import Route
 from bot.vendors._simulator import SimClock
 from bot.vendors._simulator import Simulator as BaseSimulator
 from bot.vendors.ufirst import simulator_data as data
+from bot.vendors.ufirst.simulator_desk import DeskMixin
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
@@ -52,7 +54,7 @@ def _hhmm(value: str | time) -> str:
     return value.strftime("%H%M") if isinstance(value, time) else value.replace(":", "").zfill(4)
 
 
-class Simulator(BaseSimulator):
+class Simulator(DeskMixin, BaseSimulator):
     """The ufirst stand-in; inspection helpers at the end are for tests."""
 
     def __init__(self, clock: SimClock | None = None) -> None:
@@ -65,6 +67,7 @@ class Simulator(BaseSimulator):
         self._labels: Counter[str] = Counter()
         self._reservations: dict[str, data.SimReservation] = {}
         self._webhooks: dict[str, dict[str, str]] = {}
+        self._init_desk()
 
     def environment(self, url: str) -> dict[str, str]:
         return {
@@ -271,7 +274,8 @@ class Simulator(BaseSimulator):
         if reservation is None or reservation.user_id != user:
             raise _Refused(404, "not_found", "no such reservation")
         del self._reservations[rid]
-        self._booked[reservation.slot_key] -= 1
+        if reservation.state != "cancelled":  # a cancelled one gave its place back already
+            self._booked[reservation.slot_key] -= 1
         return Response(status_code=204)
 
     # -- webhooks ---------------------------------------------------------
@@ -322,6 +326,10 @@ class Simulator(BaseSimulator):
         self._existing_webhook(point, wid)
         del self._webhooks[point]
         return Response(status_code=204)
+
+    async def stop(self) -> None:
+        await self._stop_desk()
+        await super().stop()
 
     # -- inspection for tests ---------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Webhook management with server credentials (no receiving side yet)."""
+"""Webhook management with server credentials, and the events role built on it."""
 
 from __future__ import annotations
 
@@ -50,3 +50,78 @@ async def test_webhook_input_and_credentials_are_checked(vendor, make_vendor):
     impostor = make_vendor(client_email="someone@else.example.com")
     with pytest.raises(AuthFailed):
         await impostor.client.webhooks("UFROM001")
+
+
+async def _serve_hook(calls: list[dict]):  # type: ignore[no-untyped-def]
+    """A tiny receiver standing in for the bot's vendor-event route."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from bot.asgi import BackgroundServer
+
+    async def hook(request: Request) -> JSONResponse:
+        calls.append(await request.json())
+        return JSONResponse({"ok": True})
+
+    server = BackgroundServer(Starlette(routes=[Route("/hook/{secret}", hook, methods=["POST"])]))
+    return server, await server.start("127.0.0.1", 0)
+
+
+async def test_events_role_one_webhook_per_point_reused_moved_and_dropped(
+        vendor, sim, customer, draft, pick, future_day):
+    from bot.vendors import EventsRole, InboundCall
+
+    assert isinstance(vendor, EventsRole)
+    calls: list[dict] = []
+    server, url = await _serve_hook(calls)
+    try:
+        first = await vendor.subscribe("site_bookings", ["UFROM001"], f"{url}/hook/a",
+                                       vendor.longest_subscription)
+        again = await vendor.subscribe("site_bookings", ["UFROM001"], f"{url}/hook/a",
+                                       vendor.longest_subscription)
+        assert again.external_id == first.external_id
+        assert sim.statuses("POST", "/UFROM001/webhooks") == [201]  # reused, not created twice
+        moved = await vendor.subscribe("site_bookings", ["UFROM001"], f"{url}/hook/b",
+                                       vendor.longest_subscription)
+        assert moved.external_id == first.external_id
+        assert [h["url"] for h in sim.webhooks_for("UFROM001")] == [f"{url}/hook/b"]
+
+        who = customer()
+        site, service, slot = await pick(vendor, who, future_day(), "1100")
+        booking = await vendor.book(who, draft(site, service, slot))
+        assert sim.call_reservation(booking.external_id) == 1
+        await _until(lambda: len(calls) == 1)
+        assert calls[0]["pointID"] == "UFROM001"
+        [seen] = await vendor.list_bookings(who)
+        assert seen.called and seen.state == "confirmed"
+        sim.cancel_reservation(booking.external_id)
+        await _until(lambda: len(calls) == 2)
+        [seen] = await vendor.list_bookings(who)
+        assert seen.state == "cancelled"
+
+        now = first.expires_at
+        reread = vendor.parse_call(moved, InboundCall(payload=calls[0], received_at=now))
+        assert [(r.topic, r.ids) for r in reread] == [("site_bookings", ("UFROM001",))]
+        forged = vendor.parse_call(moved, InboundCall(payload={"pointID": "UFMIL001"},
+                                                      received_at=now))
+        assert forged[0].ids == ("UFROM001",)  # only what the subscription watches
+        assert vendor.parse_call(moved, InboundCall(payload={}, received_at=now))[0].ids == (
+            "UFROM001",)
+
+        await vendor.drop(moved)
+        assert sim.webhooks_for("UFROM001") == []
+        await vendor.drop(moved)  # dropping twice is not an error
+    finally:
+        await server.stop()
+
+
+async def _until(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)

@@ -1,0 +1,83 @@
+"""What happens at a ufirst point outside the API: the desk calls, moves and cancels.
+
+ufirst pushes such changes to the point's one webhook (target
+``resourcesWithReservations``); the document does not show the payload, so
+the simulator posts what its name suggests (the point and its resources
+with their reservations) and the bot must treat it as a hint only. Calls
+are made in the background and logged in :attr:`DeskMixin.webhook_calls`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bot.vendors.ufirst import simulator_data as data
+
+
+class DeskMixin:
+    """Staff actions of the simulator; each change calls the point's webhook once."""
+
+    _reservations: dict[str, data.SimReservation]
+    _webhooks: dict[str, dict[str, str]]
+    _booked: Any  # Counter of (point, resource, day, hhmm)
+
+    def _init_desk(self) -> None:
+        self.webhook_calls: list[tuple[str, dict[str, Any], int | str]] = []
+        self._desk_tasks: set[asyncio.Task[None]] = set()
+
+    def call_reservation(self, reservation_id: str) -> int:
+        """The desk calls the reservation; how many webhooks were called (0 or 1)."""
+        reservation = self._reservations[reservation_id]
+        reservation.state = "called"
+        return self._push(reservation.point.id)
+
+    def move_reservation(self, reservation_id: str, start: datetime) -> int:
+        """The point moves the reservation to another of its timeslots."""
+        reservation = self._reservations[reservation_id]
+        self._booked[reservation.slot_key] -= 1
+        reservation.start = start.astimezone(ZoneInfo(reservation.point.timezone))
+        self._booked[reservation.slot_key] += 1
+        return self._push(reservation.point.id)
+
+    def cancel_reservation(self, reservation_id: str) -> int:
+        """The point cancels it: it stays listed for its user, as ``cancelled``."""
+        reservation = self._reservations[reservation_id]
+        if reservation.state != "cancelled":
+            reservation.state = "cancelled"
+            self._booked[reservation.slot_key] -= 1
+        return self._push(reservation.point.id)
+
+    def _push(self, point_id: str) -> int:
+        hook = self._webhooks.get(point_id)
+        if hook is None:
+            return 0
+        resources: dict[str, list[dict[str, Any]]] = {}
+        for reservation in self._reservations.values():
+            if reservation.point.id == point_id:
+                resources.setdefault(reservation.resource_id, []).append(
+                    {"id": reservation.id, "label": reservation.label,
+                     "state": reservation.state})
+        payload = {"pointID": point_id, "target": hook["target"], "resources": [
+            {"resourceID": rid, "reservations": items} for rid, items in resources.items()]}
+        task = asyncio.create_task(self._post(hook["url"], payload))
+        self._desk_tasks.add(task)
+        task.add_done_callback(self._desk_tasks.discard)
+        return 1
+
+    async def _post(self, url: str, payload: dict[str, Any]) -> None:
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.post(url, json=payload)
+            self.webhook_calls.append((url, payload, response.status_code))
+        except httpx.HTTPError as exc:
+            self.webhook_calls.append((url, payload, type(exc).__name__))
+
+    async def _stop_desk(self) -> None:
+        for task in list(self._desk_tasks):
+            task.cancel()
+        await asyncio.gather(*self._desk_tasks, return_exceptions=True)
