@@ -95,7 +95,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
     web = BackgroundServer(build_web_app(
         application, webhook_secret=None if polling else secret,
         extra_routes=callback_routes(application) + account_routes(application)
-        + vendor_event_routes(spaces, QueueCallbacks(application)),
+        + vendor_event_routes([spaces], QueueCallbacks(application)),
         ready=lambda: leadership.is_leader and application.running,
     ))
     try:
