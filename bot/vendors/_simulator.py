@@ -10,6 +10,9 @@ from __future__ import annotations
 import abc
 import asyncio
 from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +40,26 @@ class Simulator(abc.ABC):
         self.clock = clock or SimClock()
         self._server: BackgroundServer | None = None
         self._holds: list[tuple[str, str, asyncio.Event]] = []
+        self._callback_tasks: set[asyncio.Task[None]] = set()
+
+    def call_back(self, url: str, payload: dict[str, Any],
+                  log: list[tuple[str, dict[str, Any], int | str]]) -> None:
+        """POST ``payload`` to ``url`` in the background, as a vendor's push does.
+
+        ``log`` receives ``(url, payload, status)``, or the error's name when
+        the call failed, so tests can wait on it.
+        """
+        async def post() -> None:
+            try:
+                async with httpx.AsyncClient(timeout=5.0) as client:
+                    response = await client.post(url, json=payload)
+                log.append((url, payload, response.status_code))
+            except httpx.HTTPError as exc:
+                log.append((url, payload, type(exc).__name__))
+
+        task = asyncio.create_task(post())
+        self._callback_tasks.add(task)
+        task.add_done_callback(self._callback_tasks.discard)
 
     @abc.abstractmethod
     def app(self) -> Starlette:
@@ -90,6 +113,9 @@ class Simulator(abc.ABC):
         return self._server.url
 
     async def stop(self) -> None:
+        for task in list(self._callback_tasks):
+            task.cancel()
+        await asyncio.gather(*self._callback_tasks, return_exceptions=True)
         if self._server is not None:
             await self._server.stop()
             self._server = None

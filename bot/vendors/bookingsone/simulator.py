@@ -19,7 +19,6 @@ on the simulator's clock. The payload (undocumented) is
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hmac
 import secrets
@@ -28,7 +27,6 @@ from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -79,7 +77,6 @@ class Simulator(BaseSimulator):
         self.office = data.Office(self.clock.now())
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
         self.callbacks: list[tuple[str, dict[str, Any], int | str]] = []
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def environment(self, url: str) -> dict[str, str]:
         zones = ",".join(f"{b}={z}" for b, z in data.ZONES.items())
@@ -280,25 +277,9 @@ class Simulator(BaseSimulator):
             if resource_id in sub.resource_ids:
                 payload = {"subscriptionId": sub.id, "ids": str(resource_id),
                            "event": "resourceAppointmentChanged"}
-                task = asyncio.create_task(self._post(sub.url, payload))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self.call_back(sub.url, payload, self.callbacks)
                 called += 1
         return called
-
-    async def _post(self, url: str, payload: dict[str, Any]) -> None:
-        try:
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.post(url, json=payload)
-            self.callbacks.append((url, payload, response.status_code))
-        except httpx.HTTPError as exc:
-            self.callbacks.append((url, payload, type(exc).__name__))
-
-    async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await super().stop()
 
     # -- for tests and the demo ---------------------------------------------------------------
 

@@ -327,10 +327,6 @@ class Simulator(DeskMixin, BaseSimulator):
         del self._webhooks[point]
         return Response(status_code=204)
 
-    async def stop(self) -> None:
-        await self._stop_desk()
-        await super().stop()
-
     # -- inspection for tests ---------------------------------------------
 
     def login_count(self, user_id: str) -> int:

@@ -4,17 +4,14 @@ ufirst pushes such changes to the point's one webhook (target
 ``resourcesWithReservations``); the document does not show the payload, so
 the simulator posts what its name suggests (the point and its resources
 with their reservations) and the bot must treat it as a hint only. Calls
-are made in the background and logged in :attr:`DeskMixin.webhook_calls`.
+are made in the background and logged in ``webhook_calls``.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import httpx
 
 from bot.vendors.ufirst import simulator_data as data
 
@@ -25,10 +22,10 @@ class DeskMixin:
     _reservations: dict[str, data.SimReservation]
     _webhooks: dict[str, dict[str, str]]
     _booked: Any  # Counter of (point, resource, day, hhmm)
+    call_back: Any  # Simulator.call_back
 
     def _init_desk(self) -> None:
         self.webhook_calls: list[tuple[str, dict[str, Any], int | str]] = []
-        self._desk_tasks: set[asyncio.Task[None]] = set()
 
     def call_reservation(self, reservation_id: str) -> int:
         """The desk calls the reservation; how many webhooks were called (0 or 1)."""
@@ -64,20 +61,5 @@ class DeskMixin:
                      "state": reservation.state})
         payload = {"pointID": point_id, "target": hook["target"], "resources": [
             {"resourceID": rid, "reservations": items} for rid, items in resources.items()]}
-        task = asyncio.create_task(self._post(hook["url"], payload))
-        self._desk_tasks.add(task)
-        task.add_done_callback(self._desk_tasks.discard)
+        self.call_back(hook["url"], payload, self.webhook_calls)
         return 1
-
-    async def _post(self, url: str, payload: dict[str, Any]) -> None:
-        try:
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.post(url, json=payload)
-            self.webhook_calls.append((url, payload, response.status_code))
-        except httpx.HTTPError as exc:
-            self.webhook_calls.append((url, payload, type(exc).__name__))
-
-    async def _stop_desk(self) -> None:
-        for task in list(self._desk_tasks):
-            task.cancel()
-        await asyncio.gather(*self._desk_tasks, return_exceptions=True)
