@@ -28,6 +28,7 @@ EXPECTED = {
     "STAFF_IDS": "comma-separated Telegram user ids, like 111,222",
     "WEB_PORT": "a TCP port number between 0 and 65535",
     "BOT_MODE": "'polling' or 'webhook'",
+    "WEBHOOK_REGISTER": "true or false",
     "PUBLIC_URL": "the https URL where Telegram and vendors reach this bot (needed for webhook mode)",
     "QUEUE_POLL_MIN_SECONDS": "a number of seconds greater than 0, like 5",
     "BROADCAST_RATE": "messages per second above 0 and at most 30, like 28",
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
     public_url: str | None = Field(None, validation_alias="PUBLIC_URL")
     mode: Literal["polling", "webhook"] = Field("polling", validation_alias="BOT_MODE")
     webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
+    # Webhook mode: whether each process that becomes leader (at start, and a standby
+    # on takeover) calls setWebhook with PUBLIC_URL and the secret. Off when the
+    # operator registers the webhook by other means and the bot must not touch it.
+    webhook_register: bool = Field(True, validation_alias="WEBHOOK_REGISTER")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     # The shortest time between two regular snapshots of one queue; the vendor's
     # request budget may stretch it, callbacks and staff calls cut it short.

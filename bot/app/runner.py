@@ -115,13 +115,17 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
                 await application.updater.start_polling(
                     poll_interval=0, timeout=30, allowed_updates=Update.ALL_TYPES
                 )
-            else:
+            elif settings.webhook_register:
+                # Every new leader registers again, a standby taking over included:
+                # Telegram backs off from a URL that failed while the leader was dead,
+                # and setWebhook resets that (same URL and secret, so idempotent).
                 assert settings.public_url, "PUBLIC_URL is required in webhook mode"
                 await application.bot.set_webhook(
                     settings.public_url + TELEGRAM_WEBHOOK_PATH,
                     secret_token=secret,
                     allowed_updates=Update.ALL_TYPES,
                 )
+                log.info("webhook registered at %s", settings.public_url + TELEGRAM_WEBHOOK_PATH)
             log.info("bot @%s running (%s, vendors: %s)", application.bot.username,
                      settings.mode, ", ".join(v.name for v in vendors) or "none")
             await _first(stop.wait(), leadership.lost.wait())
