@@ -22,19 +22,16 @@ import asyncio
 import contextlib
 import os
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # for tests.storage
 
 from _load import Bench, Figures, bench_world, closed_loop, day_or_back, measure, running, set_up  # noqa: E402
 from overhead import closed_loop_from  # noqa: E402
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.storage.engines import postgres_database  # noqa: E402
 
 
 @contextlib.asynccontextmanager
@@ -43,16 +40,8 @@ async def fresh_database(bench: Bench, engine: str, tag: str) -> AsyncIterator[s
     if engine == "sqlite":
         yield str(bench.folder / f"engines-{tag}.sqlite3")
         return
-    name = f"bot_bench_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(ADMIN_URL, timeout=5)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with postgres_database() as url:
+        yield url
 
 
 async def booking_steps(bench: Bench, engine: str, round_no: int, users: int,
