@@ -132,7 +132,7 @@ class BotProcess:
         last = world.telegram.bot().next_update_id - 1
 
         def done() -> bool:
-            with contextlib.closing(sqlite3.connect(self.env["DATABASE_PATH"])) as db:
+            with contextlib.closing(sqlite3.connect(self.env["DATABASE_PATH"], timeout=30)) as db:
                 row = db.execute("SELECT MAX(update_id) FROM processed_updates").fetchone()
             return row[0] is not None and row[0] >= last
 

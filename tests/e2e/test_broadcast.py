@@ -78,7 +78,7 @@ async def test_non_staff_cannot_broadcast(world: LocalWorld, bot: RunningBot) ->
 
 
 def _sending_rows(database: str) -> int:
-    with contextlib.closing(sqlite3.connect(database)) as db:
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as db:
         return db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'sending'").fetchone()[0]
 
 

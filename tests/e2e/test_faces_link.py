@@ -43,7 +43,7 @@ async def faces_bot(world: LocalWorld, tmp_path: Path,
 
 
 def stored_tokens(bot: RunningBot) -> int:
-    with contextlib.closing(sqlite3.connect(bot.env["DATABASE_PATH"])) as db:
+    with contextlib.closing(sqlite3.connect(bot.env["DATABASE_PATH"], timeout=30)) as db:
         return db.execute("SELECT COUNT(*) FROM vendor_tokens WHERE vendor = 'faces'").fetchone()[0]
 
 
@@ -139,7 +139,7 @@ async def test_replayed_other_users_and_expired_states_are_refused(world, faces_
         assert sim.grant_count("authorization_code") == 1
 
         expiring = await approve(bruno_browser, await link_button(bruno))
-        with contextlib.closing(sqlite3.connect(faces_bot.env["DATABASE_PATH"])) as db, db:
+        with contextlib.closing(sqlite3.connect(faces_bot.env["DATABASE_PATH"], timeout=30)) as db, db:
             past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
             db.execute("UPDATE oauth_states SET expires_at = ?", (past,))
         expired = await bruno_browser.get(expiring)

@@ -86,7 +86,7 @@ class Harness:
 
     def processed(self, update_id: int) -> bool:
         assert self.bot is not None
-        with contextlib.closing(sqlite3.connect(self.bot.database)) as db:
+        with contextlib.closing(sqlite3.connect(self.bot.database, timeout=30)) as db:
             row = db.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)).fetchone()
         return row is not None
 

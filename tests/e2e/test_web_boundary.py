@@ -143,13 +143,13 @@ async def test_processed_update_ids_past_telegrams_redelivery_window_are_pruned(
 
     database = process.env["DATABASE_PATH"]
     now = datetime.now(UTC)
-    with contextlib.closing(sqlite3.connect(database)) as db, db:
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as db, db:
         for update_id, age in ((1, timedelta(hours=25)), (2, timedelta(days=9)), (3, timedelta(hours=23))):
             db.execute("INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
                        (update_id, (now - age).isoformat(timespec="microseconds")))
 
     def kept() -> set[int]:
-        with contextlib.closing(sqlite3.connect(database)) as db:
+        with contextlib.closing(sqlite3.connect(database, timeout=30)) as db:
             return {row[0] for row in db.execute("SELECT update_id FROM processed_updates")}
 
     assert {1, 2, 3} <= kept()
