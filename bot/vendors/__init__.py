@@ -20,6 +20,7 @@ from bot.vendors.roles.accounts import AccountsRole, Company, CompanyPage, LinkR
 from bot.vendors.roles.base import Capability, Customer, Money, RoleModel, Vendor
 from bot.vendors.roles.booking import (
     Booking,
+    BookingClaim,
     BookingDraft,
     BookingRole,
     DetailField,
@@ -64,7 +65,7 @@ __all__ = [
     # models shared by roles
     "Customer", "Money", "RoleModel",
     # catalogue and booking
-    "Booking", "BookingDraft", "DetailField", "DetailKind", "Service", "Site", "Slot",
+    "Booking", "BookingClaim", "BookingDraft", "DetailField", "DetailKind", "Service", "Site", "Slot",
     "VendorBookingState",
     # queue
     "Appointment", "CalledTicket", "Choice", "ContactMode", "Desk", "JoinRequest", "NoticeRule",

@@ -69,6 +69,12 @@ INTERACTIVE, BACKGROUND = Priority.INTERACTIVE, Priority.BACKGROUND
 ALL = ""  # the one key of the caches holding a single value (all stores, all devices)
 
 
+def _ticket(store_id: str, customer: Customer) -> Ticket:
+    state = "done" if customer.processed else "called" if customer.called else "waiting"
+    return Ticket(vendor=VENDOR, external_id=customer.id, site_id=store_id,
+                  number=customer.ticket or customer.id, state=state)
+
+
 def contact_modes(store: Suborganization) -> frozenset[ContactMode]:
     modes: set[ContactMode] = set()
     if store.undigital:
@@ -218,9 +224,20 @@ class FileVirtuelleVendor(QueueRole):
                 "mtimestamp": utc_iso(request.appointment.start),
                 "external_meeting_id": request.appointment.external_id,
             })
+        elif request.claim_key is not None:
+            registration = registration.model_copy(update={"external_meeting_id": request.claim_key})
         customer = await self.client.register(registration)
-        return Ticket(vendor=VENDOR, external_id=customer.id, site_id=store.id,
-                      number=customer.ticket or customer.id, state="waiting")
+        return _ticket(store.id, customer)
+
+    async def find_joined(self, request: JoinRequest) -> Ticket | None:
+        """The registration carrying this join's external id (the appointment's
+        own, else the claim key), if the store has one."""
+        external = request.appointment.external_id if request.appointment else request.claim_key
+        if external is None:
+            return None
+        store = await self._store(request.site_id)
+        found = await self.client.registered_as(store.id, external)
+        return _ticket(store.id, found[-1]) if found else None
 
     async def leave(self, ticket: Ticket) -> None:
         try:

@@ -14,6 +14,10 @@ Assumptions where the document is silent (the simulator implements them):
 * ``GET /customers`` can be restricted to one store and a time window with
   ``suborganization=<sid>&stimestamp>=<since>`` so one request gives the
   waiting, the called and the recently processed customers of a store;
+* ``external_meeting_id`` ("an external ID that can be used when integrating
+  third-party systems", shown with the appointment registration) is kept on
+  any registration, and ``GET /customers`` can search on it: the adapter
+  sends the bot's claim key there so a join whose answer was lost is found;
 * ``POST /next`` answers ``entity: null`` when nobody is waiting;
 * a ticket machine device has ``type`` ``machine``.
 """
@@ -171,6 +175,14 @@ class FileVirtuelleClient:
         """The store's customers sorted in the line at or after ``since``: one request."""
         query: Query = all_of(where("suborganization", "=", store_id),
                               where("stimestamp", ">=", since))
+        target = resource("/customers", Customer.FIELDS, query)
+        return self._parse(TypeAdapter(list[Customer]), await self._call("GET", target, priority))
+
+    async def registered_as(self, store_id: str, external_id: str,
+                            priority: Priority = INTERACTIVE) -> list[Customer]:
+        """The store's customers registered with ``external_meeting_id`` = ``external_id``."""
+        query: Query = all_of(where("suborganization", "=", store_id),
+                              where("external_meeting_id", "=", external_id))
         target = resource("/customers", Customer.FIELDS, query)
         return self._parse(TypeAdapter(list[Customer]), await self._call("GET", target, priority))
 

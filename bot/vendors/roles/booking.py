@@ -8,8 +8,12 @@ only what the vendor really supports (a Reschedule button only where moving
 works, capacity only where the vendor reports it, ...).
 
 Idempotency is not the vendor's job: the conversation claims a booking under
-its key before calling :meth:`BookingRole.book`, and a claim left pending is
-first looked for with :meth:`BookingRole.list_bookings`.
+its key before calling :meth:`BookingRole.book`, and a claim left pending (the
+vendor's answer never arrived: a crash, a timeout) is first looked for with
+:meth:`BookingRole.find_claimed`. By default that lists the customer's
+bookings and matches site, service and start; a vendor that stores the key
+sent with :meth:`BookingRole.book` (``draft.idempotency_key``) and can look a
+booking up by it overrides it, which also finds bookings its list cannot show.
 """
 
 from __future__ import annotations
@@ -121,6 +125,15 @@ class Booking(RoleModel):
     called: bool = False  # the desk is calling this booking now (vendors that say so)
 
 
+class BookingClaim(RoleModel):
+    """A booking asked for under ``key`` whose answer may never have arrived."""
+
+    key: str
+    site_id: str
+    service_id: str | None = None
+    start: datetime
+
+
 class BookingRole(CatalogueRole):
     """A vendor that sells slots at the sites and services of its catalogue."""
 
@@ -146,6 +159,22 @@ class BookingRole(CatalogueRole):
 
     @abc.abstractmethod
     async def list_bookings(self, customer: Customer) -> list[Booking]: ...
+
+    async def find_claimed(self, customer: Customer, claim: BookingClaim) -> Booking | None:
+        """The booking made under ``claim``, if the vendor holds one; None when it does not.
+
+        The default matches the customer's listed bookings on site, service and
+        start: right for vendors whose list shows every booking at once.
+        """
+        for booking in await self.list_bookings(customer):
+            if (
+                booking.service_id in (None, claim.service_id)
+                and booking.site_id == claim.site_id
+                and booking.start == claim.start
+                and booking.state not in ("cancelled", "failed")
+            ):
+                return booking
+        return None
 
     async def cancel(self, customer: Customer, booking: Booking) -> None:
         """Only where :attr:`Capability.CANCEL` is declared."""

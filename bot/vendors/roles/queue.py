@@ -80,7 +80,12 @@ class Appointment(RoleModel):
 
 
 class JoinRequest(RoleModel):
-    """Everything needed to take a ticket, collected by the conversation."""
+    """Everything needed to take a ticket, collected by the conversation.
+
+    ``claim_key`` is the key the conversation stored the join under before
+    calling the vendor; a vendor that can keep it with the registration finds
+    the join again with :meth:`QueueRole.find_joined` after a crash.
+    """
 
     site_id: str
     choice_path: tuple[str, ...] = Field(min_length=1)  # root first, the chosen leaf last
@@ -88,6 +93,7 @@ class JoinRequest(RoleModel):
     contact_value: str
     language: str = "en"
     appointment: Appointment | None = None
+    claim_key: str | None = None
 
     @property
     def choice_id(self) -> str:
@@ -213,6 +219,14 @@ class QueueRole(Vendor):
 
     @abc.abstractmethod
     async def join(self, request: JoinRequest) -> Ticket: ...
+
+    async def find_joined(self, request: JoinRequest) -> Ticket | None:
+        """The ticket a join claimed under ``request.claim_key`` took, when its
+        answer never arrived (a crash, a timeout); None when there is none.
+
+        The default cannot tell and says None: the join is then made again.
+        """
+        return None
 
     @abc.abstractmethod
     async def leave(self, ticket: Ticket) -> None:

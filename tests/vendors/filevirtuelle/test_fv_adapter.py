@@ -63,6 +63,20 @@ async def test_join_by_name_at_paris(vendor: FileVirtuelleVendor, sim: Simulator
     assert stored is not None and stored["type"] == "name" and stored["name"] == "Ada"
 
 
+async def test_a_claimed_join_is_found_again_by_its_key(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
+    """The claim key travels as ``external_meeting_id``: a join whose answer was
+    lost is found with one search instead of registering the person twice."""
+    request = by_name("Ada").model_copy(update={"claim_key": "c1a1m"})
+    assert await vendor.find_joined(request) is None
+    ticket = await vendor.join(request)
+    assert sim.requests("POST", "/register")[-1].body["external_meeting_id"] == "c1a1m"
+    assert await vendor.find_joined(request) == ticket
+    search = sim.requests("GET", "/customers")[-1].target
+    assert f"suborganization%3D{data.PARIS}%26external_meeting_id%3Dc1a1m" in search
+    assert await vendor.find_joined(by_name("Ada").model_copy(update={"claim_key": "other"})) is None
+    assert len(sim.queue(data.PARIS)) == 1
+
+
 async def test_contact_modes_and_refusals(vendor: FileVirtuelleVendor, sim: Simulator) -> None:
     with pytest.raises(InputRejected) as refused:
         await vendor.join(JoinRequest(site_id=data.PARIS, choice_path=(data.PICKUP,),
