@@ -16,9 +16,12 @@ after a restart cannot say what a customer booked before:
 :class:`ServiceUnavailable` rather than answer "nothing", which would make
 the caller believe those bookings were cancelled.
 
-Slots are always fetched fresh. bookingtime takes no idempotency key: a
-repeated Confirm is the conversation's claim to settle (it finds the booking
-with :meth:`BookingtimeVendor.list_bookings` before booking again).
+Slots are always fetched fresh. Each appointment is added with the
+claim's idempotency key as its ``customId``, so a booking whose answer never
+arrived (a crash while the vendor booked: the index was not written yet) is
+found again with ``appointment/{customId}/identify``
+(:meth:`BookingtimeVendor.find_claimed`), entered in the index and so listed
+in /my like any other.
 """
 
 from __future__ import annotations
@@ -44,7 +47,14 @@ from bot.vendors.bookingtime.models import BookingTemplate
 from bot.vendors.bookingtime.slots import bookable, to_booking, window
 from bot.vendors.errors import InputRejected, NotFound, ServiceUnavailable
 from bot.vendors.roles.base import Capability, Customer
-from bot.vendors.roles.booking import Booking, BookingDraft, BookingRole, DetailField, Slot
+from bot.vendors.roles.booking import (
+    Booking,
+    BookingClaim,
+    BookingDraft,
+    BookingRole,
+    DetailField,
+    Slot,
+)
 from bot.vendors.roles.catalogue import Service, Site
 
 if TYPE_CHECKING:
@@ -150,7 +160,7 @@ class BookingtimeVendor(BookingRole):
         try:
             appointment = await self.client.add_appointment(
                 org, self.catalogue.locale(customer), draft.slot.id, person,
-                appointment_address=place,
+                appointment_address=place, custom_id=draft.idempotency_key,
             )
         except InputRejected as refused:
             raise self._for_details(refused) from refused
@@ -158,6 +168,22 @@ class BookingtimeVendor(BookingRole):
                              AppointmentRef(org, appointment.id, template.id))
         return to_booking(appointment, org, template, zone, language_of(customer), self._now(),
                           site_name=draft.site.name, start=draft.slot.start)
+
+    async def find_claimed(self, customer: Customer, claim: BookingClaim) -> Booking | None:
+        """The appointment added with the claim's key as ``customId``, if any."""
+        org = self.catalogue.organization(claim.site_id)
+        try:
+            appointment = await self.client.identify_appointment(
+                org, self.catalogue.locale(customer), claim.key)
+        except NotFound:
+            return None
+        template_id = appointment.booking_template_id or claim.service_id
+        await self.index.add(customer.pseudonym, AppointmentRef(org, appointment.id, template_id))
+        site = await self.catalogue.site(customer, org)
+        template = await self.catalogue.template_or_none(customer, org, template_id)
+        booking = to_booking(appointment, org, template, ZoneInfo(site.timezone),
+                             language_of(customer), self._now(), site_name=site.name)
+        return None if booking.state in ("cancelled", "failed") else booking
 
     @staticmethod
     def _for_details(refused: InputRejected) -> InputRejected:

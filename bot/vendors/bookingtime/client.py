@@ -61,6 +61,14 @@ Choices where the document is thin (the simulator implements them):
   object with ``street``, ``zip``, ``city``, ``country``); an appointment
   address, when a template requires one, goes beside it as
   ``appointmentAddress``. Additional customers are never sent.
+* ``appointment/add`` also carries ``customId``, our own id for the
+  appointment (the claim's idempotency key), and
+  ``GET appointment/{customId}/identify`` reads the appointment added with it.
+  The Module API document does not show either; the source is bookingtime's
+  own public PHP SDK, https://github.com/bookingtime/lib-phpsdk-module
+  (``src/Sdk/ApiRoute/AppointmentRoute.php``: ``identify``;
+  ``src/Tests/SdkTest.php``: ``customId`` in the ``appointment_add`` data).
+  We assume an unknown customId answers 404, like an unknown appointment id.
 * ``move`` answers the moved APPOINTMENT (normally with the same id);
   ``cancel`` answers the cancelled one. A cancelled appointment shows
   ``"status": "CANCELED"`` (``canceled: true`` is read too); 404 means gone.
@@ -245,11 +253,13 @@ class BookingtimeClient:
 
     async def add_appointment(
         self, organization_id: str, locale: str, slot_id: str, customer: CustomerData,
-        *, appointment_address: dict[str, str] | None = None,
+        *, appointment_address: dict[str, str] | None = None, custom_id: str | None = None,
     ) -> Appointment:
         body: dict[str, Any] = {"bookingSlotId": slot_id, "customer": customer.body()}
         if appointment_address:
             body["appointmentAddress"] = appointment_address
+        if custom_id is not None:
+            body["customId"] = custom_id
         content = await self._call("POST", organization_id, locale, "appointment", "add",
                                    body=body)
         return _parse(Appointment, content)
@@ -258,6 +268,13 @@ class BookingtimeClient:
                           appointment_id: str) -> Appointment:
         content = await self._call("GET", organization_id, locale, "appointment",
                                    appointment_id, "show")
+        return _parse(Appointment, content)
+
+    async def identify_appointment(self, organization_id: str, locale: str,
+                                   custom_id: str) -> Appointment:
+        """The appointment added with ``customId`` = ``custom_id``; NotFound when none was."""
+        content = await self._call("GET", organization_id, locale, "appointment",
+                                   custom_id, "identify")
         return _parse(Appointment, content)
 
     async def cancel_appointment(self, organization_id: str, locale: str,

@@ -172,6 +172,7 @@ class Appointment(_Payload):
     name: str | None = None
     customer: dict[str, Any] | None = None
     booking_template_id: str | None = None
+    custom_id: str | None = None  # the caller's own id, sent with ``add``
     status: str | None = None
     canceled: bool = Field(default=False, validation_alias=AliasChoices("canceled", "cancelled"))
 

@@ -21,6 +21,12 @@ checks what the real service would:
 
 Every answer is the envelope ``{"messageList": [...], "content": ...}``.
 Cancelled appointments stay showable with ``"status": "CANCELED"``.
+
+``appointment/add`` takes an optional ``customId`` (the caller's own id, as in
+bookingtime's public PHP SDK, ``bookingtime/lib-phpsdk-module``), which must
+be a short string not held by another live appointment of the organization,
+and ``appointment/{customId}/identify`` answers the latest appointment added
+with it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from bot.vendors.bookingtime.simulator_auth import GrantError, TokenServer
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MOBILE = re.compile(r"^\+?[0-9][0-9 ()/-]{5,24}$")
+_CUSTOM_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class ApiError(Exception):
@@ -96,6 +103,7 @@ class Simulator(BaseSimulator):
                   self._list_month, methods=["GET"]),
             Route(f"{org}/appointment/add", self._add, methods=["POST"]),
             Route(f"{org}/appointment/{{appointment}}/show", self._show, methods=["GET"]),
+            Route(f"{org}/appointment/{{custom_id}}/identify", self._identify, methods=["GET"]),
             Route(f"{org}/appointment/{{appointment}}/cancel", self._cancel, methods=["PUT"]),
             Route(f"{org}/appointment/{{appointment}}/move", self._move, methods=["PUT"]),
         ]
@@ -309,17 +317,40 @@ class Simulator(BaseSimulator):
         body = await self._body(request)
         template, start = self._bookable_slot(organization, body.get("bookingSlotId"))
         customer = self._customer(template, body.get("customer"))
+        custom_id = self._custom_id(organization, body.get("customId"))
         place = None
         if template.appointment_address_required:
             place = self._address(body.get("appointmentAddress"),
                                   "appointment_address_required", "appointmentAddress")
         appointment = data.SimAppointment(
             id=secrets.token_hex(16), organization=organization, template=template,
-            start=start, customer=customer, appointment_address=place,
+            start=start, customer=customer, appointment_address=place, custom_id=custom_id,
         )
         self._appointments[appointment.id] = appointment
         self._taken[appointment.key] = appointment.id
         return self._ok(request, appointment.to_json(self._locale(request)), "booked")
+
+    def _custom_id(self, organization: data.SimOrganization, raw: Any) -> str | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, str) or not _CUSTOM_ID.match(raw):
+            raise ApiError(400, "custom_id_invalid", "customId")
+        held = self._identified(organization, raw)
+        if held is not None and held.status != "CANCELED":
+            raise ApiError(400, "custom_id_taken", "customId")
+        return raw
+
+    def _identified(self, organization: data.SimOrganization,
+                    custom_id: str) -> data.SimAppointment | None:
+        return next((a for a in reversed(self._appointments.values())
+                     if a.organization.id == organization.id and a.custom_id == custom_id), None)
+
+    async def _identify(self, request: Request) -> Response:
+        appointment = self._identified(self._organization(request),
+                                       request.path_params["custom_id"])
+        if appointment is None:
+            raise ApiError(404, "appointment_unknown")
+        return self._ok(request, appointment.to_json(self._locale(request)))
 
     def _appointment(self, request: Request, *, active: bool) -> data.SimAppointment:
         organization = self._organization(request)

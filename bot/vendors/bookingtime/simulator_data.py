@@ -206,6 +206,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "appointment_address_required": ("Bitte geben Sie die Adresse des Termins an.",
                                      "Please enter the address of the appointment."),
     "appointment_unknown": ("Der Termin existiert nicht.", "This appointment does not exist."),
+    "custom_id_invalid": ("Die customId ist ungültig.", "The customId is invalid."),
+    "custom_id_taken": ("Die customId ist bereits vergeben.", "The customId is already in use."),
     "appointment_cancelled": ("Der Termin wurde bereits storniert.",
                               "This appointment has already been cancelled."),
     "booked": ("Der Termin wurde gebucht.", "The appointment has been booked."),
@@ -227,6 +229,7 @@ class SimAppointment:
     start: datetime
     customer: dict[str, Any]
     appointment_address: dict[str, Any] | None = None
+    custom_id: str | None = None
     status: str = "CONFIRMED"
 
     @property
@@ -251,4 +254,6 @@ class SimAppointment:
         }
         if self.appointment_address is not None:
             body["appointmentAddress"] = self.appointment_address
+        if self.custom_id is not None:
+            body["customId"] = self.custom_id
         return body

@@ -10,7 +10,7 @@ import pytest
 from bot.vendors.bookingtime import simulator_data as seed
 from bot.vendors.bookingtime.details import address_object
 from bot.vendors.errors import InputRejected, NotFound, ServiceUnavailable, SlotUnavailable
-from bot.vendors import Capability, Money
+from bot.vendors import BookingClaim, Capability, Money
 
 BERLIN, ZURICH = seed.BERLIN.id, seed.ZURICH.id
 HAIRCUT, COLOURING, CONSULTATION = seed.HAIRCUT.id, seed.COLOURING.id, seed.CONSULTATION.id
@@ -144,7 +144,7 @@ async def test_a_repeated_draft_is_refused_and_the_first_booking_is_listed(
     vendor, sim, customer, draft
 ):
     """bookingtime takes no idempotency key: the conversation's claim looks the
-    first booking up with list_bookings instead of booking again."""
+    first booking up (find_claimed) instead of booking again."""
     anna = customer()
     site = await vendor.get_site(anna, BERLIN)
     service = (await vendor.list_services(anna, BERLIN))[2]
@@ -156,6 +156,28 @@ async def test_a_repeated_draft_is_refused_and_the_first_booking_is_listed(
         await vendor.book(anna, wanted)
     assert await vendor.list_bookings(anna) == [first]
     assert len(sim.appointments(BERLIN)) == 1
+
+
+async def test_a_booking_whose_answer_was_lost_is_found_by_its_custom_id(
+    wednesday, sim, customer, pick, draft, make_vendor
+):
+    """The claim's key travels as ``customId``: after a crash (a new adapter
+    whose index never heard of the appointment) identify finds it and /my lists it."""
+    (vendor, today), anna = wednesday, customer()
+    site, service, slot = await pick(vendor, anna, BERLIN, HAIRCUT, today + timedelta(days=1), "14:00")
+    booking = await vendor.book(anna, draft(site, service, slot, key="c0ffee01",
+                                            first_name="Anna", last_name="S", email="a@example.org"))
+    assert sim.appointment(booking.external_id).custom_id == "c0ffee01"
+
+    restarted = make_vendor(on_sim_clock=True)
+    claim = BookingClaim(key="c0ffee01", site_id=BERLIN, service_id=HAIRCUT, start=slot.start)
+    with pytest.raises(ServiceUnavailable):
+        await restarted.list_bookings(anna)  # the in-memory index is empty after a restart
+    assert await restarted.find_claimed(anna, claim) == booking
+    assert await restarted.list_bookings(anna) == [booking]
+    assert await restarted.find_claimed(anna, claim.model_copy(update={"key": "0ther"})) is None
+    await restarted.cancel(anna, booking)
+    assert await restarted.find_claimed(anna, claim) is None
 
 
 async def test_missing_required_field_is_rejected_naming_it(

@@ -135,6 +135,34 @@ async def test_appointment_life_cycle_and_its_refusals(api, sim, travel):
     assert second in (await api.slots(COLOURING, day))["bookingSlotList"]
 
 
+async def test_custom_ids_are_checked_and_identify_the_appointment(api, sim, travel):
+    """``customId`` as the vendor's public SDK shows it: set on add, read with identify."""
+    wednesday = travel(2, 8, 0).date() + timedelta(days=1)
+    day = f"year/{wednesday.year}/month/{wednesday.month}/day/{wednesday.day}/listDay"
+    first, second, third = (await api.slots(COLOURING, day))["bookingSlotList"][:3]
+    person = {"firstName": "Anna", "lastName": "Schmidt", "mobile": "+49 151 1234567"}
+
+    def add(slot: dict, custom_id: object) -> dict:
+        return {"bookingSlotId": slot["id"], "customer": person, "customId": custom_id}
+
+    assert error_of(await api.call("POST", "appointment/add", json=add(first, 42))
+                    )[::2] == (400, "customId")
+    assert error_of(await api.call("POST", "appointment/add", json=add(first, "a/b"))
+                    )[::2] == (400, "customId")
+    added = (await api.call("POST", "appointment/add", json=add(first, "claim-1"))).json()
+    assert added["content"]["customId"] == "claim-1"
+    assert error_of(await api.call("POST", "appointment/add", json=add(second, "claim-1"))
+                    ) == (400, "The customId is already in use.", "customId")
+    found = await api.call("GET", "appointment/claim-1/identify")
+    assert found.status_code == 200 and found.json()["content"]["id"] == added["content"]["id"]
+    assert error_of(await api.call("GET", "appointment/claim-2/identify"))[0] == 404
+    assert error_of(await api.call("GET", "appointment/claim-1/identify", org=ZURICH))[0] == 404
+    await api.call("PUT", f"appointment/{added['content']['id']}/cancel")
+    again = (await api.call("POST", "appointment/add", json=add(third, "claim-1"))).json()
+    found = (await api.call("GET", "appointment/claim-1/identify")).json()["content"]
+    assert found["id"] == again["content"]["id"]  # a cancelled one frees its customId
+
+
 async def test_unknown_paths_and_dates(api, sim):
     assert error_of(await api.call("GET", "bookingTemplate/list", locale="xx"))[0] == 404
     assert error_of(await api.call("GET", "bookingTemplate/nope/bookingSlot/earliest"))[0] == 404
