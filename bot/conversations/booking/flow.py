@@ -21,6 +21,7 @@ from bot.conversations.booking import details, entry, move, steps
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
 from bot.conversations.booking.submit import (
+    AlreadyConfirmed,
     NotYours,
     StaleSummary,
     issued_to,
@@ -138,11 +139,18 @@ async def on_confirm(update: Update, context: BotContext, button: cb.ConfirmBook
         await on_stale_confirm(update, context, button)
         return None  # an older or foreign summary: this run's own summary stays valid
     await query.answer()
+    message = query.message
+    summary = (message.chat.id, message.message_id) if message is not None else None
     try:
-        booking = await submit(context, context.customer(update.effective_user), button.key)
+        booking = await submit(context, context.customer(update.effective_user), button.key, summary)
     except NotYours:
         await answer_not_yours(update, context)
         return None
+    except AlreadyConfirmed:
+        Draft.clear(context.user_data)
+        await _remove_buttons(update)
+        await reply(update, context, context.t._("This booking is already confirmed. See /my."), edit=False)
+        return END
     except StaleSummary:
         Draft.clear(context.user_data)
         return await on_stale_confirm(update, context, button)
@@ -160,13 +168,18 @@ async def on_confirm(update: Update, context: BotContext, button: cb.ConfirmBook
         await reply(update, context, user_message(exc, context.t), edit=False)
         return Step.CONFIRM
     Draft.clear(context.user_data)
-    if query.message is not None:
+    await _remove_buttons(update)
+    await send_receipt(context.bot, update.effective_chat.id, context.t, booking)  # type: ignore[union-attr]
+    return END
+
+
+async def _remove_buttons(update: Update) -> None:
+    query = update.callback_query
+    if query is not None and query.message is not None:
         try:
             await query.edit_message_reply_markup(None)
         except Exception:  # noqa: BLE001 - removing buttons is cosmetic
             pass
-    await send_receipt(context.bot, update.effective_chat.id, context.t, booking)  # type: ignore[union-attr]
-    return END
 
 
 async def on_stale_confirm(update: Update, context: BotContext, button: cb.ConfirmBooking) -> object:

@@ -6,8 +6,11 @@ The user may tap Confirm again (submit then looks at the vendor first), but
 they may also never come back: so shortly after start the bot asks each
 vendor about every claim still pending. Found there: it is confirmed and
 the user gets the receipt they missed. Not found: it is marked failed and
-the user is told that nothing was booked. A vendor that cannot answer is
-asked again at the next start.
+the user is told that nothing was booked. Either way the summary's buttons
+are taken away (a later tap on its Confirm says where things stand, without
+a second receipt). A vendor that cannot answer is asked again at the next
+start. A tap on Confirm racing recovery for the same claim waits for it
+(:func:`~bot.conversations.booking.submit.settling`).
 
 It runs a little after start (``PENDING_RECOVERY_DELAY``) rather than at
 once, so a vendor still finishing a request sent just before the crash has
@@ -22,7 +25,13 @@ from datetime import datetime, timezone
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.conversations.booking.submit import find_at_vendor, send_receipt
+from bot.conversations.booking.submit import (
+    confirm_found,
+    find_at_vendor,
+    retire_summary,
+    send_receipt,
+    settling,
+)
 from bot.i18n import translator
 from bot.runtime import Services, services_of
 from bot.vendors import Customer, VendorError
@@ -54,28 +63,32 @@ async def recover_pending(services: Services, bot, claimed_before: datetime) -> 
         customer = Customer(
             telegram_id=claim.owner, pseudonym=services.pseudonym(claim.owner), language=language
         )
-        try:
-            found = await find_at_vendor(vendor, customer, claim)
-        except VendorError as exc:
-            log.warning("vendor=%s recovery postponed: %r", vendor.name, exc)
-            continue
-        t = translator(language)
-        try:
-            if found is not None:
-                booking = await services.storage.bookings.confirm(
-                    claim.idempotency_key, external_id=found.external_id, label=found.label,
-                    start_utc=found.start, end_utc=found.end,
-                )
-                await send_receipt(bot, claim.owner, t, booking)
-            else:
-                await services.storage.bookings.fail(claim.idempotency_key, "not at vendor after restart")
-                await bot.send_message(claim.owner, t._(
-                    "Your booking for {service} at {site} could not be completed, so nothing was "
-                    "booked. Please try again with /book.",
-                    service=claim.service_name, site=claim.site_name,
-                ))
-        except TelegramError as exc:
-            log.warning("recovery message not delivered: %s", exc)
+        key = claim.idempotency_key
+        async with settling(key):
+            current = await services.storage.bookings.get_by_key(key)
+            if current is None or current.state != "pending":
+                continue  # a tap on Confirm settled it meanwhile
+            try:
+                found = await find_at_vendor(vendor, customer, current)
+            except VendorError as exc:
+                log.warning("vendor=%s recovery postponed: %r", vendor.name, exc)
+                continue
+            t = translator(language)
+            try:
+                if found is not None:
+                    booking = await confirm_found(services.storage.bookings, key, found)
+                    await retire_summary(bot, booking)
+                    await send_receipt(bot, claim.owner, t, booking)
+                else:
+                    await services.storage.bookings.fail(key, "not at vendor after restart")
+                    await retire_summary(bot, current)
+                    await bot.send_message(claim.owner, t._(
+                        "Your booking for {service} at {site} could not be completed, so nothing "
+                        "was booked. Please try again with /book.",
+                        service=claim.service_name, site=claim.site_name,
+                    ))
+            except TelegramError as exc:
+                log.warning("recovery message not delivered: %s", exc)
         settled += 1
     if settled:
         log.info("settled %d pending booking(s) left by a restart", settled)

@@ -4,16 +4,27 @@ Confirm must never book twice: not on a double tap, a retried update, or a
 restart in the middle of the vendor call. The idempotency key is fixed when
 the summary is shown and travels in the Confirm button; the booking row is
 claimed under that key *before* the vendor is called, so a repeat finds it.
-A claim left ``pending`` by a crash is first looked for at the vendor before
-anything is submitted again.
+A claim left ``pending`` by a crash is first looked for at the vendor
+(:meth:`BookingRole.find_claimed`) before anything is submitted again.
+
+Exactly one receipt per booking: only the call that moves a claim from
+``pending`` to ``confirmed`` sends it. A tap on Confirm and the recovery run
+after a restart (:mod:`.recovery`) may race for the same claim, so both settle
+it under :func:`settling`, and whoever finds it confirmed already gets
+:class:`AlreadyConfirmed` instead. The claim remembers the summary message
+(``details["summary"]``), so recovery can take its buttons away.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
 import secrets
+import weakref
+from collections.abc import AsyncIterator
 
 from telegram import Bot, InputFile, Update
 
@@ -25,12 +36,13 @@ from bot.conversations.booking.steps import vendor_of
 from bot.conversations.calendar_file import ics_event
 from bot.i18n import Translator, format_money
 from bot.runtime import BotContext
-from bot.storage import BookingDraftRecord, BookingRecord
+from bot.storage import BookingDraftRecord, BookingRecord, BookingRepo
 from bot.ui import best_effort, keyboard, reply
 from bot.ui import callbacks as cb
 from bot.ui.limits import fit
 from bot.vendors import (
     Booking,
+    BookingClaim,
     BookingDraft,
     BookingRole,
     Customer,
@@ -44,6 +56,27 @@ log = logging.getLogger(__name__)
 
 class StaleSummary(Exception):
     """A Confirm button from a summary that is no longer the current one."""
+
+
+class AlreadyConfirmed(Exception):
+    """The claim was confirmed before (its receipt went out then): nothing to send."""
+
+    def __init__(self, booking: BookingRecord) -> None:
+        super().__init__(booking.idempotency_key)
+        self.booking = booking
+
+
+_settling: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@contextlib.asynccontextmanager
+async def settling(key: str) -> AsyncIterator[None]:
+    """One settlement of a claim at a time in this process (a tap, recovery)."""
+    lock = _settling.get(key)
+    if lock is None:
+        lock = _settling[key] = asyncio.Lock()
+    async with lock:
+        yield
 
 
 class NotYours(Exception):
@@ -81,26 +114,38 @@ async def show_summary(update: Update, context: BotContext) -> Step:
     return Step.CONFIRM
 
 
-async def submit(context: BotContext, customer: Customer, key: str) -> BookingRecord:
-    """Book once per key; a repeat returns the booking made the first time."""
+async def submit(
+    context: BotContext, customer: Customer, key: str, summary: tuple[int, int] | None = None
+) -> BookingRecord:
+    """Book once per key; :class:`AlreadyConfirmed` when an earlier call did.
+
+    ``summary`` (chat id, message id) is the summary the Confirm was pressed on.
+    """
+    async with settling(key):
+        return await _submit(context, customer, key, summary)
+
+
+async def _submit(
+    context: BotContext, customer: Customer, key: str, summary: tuple[int, int] | None
+) -> BookingRecord:
     repo = context.services.storage.bookings
     existing = await repo.get_by_key(key)
     if existing is not None and existing.owner != customer.telegram_id:
         raise NotYours(key)  # never someone else's booking, whatever the key
     if existing is not None and existing.state == "confirmed":
-        return existing
+        raise AlreadyConfirmed(existing)
     draft = Draft.of(context.user_data)
     if draft.key != key:
         raise StaleSummary(key)
     vendor = vendor_of(context, draft)
     wanted = draft.to_booking_draft()
-    record, created = await repo.claim(key, _stored_draft(vendor, customer, wanted))
+    record, created = await repo.claim(key, _stored_draft(vendor, customer, wanted, summary))
     if record.state == "failed":
         raise StaleSummary(key)
     if not created:
         found = await find_at_vendor(vendor, customer, record)
         if found is not None:
-            return await _confirm(context, key, found)
+            return await confirm_found(context.services.storage.bookings, key, found)
     try:
         booking = await vendor.book(customer, wanted)
     except ServiceUnavailable:
@@ -108,11 +153,12 @@ async def submit(context: BotContext, customer: Customer, key: str) -> BookingRe
     except VendorError as exc:
         await repo.fail(key, type(exc).__name__)
         raise
-    return await _confirm(context, key, booking)
+    return await confirm_found(context.services.storage.bookings, key, booking)
 
 
-async def _confirm(context: BotContext, key: str, booking: Booking) -> BookingRecord:
-    return await context.services.storage.bookings.confirm(
+async def confirm_found(repo: BookingRepo, key: str, booking: Booking) -> BookingRecord:
+    """Record the vendor's booking on the claim made under ``key``."""
+    return await repo.confirm(
         key,
         external_id=booking.external_id,
         label=booking.label,
@@ -125,19 +171,27 @@ async def _confirm(context: BotContext, key: str, booking: Booking) -> BookingRe
 async def find_at_vendor(
     vendor: BookingRole, customer: Customer, claim: BookingRecord
 ) -> Booking | None:
-    """The vendor's booking matching a claim whose answer we never got, if any."""
-    for booking in await vendor.list_bookings(customer):
-        if (
-            booking.service_id in (None, claim.service_id)
-            and booking.site_id == claim.site_id
-            and booking.start == claim.start_utc
-            and booking.state not in ("cancelled", "failed")
-        ):
-            return booking
-    return None
+    """The vendor's booking made under a claim whose answer we never got, if any."""
+    assert claim.idempotency_key is not None
+    return await vendor.find_claimed(customer, BookingClaim(
+        key=claim.idempotency_key, site_id=claim.site_id, service_id=claim.service_id,
+        start=claim.start_utc,
+    ))
 
 
-def _stored_draft(vendor: BookingRole, customer: Customer, wanted: BookingDraft) -> BookingDraftRecord:
+async def retire_summary(bot: Bot, claim: BookingRecord) -> None:
+    """Take the buttons off the summary a claim was confirmed from, when known."""
+    where = claim.details.get("summary")
+    if isinstance(where, list) and len(where) == 2:
+        await best_effort(bot.edit_message_reply_markup(where[0], where[1], reply_markup=None))
+
+
+def _stored_draft(
+    vendor: BookingRole, customer: Customer, wanted: BookingDraft, summary: tuple[int, int] | None
+) -> BookingDraftRecord:
+    details: dict[str, object] = {"address": wanted.site.address} if wanted.site.address else {}
+    if summary is not None:
+        details["summary"] = list(summary)
     return BookingDraftRecord(
         vendor=vendor.name,
         owner=customer.telegram_id,
@@ -149,7 +203,7 @@ def _stored_draft(vendor: BookingRole, customer: Customer, wanted: BookingDraft)
         end_utc=wanted.slot.end,
         timezone=wanted.site.timezone,
         price=wanted.service.price.model_dump_json() if wanted.service.price else None,
-        details={"address": wanted.site.address} if wanted.site.address else {},
+        details=details,
     )
 
 
