@@ -66,3 +66,16 @@ def test_demo_keeps_state_across_runs(tmp_path: Path) -> None:
     assert "Italiano" in first.stdout, first.stdout
     second = run("demo", "--data", data, stdin="/start\n", cwd=tmp_path)
     assert "bot> Ciao Demo!" in second.stdout, second.stdout
+
+
+def test_the_demo_follows_the_link_button_round_trip(tmp_path: Path) -> None:
+    """/link's button is a web page: the demo prints its URL and its browser
+    goes through Faces' consent page and back, so "Linked as …" follows."""
+    result = run("demo", "--data", str(tmp_path / "demo"), stdin="/link\n1\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[1] " in out and "→ http://127.0.0.1:" in out  # the button's URL is shown
+    assert "browser> GET http://127.0.0.1:" in out and "/oauth/authorize?" in out
+    assert "browser> (authorizing as Herr Remo Räber)" in out
+    assert "browser> 200: " in out and "Telegram" in out.split("browser> 200: ", 1)[1]
+    assert "bot> Linked as Herr Remo Räber" in out

@@ -4,7 +4,9 @@ The local world, the real bot (the same ``run_bot`` as production, pointed at
 the fake Telegram) and a chat: what you type is sent as a Telegram user,
 the bot's answers are printed with their buttons numbered, and a number
 presses that button. Piped input is a script, one action per line, so the
-demo also runs unattended.
+demo also runs unattended. A button that opens a web page (/link's) shows its
+URL, and pressing it lets the demo's own browser (:mod:`.browser`) follow it:
+the whole link round trip through Umbrella Faces and back is printed.
 
     !contact +393331234567      share a phone number with the contact button
     !location 41.90 12.50       share a location
@@ -25,7 +27,8 @@ from bot.app.runner import run_bot
 from bot.config import load_settings
 from bot.fake_telegram import FakeUser, TranscriptEntry
 from bot.logs import setup_logging
-from bot.sandbox.world import LocalWorld
+from bot.sandbox.browser import DemoBrowser
+from bot.sandbox.world import LocalWorld, free_port
 
 DEMO_USER_ID = 1001
 QUIET = 0.4  # seconds without new bot output before the next scripted line
@@ -37,7 +40,7 @@ class Printer:
     def __init__(self, user: FakeUser) -> None:
         self.user = user
         self.seen = 0
-        self.buttons: list[tuple[int, str]] = []  # (message id, label) of the last keyboard
+        self.buttons: list[tuple[int, str, str | None]] = []  # (message id, label, URL) shown last
         self.versions: dict[int, int] = {}  # message id -> the version printed last
 
     def pending(self) -> list[TranscriptEntry]:
@@ -69,11 +72,22 @@ class Printer:
             for line in lines[1:]:
                 print(f"     {line}")
         if view.labels:
-            self.buttons = [(view.message_id, label) for label in view.labels]
-            numbered = "  ".join(f"[{n}] {label}" for n, (_, label) in enumerate(self.buttons, 1))
+            rows = (view.raw.get("reply_markup") or {}).get("inline_keyboard") or []
+            urls = [button.get("url") for row in rows for button in row]
+            urls += [None] * (len(view.labels) - len(urls))
+            self.buttons = [(view.message_id, label, url) for label, url in zip(view.labels, urls)]
+            numbered = "  ".join(f"[{n}] {label}" + (f" → {url}" if url else "")
+                                 for n, (_, label, url) in enumerate(self.buttons, 1))
             print(f"     {numbered}")
         if view.reply_keyboard:
             print("     (keyboard: " + " | ".join(b for row in view.reply_keyboard for b in row) + ")")
+
+
+def url_of(printer: Printer, line: str) -> str | None:
+    """The web page a numbered button opens, when it is such a button."""
+    if line.isdigit() and 1 <= int(line) <= len(printer.buttons):
+        return printer.buttons[int(line) - 1][2]
+    return None
 
 
 def act(user: FakeUser, printer: Printer, line: str) -> str | None:
@@ -82,7 +96,7 @@ def act(user: FakeUser, printer: Printer, line: str) -> str | None:
         number = int(line)
         if not 1 <= number <= len(printer.buttons):
             return f"no button {number}; there are {len(printer.buttons)}"
-        message_id, label = printer.buttons[number - 1]
+        message_id, label, _ = printer.buttons[number - 1]
         user.press(label, message_id=message_id)
     elif line.startswith("!contact"):
         user.share_contact(line.split(maxsplit=1)[1] if " " in line else "+393331234567")
@@ -132,8 +146,12 @@ async def run_demo(data_dir: str = "demo-data", language: str | None = None, fre
     key, token = _prepare(Path(data_dir), fresh)
     world = LocalWorld(bot_token=token)
     env = await world.start()
-    env.update(BOT_SECRET_KEY=key, DATABASE_PATH=str(Path(data_dir) / "bot.sqlite3"), WEB_PORT="0")
+    port = free_port()  # known in advance: Faces sends the browser back to the bot's route
+    env.update(BOT_SECRET_KEY=key, DATABASE_PATH=str(Path(data_dir) / "bot.sqlite3"),
+               WEB_PORT=str(port), PUBLIC_URL=f"http://127.0.0.1:{port}")
+    world.point_callbacks(env["PUBLIC_URL"], key)
     os.environ.update(env)
+    browser = DemoBrowser()
     stop = asyncio.Event()
     bot = asyncio.create_task(run_bot(load_settings(), stop))
     user = world.telegram.user(DEMO_USER_ID, first_name="Demo", language_code=language or "en")
@@ -152,6 +170,13 @@ async def run_demo(data_dir: str = "demo-data", language: str | None = None, fre
                 continue
             if not interactive:
                 print(f"you> {line}")
+            url = url_of(printer, line)
+            if url is not None:
+                for shown in await browser.open(url):
+                    print(shown)
+                await settle(printer)
+                printer.flush()
+                continue
             problem = act(user, printer, line)
             if problem:
                 print(f"     ({problem})")
@@ -164,6 +189,7 @@ async def run_demo(data_dir: str = "demo-data", language: str | None = None, fre
         stop.set()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(bot, timeout=15)
+        await browser.aclose()
         await world.stop()
     return 0
 
