@@ -29,6 +29,7 @@ from bot.asgi import BackgroundServer
 from bot.config import Settings
 from bot.conversations.accounts import account_routes
 from bot.conversations.booking import recovery
+from bot.conversations.queue import recovery as queue_recovery
 from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
 from bot.notifications import (
@@ -110,6 +111,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
             await set_command_menus(application)
             await set_staff_menus(application)
             recovery.schedule(application, settings.pending_recovery_delay)
+            queue_recovery.schedule(application, settings.pending_recovery_delay)
             if polling:
                 assert application.updater is not None
                 await application.updater.start_polling(

@@ -24,6 +24,7 @@ from .crypto import SecretBox
 from .db import Database, ExecResult
 from .errors import DecryptionError, IdempotencyConflictError, NotFoundError, StorageError
 from .leader import Leadership
+from .join_claims import JoinClaim, JoinClaimRepo
 from .oauth import OAuthState, OAuthStateRepo
 from .outbox import NewMessage, OutboxMessage, OutboxRepo, OutboxState, OutboxStats, Priority
 from .engine import DatabaseUrl, parse_database_url
@@ -53,6 +54,8 @@ __all__ = [
     "ExecResult",
     "IdempotencyConflictError",
     "Leadership",
+    "JoinClaim",
+    "JoinClaimRepo",
     "NotFoundError",
     "OAuthState",
     "OAuthStateRepo",
@@ -99,6 +102,7 @@ class Storage:
     broadcasts: BroadcastRepo
     updates: UpdateLog
     vendor_refs: VendorRefRepo
+    join_claims: JoinClaimRepo
 
     @classmethod
     async def open(
@@ -121,6 +125,7 @@ class Storage:
             broadcasts=BroadcastRepo(db, outbox, clock=clock),
             updates=UpdateLog(db, clock=clock),
             vendor_refs=VendorRefRepo(db, clock=clock),
+            join_claims=JoinClaimRepo(db, box, clock=clock),
         )
 
     def persistence(

@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, TableClause, Text, column, table
 __all__ = [
     "bookings",
     "broadcasts",
+    "join_claims",
     "oauth_states",
     "outbox",
     "processed_updates",
@@ -72,3 +73,4 @@ ptb_chat_data = _t("ptb_chat_data", "chat_id# data")
 ptb_singletons = _t("ptb_singletons", "name data")
 ptb_conversations = _t("ptb_conversations", "name key state")
 vendor_refs = _t("vendor_refs", "vendor owner ref_id data created_at")
+join_claims = _t("join_claims", "claim_key vendor owner# site_id site_name request created_at")

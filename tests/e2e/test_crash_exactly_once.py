@@ -1,4 +1,5 @@
-"""kill -9 while the vendor books: after the restart, one booking, one receipt, listed in /my.
+"""kill -9 while the vendor books: after the restart, one booking, one receipt, listed in /my;
+for a queue, one entry at the vendor and one ticket card.
 
 The bot process is SIGKILLed while the vendor holds its answer (the vendor has
 booked, the bot never heard back); recovery shortly after the restart finds
@@ -29,6 +30,8 @@ from tests.e2e.test_bookingtime_booking import (
 )
 from bot.i18n import format_day, format_time
 from bot.vendors.bookingtime import simulator_data as seed
+from bot.vendors.filevirtuelle import simulator_data as data
+from tests.e2e.queue_steps import PARIS, queue_env, sim_of
 
 
 @pytest.fixture
@@ -124,3 +127,66 @@ async def test_bookingtime_one_appointment_one_receipt_after_kill_9(
     user.send_command("/my")
     listing = await user.wait_screen(has_data("my:"))
     assert format_time(start, BERLIN.timezone, "en") in listing.text and "2." not in listing.text
+
+
+async def queue_join_killed_at_the_vendor(world: LocalWorld, tmp_path: Path, user: FakeUser,
+                                          **extra: str) -> BotProcess:
+    """/queue → Paris → Order pickup → "Use <name>", killed while FileVirtuelle registers."""
+    sim = sim_of(world)
+    process = BotProcess(queue_env(world, tmp_path, **extra), tmp_path / "bot.log")
+    await process.start(world)
+    user.send_command("/queue")
+    screen = await user.wait_screen(has_data("q:site:"))
+    user.press(PARIS, message_id=screen.message_id)
+    screen = await user.wait_screen(has_data("q:ch:"))
+    user.press("Order pickup", message_id=screen.message_id)
+    prompt = await user.wait_screen(has_data("q:use:name"))
+    gate = sim.hold_responses("/register")
+    user.press(f"Use “{user.user.first_name}”", message_id=prompt.message_id)
+    await wait_until(lambda: len(sim.queue(data.PARIS)) == 1, timeout=15)  # registered
+    await process.kill()
+    gate.set()
+    await process.start(world)
+    return process
+
+
+def cards(user: FakeUser) -> list[BotMessage]:
+    return [m for m in user.bot_messages() if has_data("tk:refresh:")(m)]
+
+
+async def test_queue_join_again_after_kill_9_finds_the_registration(
+    world: LocalWorld, tmp_path: Path
+) -> None:
+    """Before the claim, joining again after the crash left two entries at the vendor."""
+    sim = sim_of(world)
+    user = world.telegram.user(408, first_name="Dan")
+    process = await queue_join_killed_at_the_vendor(world, tmp_path, user)
+    try:
+        prompt = next(m for m in reversed(user.bot_messages()) if has_data("q:use:name")(m))
+        user.press("Use “Dan”", message_id=prompt.message_id)  # the flow is still at its step
+        card = await user.wait_message(predicate=has_data("tk:refresh:"), timeout=20)
+        [entry] = sim.queue(data.PARIS)
+        assert f"ticket {entry['ticket']}" in card.text.lower() or entry["ticket"] in card.text
+        assert len(sim.requests("POST", "/register")) == 1
+        assert [c.message_id for c in cards(user)] == [card.message_id]
+    finally:
+        await process.terminate()
+
+
+async def test_queue_join_left_by_kill_9_gets_its_card_after_restart(
+    world: LocalWorld, tmp_path: Path
+) -> None:
+    """Nobody joins again: recovery finds the registration and sends the one card."""
+    sim = sim_of(world)
+    user = world.telegram.user(409, first_name="Eva")
+    process = await queue_join_killed_at_the_vendor(world, tmp_path, user,
+                                                    PENDING_RECOVERY_DELAY="0.2")
+    try:
+        card = await user.wait_message(predicate=has_data("tk:refresh:"), timeout=20)
+        [entry] = sim.queue(data.PARIS)
+        assert entry["ticket"] in card.text and entry["name"] == "Eva"
+        assert len(sim.requests("POST", "/register")) == 1
+        assert [c.message_id for c in cards(user)] == [card.message_id]
+        assert any("You are in the queue at" in (m.text or "") for m in user.bot_messages())
+    finally:
+        await process.terminate()

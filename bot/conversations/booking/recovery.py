@@ -10,7 +10,7 @@ the user is told that nothing was booked. Either way the summary's buttons
 are taken away (a later tap on its Confirm says where things stand, without
 a second receipt). A vendor that cannot answer is asked again at the next
 start. A tap on Confirm racing recovery for the same claim waits for it
-(:func:`~bot.conversations.booking.submit.settling`).
+(:func:`~bot.ui.settling.settling`).
 
 It runs a little after start (``PENDING_RECOVERY_DELAY``) rather than at
 once, so a vendor still finishing a request sent just before the crash has
@@ -20,20 +20,20 @@ had time to record it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.conversations.booking.submit import (
     confirm_found,
     find_at_vendor,
     retire_summary,
     send_receipt,
-    settling,
 )
 from bot.i18n import translator
-from bot.runtime import Services, services_of
+from bot.runtime import Services
+from bot.ui.settling import recover_after_start, settling
 from bot.vendors import Customer, VendorError
 
 log = logging.getLogger(__name__)
@@ -41,14 +41,8 @@ JOB_NAME = "recover-pending-bookings"
 
 
 def schedule(application: Application, delay: float) -> None:  # type: ignore[type-arg]
-    """Run recovery once, ``delay`` seconds from now, for claims made before now."""
-    started = datetime.now(timezone.utc)
-    assert application.job_queue is not None
-
-    async def run(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await recover_pending(services_of(context.application), context.application.bot, started)
-
-    application.job_queue.run_once(run, when=delay, name=JOB_NAME)
+    recover_after_start(application, delay, JOB_NAME,
+                        lambda app, started: recover_pending(app.services, app.bot, started))
 
 
 async def recover_pending(services: Services, bot, claimed_before: datetime) -> int:  # type: ignore[no-untyped-def]

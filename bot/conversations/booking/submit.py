@@ -10,21 +10,17 @@ A claim left ``pending`` by a crash is first looked for at the vendor
 Exactly one receipt per booking: only the call that moves a claim from
 ``pending`` to ``confirmed`` sends it. A tap on Confirm and the recovery run
 after a restart (:mod:`.recovery`) may race for the same claim, so both settle
-it under :func:`settling`, and whoever finds it confirmed already gets
+it under :func:`~bot.ui.settling.settling`, and whoever finds it confirmed already gets
 :class:`AlreadyConfirmed` instead. The claim remembers the summary message
 (``details["summary"]``), so recovery can take its buttons away.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
 import secrets
-import weakref
-from collections.abc import AsyncIterator
 
 from telegram import Bot, InputFile, Update
 
@@ -39,6 +35,7 @@ from bot.runtime import BotContext
 from bot.storage import BookingDraftRecord, BookingRecord, BookingRepo
 from bot.ui import best_effort, keyboard, reply
 from bot.ui import callbacks as cb
+from bot.ui.settling import settling
 from bot.ui.limits import fit
 from bot.vendors import (
     Booking,
@@ -64,19 +61,6 @@ class AlreadyConfirmed(Exception):
     def __init__(self, booking: BookingRecord) -> None:
         super().__init__(booking.idempotency_key)
         self.booking = booking
-
-
-_settling: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-@contextlib.asynccontextmanager
-async def settling(key: str) -> AsyncIterator[None]:
-    """One settlement of a claim at a time in this process (a tap, recovery)."""
-    lock = _settling.get(key)
-    if lock is None:
-        lock = _settling[key] = asyncio.Lock()
-    async with lock:
-        yield
 
 
 class NotYours(Exception):

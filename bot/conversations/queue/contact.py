@@ -8,15 +8,20 @@ button) or an email address. A mode the vendor refuses is not offered again.
 Joining has no idempotency key at the vendor, so a repeat (a double tap, an
 update redelivered after a crash once the ticket was stored) must not take
 a second ticket: whoever already holds a ticket at that store gets its card
-again instead. What remains is a crash between the vendor's answer and the
-one local write that stores the ticket: the redelivered update then joins
-again (the vendor cannot be asked "did this person just register?").
+again instead. A crash while the vendor registers the person is covered by a
+claim written before the call (:class:`~bot.storage.JoinClaimRepo`) and
+removed with the write that stores the ticket: a claim still there means
+"maybe registered", so the next join at that store (or recovery after the
+restart, :mod:`.recovery`) first asks the vendor for the registration made
+under the claim's key (:meth:`QueueRole.find_joined`) and registers the
+person only when there is none, under the same key.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import secrets
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
@@ -26,10 +31,12 @@ from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import Step
 from bot.notifications.delivery import post_card
 from bot.runtime import BotContext, bot_application
+from bot.runtime import Services
+from bot.storage import JoinClaim, TicketRecord
 from bot.ui import callbacks as cb
-from bot.storage import TicketRecord
 from bot.ui.errors import user_message
-from bot.vendors import ContactMode, InputRejected, JoinRequest
+from bot.ui.settling import settling
+from bot.vendors import ContactMode, InputRejected, JoinRequest, QueueRole, Ticket
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END
@@ -120,21 +127,60 @@ async def join(update: Update, context: BotContext, mode: ContactMode, value: st
         await _show_card(context, held[0], site.timezone)
         QueueDraft.clear(context.user_data)
         return END
+    claims = context.services.storage.join_claims
+    pending = await claims.pending(user.id, vendor.name, site.id)
+    key = pending.claim_key if pending is not None else secrets.token_hex(8)
     request = JoinRequest(site_id=site.id, choice_path=tuple(draft.path), contact_mode=mode,
-                          contact_value=value, language=context.language, appointment=draft.appointment)
-    try:
-        ticket = await vendor.join(request)
-    except InputRejected as exc:
-        log.info("queue join refused: field=%s", exc.field)
-        await context.bot.send_message(chat.id, user_message(exc, t, queue=True))
-        return await _after_refusal(update, context, exc, mode)
-    stored, _ = await repo.add(vendor.name, ticket.external_id, owner=user.id, site_id=site.id,
-                               site_name=site.name, number=ticket.number)
+                          contact_value=value, language=context.language,
+                          appointment=draft.appointment, claim_key=key)
+    async with settling(f"join:{key}"):
+        if pending is not None and await claims.get(key) is None:
+            return await join(update, context, mode, value)  # recovery settled it meanwhile
+        try:
+            ticket = await _claimed_join(context.services, vendor, request, pending, user.id, site.name)
+        except InputRejected as exc:
+            log.info("queue join refused: field=%s", exc.field)
+            await context.bot.send_message(chat.id, user_message(exc, t, queue=True))
+            return await _after_refusal(update, context, exc, mode)
+        stored = await store_ticket(context.services, vendor.name, key, ticket, user.id, site.name)
     _remember(context, mode, value)
     QueueDraft.clear(context.user_data)
-    await context.bot.send_message(chat.id, views.joined(t, site), reply_markup=ReplyKeyboardRemove())
+    await context.bot.send_message(chat.id, views.joined(t, site.name), reply_markup=ReplyKeyboardRemove())
     await _show_card(context, stored, site.timezone)
     return END
+
+
+async def _claimed_join(services: Services, vendor: QueueRole, request: JoinRequest,
+                        pending: JoinClaim | None, owner: int, site_name: str) -> Ticket:
+    """The registration made under the claim (after a crash), else a new one under it."""
+    assert request.claim_key is not None
+    claims = services.storage.join_claims
+    if pending is not None:
+        found = await vendor.find_joined(JoinRequest.model_validate(pending.request))
+        if found is not None:
+            return found
+    else:
+        await claims.claim(request.claim_key, vendor=vendor.name, owner=owner,
+                           site_id=request.site_id, site_name=site_name,
+                           request=request.model_dump(mode="json"))
+    try:
+        return await vendor.join(request)
+    except InputRejected:
+        await claims.settle(request.claim_key)  # refused: nobody was registered
+        raise
+
+
+async def store_ticket(services: Services, vendor: str, key: str, ticket: Ticket, owner: int,
+                       site_name: str) -> TicketRecord:
+    """Store the vendor's ticket and drop its claim, in one transaction."""
+    storage = services.storage
+    async with storage.db.transaction():
+        stored, _ = await storage.tickets.add(
+            vendor, ticket.external_id, owner=owner, site_id=ticket.site_id,
+            site_name=site_name, number=ticket.number, state=ticket.state,
+        )
+        await storage.join_claims.settle(key)
+    return stored
 
 
 async def _show_card(context: BotContext, ticket: TicketRecord, timezone: str) -> None:

@@ -82,5 +82,5 @@ def phone_keyboard(t: Translator) -> ReplyKeyboardMarkup:
     )
 
 
-def joined(t: Translator, site: QueueSite) -> str:
-    return t._("✅ You are in the queue at {site}. I will keep the card below up to date and message you when your turn is near.", site=site.name)
+def joined(t: Translator, site_name: str) -> str:
+    return t._("✅ You are in the queue at {site}. I will keep the card below up to date and message you when your turn is near.", site=site_name)
