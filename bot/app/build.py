@@ -26,6 +26,7 @@ def build_application(services: Services, *, polling: bool) -> DurableApplicatio
         services.storage.db,
         store_data=PersistenceInput(bot_data=True, chat_data=True, user_data=True, callback_data=False),
         update_interval=60,
+        box=services.storage.box,  # user data holds names, phones, e-mails: encrypted at rest
     )
     builder = (
         ApplicationBuilder()

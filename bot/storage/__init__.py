@@ -92,6 +92,7 @@ class Storage:
     """Every repository over one database; pass this around instead of the pieces."""
 
     db: Database
+    box: SecretBox
     users: UserRepo
     tokens: TokenRepo
     bookings: BookingRepo
@@ -115,6 +116,7 @@ class Storage:
         outbox = OutboxRepo(db, clock=clock)
         return cls(
             db=db,
+            box=box,
             users=UserRepo(db, clock=clock),
             tokens=TokenRepo(db, box, clock=clock),
             bookings=BookingRepo(db, clock=clock),
@@ -131,7 +133,9 @@ class Storage:
     def persistence(
         self, store_data: PersistenceInput | None = None, update_interval: float = 60
     ) -> DatabasePersistence:
-        return DatabasePersistence(self.db, store_data=store_data, update_interval=update_interval)
+        return DatabasePersistence(
+            self.db, store_data=store_data, update_interval=update_interval, box=self.box
+        )
 
     async def close(self) -> None:
         await self.db.close()

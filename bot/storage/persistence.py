@@ -17,6 +17,13 @@ Contract for handler code (enforced: violations raise ``TypeError`` when PTB per
 
 Every ``update_*`` first compares the serialised value with what it last wrote (or read)
 and skips unchanged data, so PTB may call it after every update at little cost.
+
+Personal data at rest: ``user_data`` holds drafts and remembered details (names, phone
+numbers, e-mail and postal addresses), so with a :class:`SecretBox` the user, chat and
+bot data are stored encrypted like vendor tokens, each bound to its row (a ciphertext
+copied into another user's row does not decrypt). Rows written in clear before that are
+encrypted when first read. Conversation states and keys are
+ids and step names only, and stay readable.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from sqlalchemy import TableClause, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 
 from ._common import dumps_json
+from .crypto import SecretBox
 from .db import Database
 from .schema import ptb_chat_data, ptb_conversations, ptb_singletons, ptb_user_data
 
@@ -47,16 +55,19 @@ _CALLBACK_DATA = "callback_data"
 class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     """Shares the :class:`Database` (and its lock) with the repositories; never closes it."""
 
-    __slots__ = ("_db", "_written")
+    __slots__ = ("_box", "_db", "_written")
 
     def __init__(
         self,
         db: Database,
         store_data: PersistenceInput | None = None,
         update_interval: float = 60,
+        *,
+        box: SecretBox | None = None,
     ) -> None:
         super().__init__(store_data=store_data, update_interval=update_interval)
         self._db = db
+        self._box = box
         # Last serialised value known to be in the database, per item.
         self._written: dict[Hashable, str] = {}
 
@@ -146,19 +157,32 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
 
     # -- helpers -----------------------------------------------------------------------
 
+    def _seal(self, text: str, item: Hashable) -> str:
+        return text if self._box is None else self._box.encrypt(text, context=_context(item))
+
+    def _open(self, stored: str, item: Hashable) -> str:
+        """The JSON text of a stored value (remembered as written)."""
+        text = stored
+        if self._box is not None and not _in_clear(stored):
+            text = self._box.decrypt(stored, context=_context(item))
+        self._written[item] = text
+        return text
+
     async def _load_map(self, table: TableClause, kind: str) -> dict[int, JsonDict]:
         rows = await self._db.fetchall(select(table))
         loaded: dict[int, JsonDict] = {}
         for item_id, data in rows:
-            self._written[(kind, item_id)] = data
-            loaded[int(item_id)] = json.loads(data)
+            item = (kind, int(item_id))
+            loaded[int(item_id)] = json.loads(self._open(data, item))
+            if self._box is not None and _in_clear(data):  # from before encryption
+                await self._upsert(table, {f"{kind}_id": item[1]}, "data", self._seal(data, item))
         return loaded
 
     async def _store_map(self, table: TableClause, item: tuple[str, int], data: JsonDict) -> None:
         text = _serialise(data)
         if self._written.get(item) == text:
             return
-        await self._upsert(table, {f"{item[0]}_id": item[1]}, "data", text)
+        await self._upsert(table, {f"{item[0]}_id": item[1]}, "data", self._seal(text, item))
         self._written[item] = text
 
     async def _upsert(
@@ -171,19 +195,34 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         )
 
     async def _load_singleton(self, name: str) -> str | None:
-        text: str | None = await self._db.fetchval(
+        stored: str | None = await self._db.fetchval(
             select(ptb_singletons.c.data).where(ptb_singletons.c.name == name)
         )
-        if text is not None:
-            self._written[("single", name)] = text
+        if stored is None:
+            return None
+        text = self._open(stored, ("single", name))
+        if self._box is not None and _in_clear(stored):  # from before encryption
+            await self._upsert(ptb_singletons, {"name": name}, "data", self._seal(text, ("single", name)))
         return text
 
     async def _store_singleton(self, name: str, value: object) -> None:
         text = _serialise(value)
-        if self._written.get(("single", name)) == text:
+        item = ("single", name)
+        if self._written.get(item) == text:
             return
-        await self._upsert(ptb_singletons, {"name": name}, "data", text)
-        self._written[("single", name)] = text
+        await self._upsert(ptb_singletons, {"name": name}, "data", self._seal(text, item))
+        self._written[item] = text
+
+
+def _in_clear(stored: str) -> bool:
+    """JSON text as written before encryption (ciphertexts are urlsafe base64)."""
+    return stored.startswith(("{", "[", '"')) or stored in ("null", "true", "false")
+
+
+def _context(item: Hashable) -> str:
+    """What a ciphertext is bound to: its table and row, e.g. ``ptb:user:42``."""
+    assert isinstance(item, tuple)
+    return "ptb:" + ":".join(str(part) for part in item)
 
 
 def _serialise(value: object) -> str:

@@ -213,3 +213,33 @@ async def test_application_resumes_conversation_after_restart(
 
     async with await Database.open(db_url) as db:
         assert await DatabasePersistence(db).get_conversations("booking") == {}
+
+
+async def test_user_chat_and_bot_data_are_encrypted_and_bound_to_their_row(db_url: str) -> None:
+    """Drafts and remembered details are personal data: never in clear at rest."""
+    from bot.storage import SecretBox
+
+    box = SecretBox("test-secret-key-0123456789abcdefghijklmnop")
+    async with await Database.open(db_url) as db:
+        await db.execute("INSERT INTO ptb_user_data (user_id, data) VALUES (9, '{\"name\": \"Old Clear\"}')")
+        p = DatabasePersistence(db, box=box)
+        await p.update_user_data(5, {"details": {"email": "anna@example.org", "phone": "+4915112345"}})
+        await p.update_chat_data(5, {"address": "Dorfstrasse 5"})
+        await p.update_bot_data({"watch": "Anna Schmidt"})
+        assert (await p.get_user_data())[9] == {"name": "Old Clear"}  # read, then re-encrypted
+        rows = [r for (r,) in await db.fetchall("SELECT data FROM ptb_user_data")]
+        rows += [r for (r,) in await db.fetchall("SELECT data FROM ptb_chat_data")]
+        rows += [r for (r,) in await db.fetchall("SELECT data FROM ptb_singletons")]
+        assert len(rows) == 4
+        for secret in ("anna@example.org", "+4915112345", "Dorfstrasse", "Anna Schmidt", "Old Clear"):
+            assert not any(secret in r for r in rows)
+        await db.execute("UPDATE ptb_user_data SET data = (SELECT data FROM ptb_user_data"
+                         " WHERE user_id = 5) WHERE user_id = 9")  # another user's ciphertext
+    async with await Database.open(db_url) as db:
+        again = DatabasePersistence(db, box=box)
+        with pytest.raises(Exception, match="decrypt"):
+            await again.get_user_data()
+        await db.execute("DELETE FROM ptb_user_data WHERE user_id = 9")
+        assert (await again.get_user_data())[5]["details"]["email"] == "anna@example.org"
+        assert await again.get_chat_data() == {5: {"address": "Dorfstrasse 5"}}
+        assert await again.get_bot_data() == {"watch": "Anna Schmidt"}
