@@ -140,7 +140,7 @@ async def queue_join_killed_at_the_vendor(world: LocalWorld, tmp_path: Path, use
     user.press(PARIS, message_id=screen.message_id)
     screen = await user.wait_screen(has_data("q:ch:"))
     user.press("Order pickup", message_id=screen.message_id)
-    prompt = await user.wait_screen(has_data("q:use:name"))
+    prompt = await user.wait_screen(has_data("q:use:"))
     gate = sim.hold_responses("/register")
     user.press(f"Use “{user.user.first_name}”", message_id=prompt.message_id)
     await wait_until(lambda: len(sim.queue(data.PARIS)) == 1, timeout=15)  # registered
@@ -162,7 +162,7 @@ async def test_queue_join_again_after_kill_9_finds_the_registration(
     user = world.telegram.user(408, first_name="Dan")
     process = await queue_join_killed_at_the_vendor(world, tmp_path, user)
     try:
-        prompt = next(m for m in reversed(user.bot_messages()) if has_data("q:use:name")(m))
+        prompt = next(m for m in reversed(user.bot_messages()) if has_data("q:use:")(m))
         user.press("Use “Dan”", message_id=prompt.message_id)  # the flow is still at its step
         card = await user.wait_message(predicate=has_data("tk:refresh:"), timeout=20)
         [entry] = sim.queue(data.PARIS)
