@@ -9,6 +9,7 @@ touches this file.
 
 from __future__ import annotations
 
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -31,6 +32,8 @@ EXPECTED = {
     "WEBHOOK_REGISTER": "true or false",
     "PUBLIC_URL": "the https URL where Telegram and vendors reach this bot (needed for webhook mode)",
     "QUEUE_POLL_MIN_SECONDS": "a number of seconds greater than 0, like 5",
+    "REMINDER_LEADS": "comma-separated times before a booking, like 24h,2h (or 90m, 1d)",
+    "REMINDER_QUIET_HOURS": "a local time range without reminders, like 21:00-08:00 (or off)",
     "BROADCAST_RATE": "messages per second above 0 and at most 30, like 28",
     "BROADCAST_PAID_RATE": "messages per second above 0 and at most 1000, like 900",
 }
@@ -81,6 +84,14 @@ class Settings(BaseSettings):
     space_poll_seconds: float = Field(120.0, gt=0, le=86400, validation_alias="SPACE_POLL_SECONDS")
     # Messages per second the outbox sends at Telegram's free limit (about 30 for the
     # whole bot: a little under it leaves room for the bot's replies), and in paid mode.
+    # Reminders go this long before each booking, never in the quiet hours of the
+    # booking's site (moved to their end); "off" for none.
+    reminder_leads: Annotated[tuple[timedelta, ...], NoDecode] = Field(
+        (timedelta(hours=24), timedelta(hours=2)), validation_alias="REMINDER_LEADS"
+    )
+    reminder_quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = Field(
+        (time(21), time(8)), validation_alias="REMINDER_QUIET_HOURS"
+    )
     broadcast_rate: float = Field(28.0, gt=0, le=30, validation_alias="BROADCAST_RATE")
     broadcast_paid_rate: float = Field(900.0, gt=0, le=1000, validation_alias="BROADCAST_PAID_RATE")
 
@@ -121,6 +132,35 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("reminder_leads", mode="before")
+    @classmethod
+    def _leads(cls, value: object) -> object:
+        if isinstance(value, str):
+            units = {"m": 1, "h": 60, "d": 1440}
+            leads = []
+            for part in value.replace(" ", "").lower().split(","):
+                if not part or part == "off":
+                    continue
+                if part[-1] not in units or not part[:-1].isdigit() or int(part[:-1]) <= 0:
+                    raise ValueError("malformed")
+                leads.append(timedelta(minutes=int(part[:-1]) * units[part[-1]]))
+            return tuple(sorted(set(leads), reverse=True))
+        return value
+
+    @field_validator("reminder_quiet_hours", mode="before")
+    @classmethod
+    def _quiet(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.replace(" ", "").replace("–", "-")
+            if text.lower() in ("", "off", "none"):
+                return None
+            start, sep, end = text.partition("-")
+            try:
+                return (time.fromisoformat(start.zfill(5)), time.fromisoformat(end.zfill(5)))
+            except ValueError:
+                raise ValueError("malformed") from None
         return value
 
     @model_validator(mode="after")

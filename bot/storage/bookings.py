@@ -259,6 +259,20 @@ class BookingRepo:
             order=(t.c.start_utc, t.c.id),
         )
 
+    async def list_ahead(
+        self, now: datetime, *, vendor: str | None = None, site_id: str | None = None,
+        states: Collection[BookingState] = ("confirmed",),
+    ) -> list[BookingRecord]:
+        """Everyone's bookings not yet over, optionally of one vendor (and site), soonest
+        first: what reminders and vendor status updates follow."""
+        where = [t.c.state.in_(list(states)),
+                 func.coalesce(t.c.end_utc, t.c.start_utc) >= to_db_time(now)]
+        if vendor is not None:
+            where.append(t.c.vendor == vendor)
+        if site_id is not None:
+            where.append(t.c.site_id == site_id)
+        return await self._many(*where, order=(t.c.start_utc, t.c.id))
+
     async def list_pending(self, claimed_before: datetime) -> list[BookingRecord]:
         """Claims still pending since before ``claimed_before``: candidates for
         reconciliation after a crash or a lost vendor response."""

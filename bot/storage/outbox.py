@@ -219,9 +219,14 @@ class OutboxRepo:
         """Cancel messages not sent yet (a reminder of a booking that was cancelled)."""
         return await self._move(o.c.key.in_(list(keys)), ("queued", "held"), "cancelled")
 
-    async def cancel_prefix(self, prefix: str) -> int:
-        return await self._move(o.c.key.startswith(prefix, autoescape=True), ("queued", "held"),
-                                "cancelled")
+    async def cancel_prefix(self, prefix: str, *, keep: Iterable[str] = ()) -> int:
+        """Cancel unsent messages whose key starts with ``prefix``, except the ``keep`` keys
+        (a moved booking's reminders: the old time's go, the new time's stay)."""
+        where = o.c.key.startswith(prefix, autoescape=True)
+        kept = list(keep)
+        if kept:
+            where = where & o.c.key.not_in(kept)
+        return await self._move(where, ("queued", "held"), "cancelled")
 
     async def forget_chat(self, chat_id: int) -> int:
         """Delete every row for a chat (the user asked the bot to forget them)."""
