@@ -35,9 +35,10 @@ async def world() -> AsyncIterator[LocalWorld]:
 class RunningBot:
     """The real bot process code (run_bot) as a task in the test's loop."""
 
-    def __init__(self, env: dict[str, str], database: Path) -> None:
+    def __init__(self, env: dict[str, str], database: Path, clock=None) -> None:  # type: ignore[no-untyped-def]
         self.env = env
         self.database = database
+        self.clock = clock  # the bot's clock for reminders and the outbox (None: real time)
         self.stop_event = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
@@ -46,7 +47,7 @@ class RunningBot:
         settings = load_settings()
         self.stop_event = asyncio.Event()
         polls_before = _polls(world)
-        self.task = asyncio.create_task(run_bot(settings, self.stop_event))
+        self.task = asyncio.create_task(run_bot(settings, self.stop_event, clock=self.clock))
         await wait_until(lambda: _polls(world) > polls_before or self.task.done(), timeout=20)
         if self.task.done():
             self.task.result()

@@ -18,7 +18,8 @@ import hashlib
 import hmac
 import logging
 import signal
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 
 from telegram import Update
 
@@ -33,10 +34,13 @@ from bot.conversations.queue import recovery as queue_recovery
 from bot.conversations.staff import set_staff_menus
 from bot.logs import secret_filter
 from bot.notifications import (
+    BookingWatcher,
     BroadcastProgress,
     OutboxSender,
     QueueCallbacks,
     QueueWatcher,
+    QuietHours,
+    Reminders,
     SpaceWatcher,
     callback_routes,
     vendor_event_routes,
@@ -61,14 +65,20 @@ def webhook_secret(settings: Settings) -> str:
     return hmac.new(key, b"telegram-webhook", hashlib.sha256).hexdigest()
 
 
-async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Run until ``stop`` is set (or SIGINT/SIGTERM), then shut down cleanly."""
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
+                  clock: Callable[[], datetime] | None = None) -> None:
+    """Run until ``stop`` is set (or SIGINT/SIGTERM), then shut down cleanly.
+
+    ``clock`` is the time reminders are scheduled and the outbox sends by (and rows
+    are stamped with): tests pass a simulator's movable clock, so a reminder due
+    tomorrow is sent when they move that clock, not after waiting a day."""
     stop = stop or _stop_on_signals()
+    clock = clock or (lambda: datetime.now(timezone.utc))
     secret = webhook_secret(settings)
     key = settings.bot_secret_key.get_secret_value()
     for value in (settings.telegram_bot_token.get_secret_value(), secret):
         secret_filter().add(value)
-    storage = await Storage.open(settings.database_url.get_secret_value(), key)
+    storage = await Storage.open(settings.database_url.get_secret_value(), key, clock=clock)
     vendors = build_enabled(VendorDeps(tokens=storage.tokens, refs=storage.vendor_refs))
     services = Services(settings=settings, storage=storage, vendors=vendors)
     polling = settings.mode == "polling"
@@ -90,13 +100,18 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> None
         paid_rate=settings.broadcast_paid_rate,
     )
     progress = services.broadcasts = BroadcastProgress(application, rate=settings.broadcast_rate)
-    background = (watcher, spaces, sender, progress)
+    reminders = Reminders(services, leads=settings.reminder_leads, clock=clock,
+                          quiet=QuietHours(*settings.reminder_quiet_hours)
+                          if settings.reminder_quiet_hours else None)
+    bookings = services.booking_follow = BookingWatcher(
+        application, reminders, public_url=settings.public_url, clock=clock)
+    background = (watcher, spaces, sender, progress, bookings)
     housekeeping = Housekeeping(storage)
     leadership = Leadership(storage.db.target, settings.bot_id)
     web = BackgroundServer(build_web_app(
         application, webhook_secret=None if polling else secret,
         extra_routes=callback_routes(application) + account_routes(application)
-        + vendor_event_routes([spaces], QueueCallbacks(application)),
+        + vendor_event_routes([spaces, bookings], QueueCallbacks(application)),
         ready=lambda: leadership.is_leader and application.running,
     ))
     try:

@@ -43,13 +43,14 @@ async def reconcile(context: BotContext, customer: Customer) -> None:
         seen = set()
         for booking in remote:
             seen.add(booking.external_id)
-            await repo.upsert_from_vendor(
+            stored = await repo.upsert_from_vendor(
                 _draft(booking, customer), external_id=booking.external_id,
                 state="cancelled" if booking.state == "cancelled" else "confirmed",
             )
+            await context.services.booking_changed(stored)
         for record in local:
             if record.vendor == vendor.name and record.state == "confirmed" and record.external_id not in seen:
-                await repo.set_state(record.id, "cancelled")
+                await context.services.booking_changed(await repo.set_state(record.id, "cancelled"))
 
 
 def _draft(booking: Booking, customer: Customer) -> BookingDraftRecord:
@@ -141,7 +142,8 @@ async def do_cancel(
     except VendorError as exc:
         await reply(update, context, user_message(exc, t))
         return
-    await context.services.storage.bookings.set_state(booking.id, "cancelled")
+    cancelled = await context.services.storage.bookings.set_state(booking.id, "cancelled")
+    await context.services.booking_changed(cancelled)
     await reply(update, context, t._("Cancelled: {booking}", booking=_line(context, booking)[2:]))
 
 

@@ -10,17 +10,21 @@ answers queue vendors' callbacks (on the generic route and the older
 ``/next/`` one), which only make polling happen sooner. :mod:`.outbox` sends
 what :mod:`bot.storage.outbox` holds (broadcasts, and every other unprompted
 message moving onto it); :mod:`.broadcast_progress` keeps each broadcast's
-progress message current.
+progress message current. :mod:`.reminders` and :mod:`.booking_watch` follow
+bookings once made (reminders, the vendor's calls about them).
 """
 
+from bot.notifications.booking_watch import BookingWatcher
 from bot.notifications.broadcast_progress import BroadcastProgress
 from bot.notifications.callbacks import QueueCallbacks, callback_path, callback_routes, event_callback_path
 from bot.notifications.outbox import OutboxSender
 from bot.notifications.queue_watcher import QueueWatcher
+from bot.notifications.reminders import QuietHours, Reminders
 from bot.notifications.space_watch import SpaceWatcher
 from bot.notifications.vendor_events import vendor_event_routes
 
 __all__ = [
-    "BroadcastProgress", "OutboxSender", "QueueCallbacks", "QueueWatcher", "SpaceWatcher",
-    "callback_path", "callback_routes", "event_callback_path", "vendor_event_routes",
+    "BookingWatcher", "BroadcastProgress", "OutboxSender", "QueueCallbacks", "QueueWatcher",
+    "QuietHours", "Reminders", "SpaceWatcher", "callback_path", "callback_routes",
+    "event_callback_path", "vendor_event_routes",
 ]

@@ -20,7 +20,7 @@ from typing import Protocol
 from telegram import User
 
 from bot.config import Settings
-from bot.storage import Storage, TicketRecord
+from bot.storage import BookingRecord, Storage, TicketRecord
 from bot.vendors import Building, Customer, QueueSnapshot, Space, Ticket, TicketState, Vendors
 
 
@@ -56,6 +56,13 @@ class SpaceWatch(Protocol):
     async def watch(self, vendor_name: str, building: Building, space: Space, user_id: int,
                     language: str) -> None: ...
 
+
+class BookingFollow(Protocol):
+    """The running follower of bookings (reminders, the vendor's changes): told of each change."""
+
+    async def changed(self, booking: BookingRecord) -> None: ...
+
+
 class OutboxWake(Protocol):
     """The running outbox sender: told when something was queued for now."""
 
@@ -80,7 +87,13 @@ class Services:
     queue_watcher: QueueWatch | None = None
     space_watcher: SpaceWatch | None = None
     outbox: OutboxWake | None = None
+    booking_follow: BookingFollow | None = None
     broadcasts: BroadcastTracking | None = None
+
+    async def booking_changed(self, booking: BookingRecord) -> None:
+        """A feature booked, cancelled or moved ``booking``: reminders and watches follow."""
+        if self.booking_follow is not None:
+            await self.booking_follow.changed(booking)
 
     def pseudonym(self, telegram_id: int) -> str:
         return pseudonym(self.settings.bot_secret_key.get_secret_value(), telegram_id)

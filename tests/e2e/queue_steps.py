@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from bot.fake_telegram import BotMessage, FakeUser
@@ -36,10 +37,11 @@ def queue_env(world: LocalWorld, tmp_path: Path, *, callbacks: bool = True, **ex
 
 
 @asynccontextmanager
-async def running_bot(world: LocalWorld, env: dict[str, str]) -> AsyncIterator[RunningBot]:
-    """The bot in the test's loop (like the ``bot`` fixture) with ``env``."""
+async def running_bot(world: LocalWorld, env: dict[str, str],
+                      clock: Callable[[], datetime] | None = None) -> AsyncIterator[RunningBot]:
+    """The bot in the test's loop (like the ``bot`` fixture) with ``env`` (and ``clock``)."""
     saved = {name: os.environ.get(name) for name in env}
-    bot = RunningBot(env, Path(env["DATABASE_PATH"]))
+    bot = RunningBot(env, Path(env["DATABASE_PATH"]), clock)
     await bot.start(world)
     try:
         yield bot

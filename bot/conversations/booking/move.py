@@ -158,6 +158,7 @@ async def _on_confirm(
         record.id, start_utc=moved.start, end_utc=moved.end, external_id=moved.external_id or None,
         details={"moved_by": key, "sequence": int(record.details.get("sequence", 0)) + 1},
     )
+    await context.services.booking_changed(stored)
     Draft.clear(context.user_data)
     try:
         await query.edit_message_reply_markup(None)

@@ -71,6 +71,7 @@ async def recover_pending(services: Services, bot, claimed_before: datetime) -> 
             try:
                 if found is not None:
                     booking = await confirm_found(services.storage.bookings, key, found)
+                    await services.booking_changed(booking)
                     await retire_summary(bot, booking)
                     await send_receipt(bot, claim.owner, t, booking)
                 else:

@@ -106,7 +106,9 @@ async def submit(
     ``summary`` (chat id, message id) is the summary the Confirm was pressed on.
     """
     async with settling(key):
-        return await _submit(context, customer, key, summary)
+        record = await _submit(context, customer, key, summary)
+    await context.services.booking_changed(record)  # reminders, the vendor's calls
+    return record
 
 
 async def _submit(
