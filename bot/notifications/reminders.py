@@ -143,7 +143,7 @@ class Reminders:
         text = t._("⏰ Reminder: {service} at {site}, {when}.", service=booking.service_name,
                    site=booking.site_name, when=when)
         if booking.label:
-            text += "\n" + t._("Your code: {code}", code=booking.label)
+            text += "\n" + t._("Your code: {label}", label=booking.label)
         vendor = self.services.vendors.get(booking.vendor)
         row = [[t._("👍 Keep"), "my:keep"]]
         if vendor is not None and vendor.can(Capability.CANCEL):
