@@ -207,6 +207,7 @@ class BookingWatcher:
             return
         ours = await self.services.storage.bookings.list_ahead(
             self.clock() - LATE, vendor=vendor_name, site_id=site_id)
+        later: list[BookingRecord] = []
         for owner in sorted({b.owner for b in ours}):
             customer = Customer(telegram_id=owner, pseudonym=self.services.pseudonym(owner))
             try:
@@ -215,24 +216,28 @@ class BookingWatcher:
                 log.info("vendor=%s site %s: re-read failed: %r", vendor_name, site_id, exc)
                 continue
             for booking in (b for b in ours if b.owner == owner):
-                await self._compare(booking, theirs.get(booking.external_id or ""))
+                changed = await self._compare(booking, theirs.get(booking.external_id or ""))
+                if changed is not None:
+                    later.append(changed)
+        for booking in later:  # after every notice is queued: they go first
+            await self.reminders.schedule(booking)
 
-    async def _compare(self, booking: BookingRecord, theirs: Booking | None) -> None:
+    async def _compare(self, booking: BookingRecord,
+                       theirs: Booking | None) -> BookingRecord | None:
+        """Tell what changed; the booking as updated when its reminders must follow."""
         repo = self.services.storage.bookings
-        # The user is told first: reminders can follow a moment later.
         if theirs is None or theirs.state in ("cancelled", "failed"):
             updated = await repo.set_state(booking.id, "cancelled")
             await self._tell(updated, "cancelled")
-            await self.reminders.schedule(updated)
-            return
+            return updated
+        moved = None
         if theirs.start != booking.start_utc:
-            updated = await repo.reschedule(booking.id, start_utc=theirs.start,
-                                            end_utc=theirs.end)
-            await self._tell(updated, "moved:" + theirs.start.strftime("%Y%m%dT%H%M%S%z"))
-            await self.reminders.schedule(updated)
-            booking = updated
+            moved = booking = await repo.reschedule(booking.id, start_utc=theirs.start,
+                                                    end_utc=theirs.end)
+            await self._tell(booking, "moved:" + theirs.start.strftime("%Y%m%dT%H%M%S%z"))
         if theirs.called:
             await self._tell(booking, "called")
+        return moved
 
     async def _tell(self, booking: BookingRecord, change: str) -> None:
         user = await self.services.storage.users.get(booking.owner)
