@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import format_datetime, translator
 from bot.runtime import Services
 from bot.storage import BookingRecord, NewMessage, Priority
+from bot.ui import callbacks as cb
 from bot.vendors import Capability
 
 log = logging.getLogger("bot.notifications.reminders")
@@ -145,11 +146,12 @@ class Reminders:
         if booking.label:
             text += "\n" + t._("Your code: {label}", label=booking.label)
         vendor = self.services.vendors.get(booking.vendor)
-        row = [[t._("👍 Keep"), "my:keep"]]
+        # The buttons of /my: they check the booking is still there and the presser's.
+        row = [[t._("👍 Keep"), cb.KeepBooking().encode()]]
         if vendor is not None and vendor.can(Capability.CANCEL):
-            row.append([t._("✖ Cancel"), f"my:cancel:{booking.id}"])
+            row.append([t._("✖ Cancel"), cb.CancelBooking(booking=booking.id).encode()])
         if vendor is not None and vendor.can(Capability.RESCHEDULE):
-            row.append([t._("🔁 Reschedule"), f"my:move:{booking.id}"])
+            row.append([t._("🔁 Reschedule"), cb.MoveBooking(booking=booking.id).encode()])
         return {"text": text, "buttons": [row]}
 
     def _wake(self) -> None:
