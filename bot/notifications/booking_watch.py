@@ -35,7 +35,7 @@ from bot.i18n import format_datetime, translator
 from bot.notifications.reminders import Reminders
 from bot.runtime import BotApplication
 from bot.storage import BookingRecord, NewMessage, Priority
-from bot.notifications.space_watch import EVENTS_PATH
+from bot.notifications.space_watch import EVENTS_PATH, run_woken, subscription_with
 from bot.vendors import (
     Booking,
     BookingRole,
@@ -95,19 +95,13 @@ class BookingWatcher:
             self._task = None
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.tick)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            pending, self._pending = self._pending, set()
-            try:
-                for vendor_name, site_id in pending:
-                    await self._reread(vendor_name, site_id)
-                await self._sync()
-            except Exception:  # noqa: BLE001 - the watcher outlives any one failure
-                log.exception("booking watcher round failed")
+        await run_woken(self._wake, self.tick, self._round, "booking watcher")
+
+    async def _round(self) -> None:
+        pending, self._pending = self._pending, set()
+        for vendor_name, site_id in pending:
+            await self._reread(vendor_name, site_id)
+        await self._sync()
 
     # -- subscriptions -------------------------------------------------------------------------
 
@@ -182,11 +176,7 @@ class BookingWatcher:
     # -- calls from the vendor (an EventSink of .vendor_events) ------------------------------
 
     def subscription_for(self, vendor_name: str, secret: str) -> EventSubscription | None:
-        found = None
-        for sub, known in self._subs.values():
-            if sub.vendor == vendor_name and secrets.compare_digest(known.encode(), secret.encode()):
-                found = sub
-        return found
+        return subscription_with(self._subs.values(), vendor_name, secret)
 
     def inbound(self, subscription: EventSubscription, payload: dict[str, Any]) -> int:
         vendor = self._events(subscription.vendor)

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -51,6 +51,33 @@ RETRY_SECONDS = 60.0  # after a refused subscription, before asking again (polli
 READS_PER_MINUTE = 30
 HORIZON = timedelta(hours=12)
 EVENTS_PATH = "/vendors/{vendor}/events/{secret}"
+
+
+def subscription_with(held: Iterable[tuple[EventSubscription, str]], vendor_name: str,
+                      secret: str) -> EventSubscription | None:
+    """The subscription whose callback URL carries ``secret``; every secret is compared,
+    in constant time, so the answer's timing tells nothing about the others."""
+    found = None
+    for sub, known in held:
+        if sub.vendor == vendor_name and secrets.compare_digest(known.encode(), secret.encode()):
+            found = sub
+    return found
+
+
+async def run_woken(wake: asyncio.Event, tick: float, round_: Callable[[], Awaitable[None]],
+                    what: str) -> None:
+    """Run ``round_`` when ``wake`` is set and every ``tick`` seconds anyway, forever; a
+    failing round is logged and the next one runs all the same."""
+    while True:
+        try:
+            await asyncio.wait_for(wake.wait(), tick)
+        except TimeoutError:
+            pass
+        wake.clear()
+        try:
+            await round_()
+        except Exception:  # noqa: BLE001 - the watcher outlives any one failure
+            log.exception("%s round failed", what)
 
 
 def scope_of(space_id: str) -> str:
@@ -126,16 +153,7 @@ class SpaceWatcher:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.tick)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            try:
-                await self._round()
-            except Exception:  # noqa: BLE001 - the watcher outlives any one failure
-                log.exception("space watcher round failed")
+        await run_woken(self._wake, self.tick, self._round, "space watcher")
 
     async def _round(self) -> None:
         now = time.monotonic()
@@ -218,12 +236,7 @@ class SpaceWatcher:
                 log.info("vendor=%s dropping a subscription failed: %r", vendor_name, exc)
 
     def subscription_for(self, vendor_name: str, secret: str) -> EventSubscription | None:
-        """The subscription whose callback URL carries ``secret`` (compared in constant time)."""
-        found = None
-        for sub, known in self._subs.values():
-            if sub.vendor == vendor_name and secrets.compare_digest(known.encode(), secret.encode()):
-                found = sub
-        return found
+        return subscription_with(self._subs.values(), vendor_name, secret)
 
     def inbound(self, subscription: EventSubscription, payload: dict[str, Any]) -> int:
         """A call on the vendor-event route: re-read what it names; how many spaces."""
