@@ -9,6 +9,8 @@ booking is left there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +26,12 @@ from tests.e2e.queue_steps import running_bot
 def _ours(world: LocalWorld, env: dict[str, str]) -> list[str]:
     return [h["url"] for h in ufirst(world).webhooks_for(POINT)
             if h["url"].startswith(env["PUBLIC_URL"] + "/vendors/ufirst/events/")]
+
+
+def _stored(env: dict[str, str]) -> list[str]:
+    """The scopes of the subscriptions the bot has stored."""
+    with contextlib.closing(sqlite3.connect(env["DATABASE_PATH"])) as db:
+        return [row[0] for row in db.execute("SELECT scope FROM subscriptions")]
 
 
 def _texts(user: FakeUser, word: str) -> list[str]:
@@ -92,6 +100,7 @@ async def test_a_forged_secret_is_refused_and_a_restart_reuses_the_webhook(
         async with httpx.AsyncClient() as client:
             forged = await client.post(url.rsplit("/", 1)[0] + "/not-the-secret", json={})
         assert forged.status_code == 404
+        await wait_until(lambda: _stored(env) == [f"bookings:{POINT}"])  # before stopping
     posts = sim.statuses("POST", f"/{POINT}/webhooks")
     async with running_bot(world, env):
         async with httpx.AsyncClient() as client:
