@@ -19,6 +19,7 @@ from bot.vendors import (
     NotFound,
     RateLimited,
     ServiceUnavailable,
+    VendorTimeout,
     SlotUnavailable,
     VendorError,
 )
@@ -33,6 +34,8 @@ def user_message(error: BaseException | None, t: Translator, *, queue: bool = Fa
         return t._("Sorry, that time was just taken. Please pick another one.")
     if isinstance(error, NotFound):
         return t._("Sorry, that is no longer available. Please start again with /book.")
+    if isinstance(error, VendorTimeout):
+        return t._("The booking system is slow to answer right now. Please try again in a moment: your choices so far are kept.")
     if isinstance(error, RateLimited):
         return t._("The booking system is busy right now. Please try again in a minute.")
     if isinstance(error, AuthFailed):
@@ -55,6 +58,8 @@ def _queue_message(error: VendorError, t: Translator) -> str:
         return t._("The queue system did not accept that: {reason}", reason=error.reason)
     if isinstance(error, NotFound):
         return t._("Sorry, that is no longer available. Please start again with /queue.")
+    if isinstance(error, VendorTimeout):
+        return t._("The queue system is slow to answer right now. Please try again in a moment.")
     if isinstance(error, RateLimited):
         return t._("The queue system is busy right now. Please try again in a minute.")
     if isinstance(error, AuthFailed):

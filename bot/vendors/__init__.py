@@ -12,6 +12,7 @@ from bot.vendors.errors import (
     NotFound,
     RateLimited,
     ServiceUnavailable,
+    VendorTimeout,
     SlotUnavailable,
     VendorError,
 )
@@ -78,7 +79,7 @@ __all__ = [
     # events and reports
     "DailyFigures", "FigureKind", "EventSubscription", "InboundCall", "Reread", "Topic",
     # errors
-    "AuthFailed", "InputRejected", "NotFound", "RateLimited", "ServiceUnavailable",
+    "AuthFailed", "InputRejected", "NotFound", "RateLimited", "ServiceUnavailable", "VendorTimeout",
     "SlotUnavailable", "VendorError",
     # registry
     "VENDORS", "VendorDeps", "Vendors", "build_enabled",

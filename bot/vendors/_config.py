@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -51,6 +51,10 @@ def present(secret: SecretStr | None) -> bool:
 
 class VendorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # <PREFIX>_DEADLINE_SECONDS: the longest one call to this vendor may take,
+    # retry included, before the user is told the vendor is slow.
+    deadline_seconds: float = Field(7.0, gt=0, le=60)
 
     @property
     def enabled(self) -> bool:

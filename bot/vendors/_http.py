@@ -3,13 +3,21 @@
 It gives all vendors the same behaviour at the network boundary: a timing
 log line per call (never with tokens or query secrets), a retry for transient
 transport failures on idempotent calls, and translation of transport errors
-and common statuses into :mod:`bot.vendors.errors`. Vendor specifics (auth,
+and common statuses into :mod:`bot.vendors.errors`.
+
+Every call has a deadline: a short connect timeout (a vendor that is down
+is known in a second or two) and one bound on the whole call, retry
+included, well under the 10 s within which a user must hear back. Past it
+the call raises :class:`~bot.vendors.errors.VendorTimeout` and the step
+says the vendor is slow; each vendor's ``<PREFIX>_DEADLINE_SECONDS`` sets
+its own bound. Vendor specifics (auth,
 signing, body-level error codes) plug in through ``httpx.Auth`` and the
 adapter's own response checks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -22,11 +30,15 @@ from bot.vendors.errors import (
     NotFound,
     RateLimited,
     ServiceUnavailable,
+    VendorTimeout,
 )
 
 log = logging.getLogger("bot.vendors.http")
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# The whole call, retry included; vendors may set their own (DEADLINE_SECONDS).
+DEFAULT_DEADLINE = 7.0
+CONNECT_TIMEOUT = 2.0
 
 
 class VendorHttp:
@@ -38,22 +50,32 @@ class VendorHttp:
         base_url: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout: float = 15.0,
+        deadline: float = DEFAULT_DEADLINE,
         headers: dict[str, str] | None = None,
         transport_retries: int = 1,
     ) -> None:
         self.vendor = vendor
+        self.deadline = deadline
         self._retries = transport_retries
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             transport=transport,
-            timeout=timeout,
+            timeout=httpx.Timeout(deadline, connect=min(CONNECT_TIMEOUT, deadline)),
             headers=headers,
         )
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send a request; raise :class:`ServiceUnavailable` if it never arrives."""
-        method = method.upper()
+        """Send a request; raise :class:`ServiceUnavailable` if it never arrives,
+        :class:`VendorTimeout` if it is not answered within the deadline."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._attempts(method.upper(), url, **kwargs)
+        except TimeoutError:
+            log.warning("vendor=%s %s %s no answer within %.1fs",
+                        self.vendor, method.upper(), _path(url), self.deadline)
+            raise VendorTimeout(f"no answer within {self.deadline:g}s", vendor=self.vendor) from None
+
+    async def _attempts(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         attempts = 1 + (self._retries if method in _IDEMPOTENT else 0)
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()

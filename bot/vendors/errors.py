@@ -29,6 +29,10 @@ class ServiceUnavailable(VendorError):
     """The vendor cannot serve us right now; the user should try later."""
 
 
+class VendorTimeout(ServiceUnavailable):
+    """The vendor did not answer within its deadline; the user may try again soon."""
+
+
 class RateLimited(ServiceUnavailable):
     """The vendor throttled us; ``retry_after`` is in seconds when known."""
 

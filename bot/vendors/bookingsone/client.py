@@ -120,7 +120,7 @@ class BookingsOneClient:
         else:
             headers["Authorization"] = key
         self.http = VendorHttp(VENDOR, settings.base_url or "", transport=transport,
-                               headers=headers)
+                               headers=headers, deadline=settings.deadline_seconds)
         self.skew = timedelta()
         self._info: SystemInfo | None = None
         self._info_lock = asyncio.Lock()

@@ -138,7 +138,8 @@ class BookingtimeClient:
         self.settings = settings
         self.client_id: str = settings.client_id
         self._now = now
-        self.auth_http, self.http = (VendorHttp(VENDOR, url, transport=deps.transport)
+        self.auth_http, self.http = (VendorHttp(VENDOR, url, transport=deps.transport,
+                                                deadline=settings.deadline_seconds)
                                      for url in (settings.auth_url, settings.api_url))
         self.refresh_tokens = TokenCache(VENDOR, deps.tokens, self._client_credentials_grant,
                                          kind="refresh", now=now)

@@ -82,7 +82,7 @@ class FileVirtuelleClient:
         self.auth = SignatureAuth(settings.api_key or "", settings.api_secret.get_secret_value(),
                                   clock)
         self.http = VendorHttp(VENDOR, settings.base_url or "", transport=transport,
-                               transport_retries=0)
+                               transport_retries=0, deadline=settings.deadline_seconds)
         self.errors = ErrorTranslator()
         self._info: ApiInfo | None = None
         self._info_lock = asyncio.Lock()

@@ -97,7 +97,8 @@ class UfirstClient:
         self.settings = settings
         self._org = quote(settings.organization_id or "", safe="")
         self._now = now
-        self.http = VendorHttp(VENDOR, settings.base_url, transport=transport)
+        self.http = VendorHttp(VENDOR, settings.base_url, transport=transport,
+                               deadline=settings.deadline_seconds)
         self.tokens = TokenCache(vendor=VENDOR, store=store, fetch=self.login, now=now)
 
     # -- authentication -------------------------------------------------
