@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.fake_telegram import BotMessage, FakeUser
 from bot.sandbox.world import LocalWorld
-from tests.conftest import RunningBot, bot_env, has_data, start_booking, wait_until
+from tests.conftest import RunningBot, has_data, start_booking, wait_until
 
 
 @pytest.fixture
-async def impatient_bot(world: LocalWorld, tmp_path: Path,
-                        monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
-    """The bot with a one-second deadline for ufirst calls."""
-    env = bot_env(world, tmp_path, UFIRST_DEADLINE_SECONDS="1")
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    running = RunningBot(env, tmp_path / "bot.sqlite3")
-    await running.start(world)
-    try:
-        yield running
-    finally:
-        await running.stop()
+def one_second_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ufirst calls get a one-second deadline (list it before ``bot``, which reads it)."""
+    monkeypatch.setenv("UFIRST_DEADLINE_SECONDS", "1")
 
 
 async def day_screen(user: FakeUser) -> BotMessage:
@@ -36,7 +24,7 @@ async def day_screen(user: FakeUser) -> BotMessage:
 
 
 async def test_a_hanging_vendor_does_not_delay_another_chats_answer(
-    world: LocalWorld, impatient_bot: RunningBot
+    world: LocalWorld, one_second_deadline: None, bot: RunningBot
 ) -> None:
     sim = world.simulators["ufirst"]
     stuck = world.telegram.user(801, language_code="en")
@@ -61,7 +49,9 @@ async def test_a_hanging_vendor_does_not_delay_another_chats_answer(
     await stuck.wait_screen(has_data("bk:slot:"))
 
 
-async def test_the_slow_vendor_message_is_localized(world: LocalWorld, impatient_bot: RunningBot) -> None:
+async def test_the_slow_vendor_message_is_localized(
+    world: LocalWorld, one_second_deadline: None, bot: RunningBot
+) -> None:
     sim = world.simulators["ufirst"]
     user = world.telegram.user(803, language_code="de")
     days = await day_screen(user)
