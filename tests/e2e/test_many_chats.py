@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from bot.runtime.services import pseudonym
 from bot.fake_telegram import BotMessage, FakeUser
@@ -13,29 +14,59 @@ PEOPLE = 100
 WAIT = 180.0  # two shared cores, a hundred chats: generous, never part of what is asserted
 
 
+def is_slow(message: BotMessage) -> bool:
+    """The vendor missed its deadline: the step is kept and the user may simply try again."""
+    return "is slow to answer" in (message.text or "")
+
+
+async def until_answered(user: FakeUser, act: Callable[[], object],
+                         wanted: Callable[[BotMessage], bool]) -> BotMessage:
+    """Do ``act`` and wait for ``wanted``; on "the booking system is slow" do it again.
+
+    On a loaded machine a vendor call may pass its deadline; a person would tap
+    again, and so does this walk. What the test asserts about the end state is
+    unchanged: one booking per person, with their own details.
+    """
+    while True:
+        act()
+        screen = await user.wait_screen(lambda m: wanted(m) or is_slow(m), timeout=WAIT)
+        if not is_slow(screen):
+            return screen
+
+
 async def to_summary(user: FakeUser, n: int) -> BotMessage:
     """/book → Ufirst → Rome → Registry office → a day and slot of its own → phone."""
-    user.send_command("/book")
-    screen = await user.wait_screen(lambda m: has_data("bk:biz:")(m) or has_data("bk:site:")(m),
-                                    timeout=WAIT)
+    screen = await until_answered(user, lambda: user.send_command("/book"),
+                                  lambda m: has_data("bk:biz:")(m) or has_data("bk:site:")(m))
     if has_data("bk:biz:")(screen):
-        user.press("Ufirst Demo", message_id=screen.message_id)
-        screen = await user.wait_screen(has_data("bk:site:"), timeout=WAIT)
-    user.press("Roma Termini", message_id=screen.message_id)
-    screen = await user.wait_screen(has_data("bk:svc:"), timeout=WAIT)
-    user.press("Registry office", message_id=screen.message_id)
-    days = await user.wait_screen(has_data("bk:day:"), timeout=WAIT)
+        biz = screen.message_id
+        screen = await until_answered(user, lambda: user.press("Ufirst Demo", message_id=biz),
+                                      has_data("bk:site:"))
+    site = screen.message_id
+    screen = await until_answered(user, lambda: user.press("Roma Termini", message_id=site),
+                                  has_data("bk:svc:"))
+    svc = screen.message_id
+    days = await until_answered(user, lambda: user.press("Registry office", message_id=svc),
+                                has_data("bk:day:"))
     day_labels = [label for row, data in zip(days.buttons, days.callback_data, strict=True)
                   for label, d in zip(row, data, strict=True) if d and d.startswith("bk:day:")]
-    user.press(day_labels[n % len(day_labels)], message_id=days.message_id)
-    slots = await user.wait_screen(has_data("bk:slot:"), timeout=WAIT)
+    day = day_labels[n % len(day_labels)]
+    slots = await until_answered(user, lambda: user.press(day, message_id=days.message_id),
+                                 has_data("bk:slot:"))
     slot_labels = [label for row, data in zip(slots.buttons, slots.callback_data, strict=True)
                    for label, d in zip(row, data, strict=True) if d and d.startswith("bk:slot:")]
     # Spread over days and slots so that every booking finds room.
-    user.press(slot_labels[(n // len(day_labels)) % len(slot_labels)], message_id=slots.message_id)
-    await user.wait_screen(lambda m: bool(m.reply_keyboard), timeout=WAIT)
-    user.share_contact(f"+39333{1000000 + n}")
-    return await user.wait_screen(has_data("bk:ok:"), timeout=WAIT)
+    slot = slot_labels[(n // len(day_labels)) % len(slot_labels)]
+    await until_answered(user, lambda: user.press(slot, message_id=slots.message_id),
+                         lambda m: bool(m.reply_keyboard))
+    return await until_answered(user, lambda: user.share_contact(f"+39333{1000000 + n}"),
+                                has_data("bk:ok:"))
+
+
+async def booked(user: FakeUser, summary: BotMessage) -> BotMessage:
+    """Confirm; a retry after "slow" is safe: the bot looks at the vendor before booking again."""
+    return await until_answered(user, lambda: user.press("Confirm", message_id=summary.message_id),
+                                lambda m: "You are booked" in (m.text or ""))
 
 
 async def test_a_hundred_chats_booking_at_once_all_finish_after_a_crash(
@@ -51,10 +82,7 @@ async def test_a_hundred_chats_booking_at_once_all_finish_after_a_crash(
     await bot_process.kill()
     await bot_process.start(world)
 
-    for user, summary in zip(users, summaries, strict=True):
-        user.press("Confirm", message_id=summary.message_id)
-    receipts = await asyncio.gather(*(
-        u.wait_screen(lambda m: "You are booked" in (m.text or ""), timeout=WAIT) for u in users))
+    receipts = await asyncio.gather(*(booked(u, s) for u, s in zip(users, summaries, strict=True)))
 
     for user, receipt in zip(users, receipts, strict=True):
         [reservation] = sim.reservations_for(pseudonym(bot_process.env["BOT_SECRET_KEY"], user.id))
