@@ -78,7 +78,8 @@ class FacesClient:
         self.settings = settings
         self._store = store
         self._now = now
-        self.http = VendorHttp(VENDOR, settings.base_url, transport=transport)
+        self.http = VendorHttp(VENDOR, settings.base_url, transport=transport,
+                               deadline=settings.deadline_seconds)
         self.endpoint = TokenEndpoint(settings, self.http)
         self.verifier = IdTokenVerifier(self.http, settings.client_id or "", monotonic=monotonic)
         self.pacer = Pacer(max_wait=settings.max_retry_wait, sleep=sleep, monotonic=monotonic)
