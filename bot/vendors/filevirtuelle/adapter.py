@@ -329,19 +329,25 @@ class FileVirtuelleVendor(QueueRole):
 
     def poll_interval(self, sites: int) -> float:
         """Spread over the stores what the budget leaves to polling: background
-        calls may use ``background_limit`` permits a minute *including* everybody
-        else's, so what people used in the last minute (registering, staff
+        calls may use ``background_limit`` permits a calendar minute *including*
+        everybody else's, so what people used this minute (registering, staff
         calls) is taken off first, and 80 % of the rest is planned (the margin
-        absorbs callback-triggered snapshots). After a 429, not before the pause
-        ends. The floor (how often is useful at all) is the caller's setting."""
+        absorbs callback-triggered snapshots). With nothing left this minute,
+        the next poll is when the next minute starts (the vendor counts per
+        calendar minute), so a called customer hears within a minute at worst.
+        After a 429, not before the pause ends. The floor (how often is useful
+        at all) is the caller's setting."""
         budget = self.client.budget
         if budget.background_limit <= 0:
             return 60.0
-        cutoff = self._clock() - 60.0
-        while self._snapshots and self._snapshots[0] <= cutoff:
+        now = self._clock()
+        minute_start = now - now % 60.0
+        while self._snapshots and self._snapshots[0] < minute_start:
             self._snapshots.popleft()
         interactive = max(0, budget.used() - len(self._snapshots))
-        spare = max(1.0, 0.8 * (budget.background_limit - interactive))
+        spare = 0.8 * (budget.background_limit - interactive)
+        if spare < 1.0 or budget.remaining() == 0:
+            return max(budget.minute_left(), budget.paused_for())
         return max(60.0 * max(1, sites) / spare, budget.paused_for())
 
     async def aclose(self) -> None:

@@ -5,10 +5,14 @@ FileVirtuelle accepts at most ``max_hits`` requests per minute (read from
 document warns that insisting for several minutes may get the key banned for
 good. So no request leaves without a permit from this budget:
 
-* at most ``limit`` permits in any sliding 60 seconds, ``limit`` being
-  ``max_hits`` minus a small safety margin (network jitter can move a request
-  into the server's next minute). A sliding window is stricter than the
-  server's calendar minutes, so the two clocks need not agree;
+* at most ``limit`` permits per calendar minute, counted the way the vendor
+  counts them, ``limit`` being ``max_hits`` minus a small safety margin. A
+  request sent in the last :data:`EDGE` seconds of a minute may reach the
+  server in the next one (network delay, a clock a little off), so it counts
+  in both. (A sliding 60-second window, used before, is stricter than the
+  vendor: after a burst it kept permits away for up to a whole minute more,
+  and a desk's call reached the customer 78-84 s late with ``max_hits`` 12;
+  now whatever waits for a permit gets one when the next minute starts.)
 * **interactive** calls (a person waits: register, leave, staff next, the
   steps of a conversation) may use the whole limit and wait a little for a
   permit; **background** calls (polling) may only use ``limit - reserved``,
@@ -30,13 +34,44 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
-from bot.throttle import SlidingWindow
 from bot.vendors.errors import RateLimited
 
 log = logging.getLogger("bot.vendors.filevirtuelle")
 
 WINDOW = 60.0
+# A request this close to the end of a minute may be counted in the next one.
+EDGE = 1.0
 VENDOR = "filevirtuelle"
+
+
+class CalendarMinutes:
+    """Requests counted per calendar minute of Unix time, as the vendor counts them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._counts: dict[int, int] = {}
+
+    def used(self, now: float) -> int:
+        return self._counts.get(int(now // WINDOW), 0)
+
+    def wait_time(self, now: float, *, limit: int) -> float:
+        """0 when a request fits in this minute, else the seconds to the next one."""
+        if self.used(now) < limit:
+            return 0.0
+        return next_minute(now) - now
+
+    def take(self, now: float) -> None:
+        minute = int(now // WINDOW)
+        for old in [m for m in self._counts if m < minute]:
+            del self._counts[old]
+        self._counts[minute] = self._counts.get(minute, 0) + 1
+        if now >= next_minute(now) - EDGE:
+            self._counts[minute + 1] = self._counts.get(minute + 1, 0) + 1
+
+
+def next_minute(now: float) -> float:
+    """When the calendar minute after ``now`` starts."""
+    return (now // WINDOW + 1) * WINDOW
 
 
 class Priority(enum.IntEnum):
@@ -60,7 +95,7 @@ class RequestBudget:
         self._grace = pause_grace
         self._clock = clock
         self._sleep = sleep
-        self._hits = SlidingWindow(limit=1, period=WINDOW)  # limit set by configure
+        self._hits = CalendarMinutes(limit=1)  # limit set by configure
         self._paused_until = 0.0
         self._interactive_waiting = 0
         self.rate_limited = 0  # 429s received
@@ -93,8 +128,13 @@ class RequestBudget:
         return max(0, self._cap(priority) - self._hits.used(now))
 
     def used(self) -> int:
-        """Permits handed out in the last 60 seconds."""
+        """Permits counted in this calendar minute."""
         return self._hits.used(self._clock())
+
+    def minute_left(self) -> float:
+        """Seconds until the next calendar minute, when every count starts again."""
+        now = self._clock()
+        return next_minute(now) - now
 
     def _delay(self, priority: Priority, now: float) -> float | None:
         """Seconds until a permit may be given; None when that depends on others."""
@@ -147,7 +187,7 @@ class RequestBudget:
         """A 429 arrived: refuse everything until the next minute; the pause in seconds."""
         now = self._clock()
         self.rate_limited += 1
-        self._paused_until = max(self._paused_until, (now // 60.0 + 1) * 60.0 + self._grace)
+        self._paused_until = max(self._paused_until, next_minute(now) + self._grace)
         pause = self._paused_until - now
         log.error("filevirtuelle: 429 RateLimitExceeded; all calls paused %.0f s "
                   "(budget %d/min, %d used)", pause, self.limit, self._hits.used(self._clock()))

@@ -12,6 +12,7 @@ import pytest
 from bot.vendors.errors import InputRejected, NotFound
 from bot.vendors.filevirtuelle import simulator_data as data
 from bot.vendors.filevirtuelle.adapter import FileVirtuelleVendor
+from bot.vendors.filevirtuelle.budget import Priority
 from bot.vendors.filevirtuelle.simulator import Simulator
 from bot.vendors import Appointment, Capability, JoinRequest, NoticeRule, QueueRole
 
@@ -183,7 +184,15 @@ async def test_appointment_sends_utc_with_z(vendor: FileVirtuelleVendor, sim: Si
     assert await vendor.call_next(data.PARIS, data.PARIS_DESK_2) is None  # not due yet
 
 
-async def test_poll_interval_follows_the_budget(vendor: FileVirtuelleVendor) -> None:
+def to_minute_start(sim: Simulator, sim_time: SimpleNamespace) -> None:
+    """Move the clock just past a minute's start: the counts below stay in one minute."""
+    sim.clock.advance(seconds=60.0 - sim_time.now() % 60.0 + 1.0)
+
+
+async def test_poll_interval_follows_the_budget(
+    vendor: FileVirtuelleVendor, sim: Simulator, sim_time: SimpleNamespace
+) -> None:
+    to_minute_start(sim, sim_time)
     await vendor.queue_sites()  # reads max_hits = 600: 441 a minute for polling
     assert vendor.client.budget.used() == 2  # /api_info and /suborganizations, for a person
     assert vendor.poll_interval(1) == pytest.approx(60 / (0.8 * (441 - 2)))
@@ -196,3 +205,20 @@ async def test_poll_interval_follows_the_budget(vendor: FileVirtuelleVendor) -> 
     assert vendor.poll_interval(200) == pytest.approx(60 * 200 / (0.8 * 339))
     vendor.client.budget.rate_limit_hit()  # after a 429: not before the pause ends
     assert vendor.poll_interval(1) >= vendor.client.budget.paused_for() > 1.0
+
+
+async def test_with_a_small_budget_spent_polling_resumes_when_the_minute_turns(
+    vendor: FileVirtuelleVendor, sim: Simulator, sim_time: SimpleNamespace
+) -> None:
+    to_minute_start(sim, sim_time)
+    await vendor.queue_sites()
+    budget = vendor.client.budget
+    budget.configure(12)  # a small key: 11 a minute, 8 of them for polling
+    sim.clock.advance(seconds=40)  # 40 s into the minute, people take what is left
+    while budget.try_acquire(Priority.INTERACTIVE):
+        pass
+    # The vendor counts per calendar minute: the next poll is when this one ends,
+    # not a whole sliding minute after the last request.
+    assert vendor.poll_interval(1) == pytest.approx(budget.minute_left()) and budget.minute_left() <= 20
+    sim.clock.advance(seconds=budget.minute_left())
+    assert budget.remaining(Priority.BACKGROUND) == budget.background_limit

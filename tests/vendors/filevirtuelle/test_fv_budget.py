@@ -56,17 +56,26 @@ async def test_background_stops_at_its_share_interactive_uses_the_reserve() -> N
     assert clock.slept == []
 
 
-async def test_interactive_waits_for_the_window_to_slide() -> None:
-    clock = FakeTime()
+async def test_interactive_waits_for_the_next_calendar_minute() -> None:
+    clock = FakeTime(MINUTE + 10)
     budget = budget_on(clock, 10)
-    first = clock.now
     for _ in range(budget.limit):
         await budget.acquire(INTERACTIVE)
         clock.now += 5.0
-    await budget.acquire(INTERACTIVE)  # the first permit leaves the window at +60 s
-    assert clock.slept == [pytest.approx(first + 60.0 - (first + 5.0 * budget.limit))]
-    assert clock.now == pytest.approx(first + 60.0)
-    assert budget.used() == budget.limit  # never more than the limit in 60 s
+    await budget.acquire(INTERACTIVE)  # the vendor counts afresh when the minute turns
+    assert clock.slept == [pytest.approx(5.0)]
+    assert clock.now == pytest.approx(MINUTE + 60.0)
+    assert budget.used() == 1  # never more than the limit in one calendar minute
+
+
+def test_a_request_at_the_end_of_a_minute_counts_in_the_next_one_too() -> None:
+    clock = FakeTime(MINUTE + 59.5)  # it may reach the server after the minute turned
+    budget = budget_on(clock, 10)
+    assert budget.try_acquire(INTERACTIVE)
+    clock.now = MINUTE + 60.5
+    assert budget.used() == 1
+    clock.now = MINUTE + 120.0
+    assert budget.used() == 0
 
 
 async def test_interactive_gives_up_after_its_wait() -> None:
@@ -76,7 +85,7 @@ async def test_interactive_gives_up_after_its_wait() -> None:
         await budget.acquire(INTERACTIVE)
     with pytest.raises(RateLimited) as refused:
         await budget.acquire(INTERACTIVE)
-    assert refused.value.retry_after == pytest.approx(60.0)
+    assert refused.value.retry_after == pytest.approx(50.0)  # when the minute turns
     assert clock.slept == []
 
 
@@ -92,7 +101,7 @@ async def test_background_yields_while_an_interactive_call_waits() -> None:
         pass
     waiting = asyncio.create_task(budget.acquire(INTERACTIVE))
     await asyncio.sleep(0)
-    assert clock.slept == [pytest.approx(60.0)]  # a person waits for a permit
+    assert clock.slept == [pytest.approx(50.0)]  # a person waits for the next minute
     clock.now += 61.0  # permits are free again...
     assert budget.remaining(INTERACTIVE) == budget.limit
     assert budget.remaining(BACKGROUND) == 0  # ...but the person goes first
