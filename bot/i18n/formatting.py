@@ -7,7 +7,8 @@ own timezone, because that is the time on the door.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import functools
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _bdate
@@ -25,7 +26,16 @@ def _local(moment: datetime, timezone: str) -> datetime:
 
 
 def format_time(moment: datetime, timezone: str, locale: str) -> str:
-    return _btime(_local(moment, timezone), format="short", locale=locale)
+    local = _local(moment, timezone)
+    return _short_time(local.hour, local.minute, locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_time(hour: int, minute: int, locale: str) -> str:
+    """A time of day as a locale writes it short; a slot list shows dozens at
+    every day press and there are only so many times of day, so each is
+    formatted by Babel once (its short patterns have no zone or seconds)."""
+    return _btime(time(hour, minute), format="short", locale=locale)
 
 
 def format_datetime(moment: datetime, timezone: str, locale: str) -> str:

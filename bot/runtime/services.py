@@ -11,6 +11,7 @@ importing upwards.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -24,11 +25,14 @@ from bot.storage import BookingRecord, Storage, TicketRecord
 from bot.vendors import Building, Customer, QueueSnapshot, Space, Ticket, TicketState, Vendors
 
 
+@functools.lru_cache(maxsize=4096)
 def pseudonym(secret_key: str, telegram_id: int) -> str:
     """A stable id for vendors and logs that reveals nothing without our key.
 
     Keyed with BOT_SECRET_KEY so nobody can test a guessed Telegram id
-    against it; vendors see this instead of names, phones or ids.
+    against it; vendors see this instead of names, phones or ids. Every
+    update's log line and vendor call needs it, so the latest few thousand
+    users' are kept rather than computed again.
     """
     digest = hmac.new(secret_key.encode(), f"user:{telegram_id}".encode(), hashlib.sha256)
     return f"tg-{digest.hexdigest()[:24]}"

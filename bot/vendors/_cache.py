@@ -2,8 +2,11 @@
 
 Vendors' structure (organizations, sites, templates, devices, choice trees)
 changes rarely but is needed at every step of a conversation, so adapters
-reuse it for a few seconds or minutes instead of refetching it each time;
-what changes quickly (free slots, capacities, queues) is never cached.
+reuse it for a few seconds or minutes instead of refetching it each time.
+What changes quickly is cached for seconds at most, if at all: a day's free
+slots are reused for a few seconds between users pressing the same day (the
+vendor still refuses a slot taken meanwhile, and the user picks another),
+and forgotten when this bot books or cancels there; queues never.
 Concurrent callers missing the same key share one load, so twenty users
 arriving together cause one fetch, not twenty. A load that fails caches
 nothing: the next caller tries again with its own load.
@@ -28,6 +31,10 @@ class TtlCache(Generic[K, V]):
         self._clock = clock
         self._entries: dict[K, tuple[float, V]] = {}
         self._locks: dict[K, asyncio.Lock] = {}
+
+    def forget(self, key: K) -> None:
+        """Drop ``key``: the next caller loads it afresh (e.g. after a change we made)."""
+        self._entries.pop(key, None)
 
     def peek(self, key: K) -> V | None:
         """The cached value if still fresh; never loads."""

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from bot.vendors.registry import VendorDeps
 
 STRUCTURE_TTL = 30.0  # seconds the organization and point structure are reused
+DAY_TTL = 5.0  # seconds a day's capacities are reused between users pressing that day
 _SLOT_SEPARATOR = "|"
 _STATES: dict[str, VendorBookingState] = {
     "waiting": "confirmed", "scheduled": "confirmed", "confirmed": "confirmed",
@@ -112,6 +113,7 @@ class UfirstVendor(UfirstEvents, BookingRole):
         self._title: str | None = None
         self._organization: TtlCache[str, Organization] = TtlCache(STRUCTURE_TTL)
         self._points: TtlCache[str, Point] = TtlCache(STRUCTURE_TTL)
+        self._days: TtlCache[tuple[str, date], Point] = TtlCache(DAY_TTL)
 
     @property
     def title(self) -> str:
@@ -201,7 +203,8 @@ class UfirstVendor(UfirstEvents, BookingRole):
         self, customer: Customer, site_id: str, service_id: str, day: date
     ) -> list[Slot]:
         await self._service(customer, site_id, service_id)  # NotFound before a dated call
-        point = await self.client.point(customer.pseudonym, site_id, day)  # never cached
+        point = await self._days.get(  # seconds at most, forgotten when we book or cancel
+            (site_id, day), lambda: self.client.point(customer.pseudonym, site_id, day))
         service = point.service(service_id)
         parameter = service.timeslot_parameter if service else None
         if parameter is None:
@@ -261,9 +264,12 @@ class UfirstVendor(UfirstEvents, BookingRole):
         ))
         request = ReservationRequest(values=values,
                                      notification_channel=self.settings.notification_channel)
-        reservation = await self.client.create_reservation(
-            customer.pseudonym, point.id, service.id, request, timeslot_parameter=parameter.id
-        )
+        try:
+            reservation = await self.client.create_reservation(
+                customer.pseudonym, point.id, service.id, request, timeslot_parameter=parameter.id
+            )
+        finally:  # booked or refused (taken meanwhile): that day's capacities changed
+            self._days.forget((draft.site.id, day))
         return self._booking(reservation, point)
 
     def _booking(self, reservation: Reservation, point: Point | None) -> Booking:
@@ -288,6 +294,7 @@ class UfirstVendor(UfirstEvents, BookingRole):
 
     async def cancel(self, customer: Customer, booking: Booking) -> None:
         await self.client.delete_reservation(customer.pseudonym, booking.external_id)
+        self._days.forget((booking.site_id, booking.start.date()))
 
     async def aclose(self) -> None:
         await self.client.aclose()

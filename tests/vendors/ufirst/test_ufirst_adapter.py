@@ -181,13 +181,22 @@ async def test_a_repeated_draft_books_once(vendor, make_vendor, sim, customer, f
     assert sim.remaining(ROME, ENTRANCE, day, "1200") == 2
 
 
-async def test_structure_is_cached_but_capacity_is_not(vendor, sim, customer, future_day):
+async def test_structure_is_cached_and_a_days_capacity_until_we_book(
+    vendor, sim, customer, future_day, pick, draft
+):
     anna, day = customer(), future_day(3)
     for _ in range(3):
         await vendor.list_services(anna, ROME)
         await vendor.required_details(anna, ROME, REGISTRY)
         await vendor.list_slots(anna, ROME, REGISTRY, day)
-    assert len(sim.statuses("GET", f"/points/{ROME}")) == 1 + 3  # structure once, dates thrice
+    # structure once; the day once, shared for a few seconds by whoever presses it
+    assert len(sim.statuses("GET", f"/points/{ROME}")) == 1 + 1
+    site, service, slot = await pick(vendor, anna, day, "1100")
+    before = slot.remaining
+    await vendor.book(anna, draft(site, service, slot))
+    again = await vendor.list_slots(anna, ROME, REGISTRY, day)  # read afresh after booking
+    assert len(sim.statuses("GET", f"/points/{ROME}")) == 1 + 2
+    assert next(s for s in again if s.id == slot.id).remaining == before - 1  # type: ignore[operator]
 
 
 async def test_unknown_site_and_service_are_not_found(vendor, customer, future_day):
