@@ -7,6 +7,7 @@ a state with a deadline.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
@@ -40,6 +41,12 @@ async def faces_bot(world: LocalWorld, tmp_path: Path,
         yield running
     finally:
         await running.stop()
+
+
+def _expire_oauth_states(database: str) -> None:
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as db, db:
+        past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+        db.execute("UPDATE oauth_states SET expires_at = ?", (past,))
 
 
 def stored_tokens(bot: RunningBot) -> int:
@@ -139,9 +146,9 @@ async def test_replayed_other_users_and_expired_states_are_refused(world, faces_
         assert sim.grant_count("authorization_code") == 1
 
         expiring = await approve(bruno_browser, await link_button(bruno))
-        with contextlib.closing(sqlite3.connect(faces_bot.env["DATABASE_PATH"], timeout=30)) as db, db:
-            past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
-            db.execute("UPDATE oauth_states SET expires_at = ?", (past,))
+        # In a thread: the bot runs in this test's event loop, and a blocking write here
+        # would wait on a transaction the bot cannot finish while the loop is blocked.
+        await asyncio.to_thread(_expire_oauth_states, faces_bot.env["DATABASE_PATH"])
         expired = await bruno_browser.get(expiring)
         assert expired.status_code == 410 and stored_tokens(faces_bot) == stored
         assert sim.grant_count("authorization_code") == 1
