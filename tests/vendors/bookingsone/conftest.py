@@ -21,24 +21,19 @@ from bot.asgi import BackgroundServer
 from bot.vendors.bookingsone.client import BookingsOneClient
 from bot.vendors.bookingsone.config import Settings
 from bot.vendors.bookingsone.simulator import Simulator
+from tests.vendors._fixtures import serving, settings_from
 
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator()
-    await simulator.start()
-    try:
+    async with serving(Simulator()) as simulator:
         yield simulator
-    finally:
-        await simulator.stop()
 
 
 @pytest.fixture
 def settings_for() -> Callable[..., Settings]:
     def build(simulator: Simulator, **overrides: Any) -> Settings:
-        env = simulator.environment(simulator.url)
-        values = {k.removeprefix("BOOKINGSONE_").lower(): v for k, v in env.items()}
-        return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
+        return settings_from(Settings, "BOOKINGSONE_", simulator, **overrides)  # type: ignore[no-any-return]
 
     return build
 

@@ -13,26 +13,21 @@ from bot.vendors._tokens import MemoryTokenStore
 from bot.vendors.faces.client import FacesClient
 from bot.vendors.faces.config import Settings
 from bot.vendors.faces.simulator import Simulator
+from tests.vendors._fixtures import serving, settings_from
 
 REDIRECT = "https://bot.example/oauth/faces/callback"
 
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator()
-    await simulator.start()
-    try:
+    async with serving(Simulator()) as simulator:
         yield simulator
-    finally:
-        await simulator.stop()
 
 
 @pytest.fixture
 def settings_for() -> Callable[..., Settings]:
     def build(simulator: Simulator, **overrides: Any) -> Settings:
-        env = simulator.environment(simulator.url)
-        values = {k.removeprefix("FACES_").lower(): v for k, v in env.items()}
-        return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
+        return settings_from(Settings, "FACES_", simulator, **overrides)  # type: ignore[no-any-return]
 
     return build
 

@@ -25,24 +25,19 @@ from bot.vendors.filevirtuelle.adapter import FileVirtuelleVendor
 from bot.vendors.filevirtuelle.budget import RequestBudget
 from bot.vendors.filevirtuelle.config import Settings
 from bot.vendors.filevirtuelle.simulator import Simulator
+from tests.vendors._fixtures import serving, settings_from
 
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator()
-    await simulator.start()
-    try:
+    async with serving(Simulator()) as simulator:
         yield simulator
-    finally:
-        await simulator.stop()
 
 
 @pytest.fixture
 def settings_for() -> Callable[..., Settings]:
     def build(simulator: Simulator, **overrides: Any) -> Settings:
-        env = simulator.environment(simulator.url)
-        values = {k.removeprefix("FILEVIRTUELLE_").lower(): v for k, v in env.items()}
-        return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
+        return settings_from(Settings, "FILEVIRTUELLE_", simulator, **overrides)  # type: ignore[no-any-return]
 
     return build
 

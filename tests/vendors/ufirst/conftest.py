@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
-from bot.vendors._tokens import MemoryTokenStore
 from bot.vendors import BookingDraft, Customer, Service, Site, Slot
+from bot.vendors._tokens import MemoryTokenStore
 from bot.vendors.registry import VendorDeps
 from bot.vendors.ufirst.adapter import UfirstVendor
 from bot.vendors.ufirst.config import Settings
 from bot.vendors.ufirst.simulator import Simulator
+from tests.vendors._fixtures import serving, settings_from
 
 ROME = "UFROM001"
 REGISTRY = "UFROM001-registry"  # resources: Entrance (3 places), Desk 2 (4 places)
@@ -31,20 +32,14 @@ _ids = itertools.count(1)
 
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
-    simulator = Simulator()
-    await simulator.start()
-    try:
+    async with serving(Simulator()) as simulator:
         yield simulator
-    finally:
-        await simulator.stop()
 
 
 @pytest.fixture
 def settings_for() -> Callable[..., Settings]:
     def build(simulator: Simulator, **overrides: Any) -> Settings:
-        env = simulator.environment(simulator.url)
-        values = {k.removeprefix("UFIRST_").lower(): v for k, v in env.items()}
-        return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]
+        return settings_from(Settings, "UFIRST_", simulator, **overrides)  # type: ignore[no-any-return]
 
     return build
 
