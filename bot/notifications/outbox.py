@@ -66,6 +66,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._paused_until = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     # -- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
@@ -75,11 +76,19 @@ class OutboxSender:
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Let the group being sent be settled, then stop: a message Telegram took is
+        recorded as sent, not left claimed (it would become uncertain at the next start)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=10)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     def wake(self) -> None:
         """Something was queued for now: look at once instead of at the next poll."""
@@ -88,7 +97,7 @@ class OutboxSender:
     # -- the loop -----------------------------------------------------------------------
     async def _run(self) -> None:
         last_expiry = time.monotonic()
-        while True:
+        while not self._stopping:
             try:
                 sent = await self._round()
             except Exception:  # noqa: BLE001 - a database hiccup must not end sending
@@ -98,7 +107,7 @@ class OutboxSender:
                 last_expiry = time.monotonic()
                 with contextlib.suppress(Exception):
                     await self.outbox.expire_leases()
-            if not sent:
+            if not sent and not self._stopping:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
