@@ -223,3 +223,41 @@ async def test_company_lookup_pages_and_waits_out_a_429(world, faces_bot):  # ty
     staff.press("Next ▶", message_id=cards.message_id)
     second = await staff.wait_edit(cards.message_id)
     assert "Acme Luzern AG" in second.text and "Next ▶" not in second.labels
+
+
+async def test_linked_profile_prefills_the_queue_name_and_phone(world, faces_bot):  # type: ignore[no-untyped-def]
+    from bot.vendors.filevirtuelle import simulator_data as queues
+    from tests.e2e.queue_steps import LYON, PARIS as queues_paris
+
+    user = world.telegram.user(551, first_name="Telegramname")
+    async with httpx.AsyncClient() as browser:
+        await linked(user, browser)
+    sim = world.simulators["filevirtuelle"]
+
+    # a store that calls people by name: the profile's name, not the Telegram one
+    user.send_command("/queue")
+    sites = await user.wait_screen(has_data("q:site:"))
+    user.press(queues_paris, message_id=sites.message_id)
+    level = await user.wait_screen(has_data("q:ch:"))
+    user.press("Order pickup", message_id=level.message_id)
+    offer = await user.wait_screen(has_data("q:use:"))
+    assert offer.labels[0] == "Use “Remo Räber”"
+    user.press(offer.labels[0], message_id=offer.message_id)
+    await user.wait_message(predicate=has_data("tk:refresh:"))
+    [paris] = [c for c in sim.queue(queues.PARIS) if c.get("type") == "name"]
+    assert paris["name"] == "Remo Räber"
+
+    # a store that takes phone numbers: the profile's phone offered next to the contact button
+    user.send_command("/queue")
+    sites = await user.wait_screen(has_data("q:site:"))
+    user.press(LYON, message_id=sites.message_id)
+    level = await user.wait_screen(has_data("q:ch:"))
+    user.press("Retours", message_id=level.message_id)
+    level = await user.wait_screen(lambda m: has_data("q:ch:")(m) and "Échange" in str(m.labels))
+    user.press("Échange", message_id=level.message_id)
+    offer = await user.wait_screen(has_data("q:use:"))
+    assert offer.labels[0] == "Use “+41441234567”"
+    user.press(offer.labels[0], message_id=offer.message_id)
+    await user.wait_message(predicate=has_data("tk:refresh:"))
+    [lyon] = sim.queue(queues.LYON)
+    assert lyon["phone"] == "+41441234567"

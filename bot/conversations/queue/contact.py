@@ -20,7 +20,6 @@ person only when there is none, under the same key.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 
 from telegram import ReplyKeyboardRemove, Update
@@ -29,6 +28,7 @@ from telegram.ext import ConversationHandler
 from bot.conversations.queue import steps, views
 from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import Step
+from bot.conversations.queue.values import contact_limit, normalise_phone, read_contact
 from bot.notifications.delivery import post_card
 from bot.runtime import BotContext, bot_application
 from bot.runtime import Services
@@ -40,38 +40,6 @@ from bot.vendors import ContactMode, InputRejected, JoinRequest, QueueRole, Tick
 
 log = logging.getLogger(__name__)
 END = ConversationHandler.END
-
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PHONE = re.compile(r"\+?[0-9][0-9 .()-]{5,20}[0-9]")
-NAME_MAX = 40  # a name a desk calls out
-CONTACT_MAX = 254  # an e-mail address (RFC 5321); phone numbers are bounded by PHONE
-
-
-def contact_limit(modes: list[ContactMode]) -> int:
-    """The longest answer taken at the contact step, told to whoever sends more."""
-    return NAME_MAX if modes and modes[0] == "name" else CONTACT_MAX
-
-
-def read_contact(text: str, modes: list[ContactMode]) -> tuple[ContactMode, str] | None:
-    """Which mode a typed answer is, among those offered; None when it fits none."""
-    value = " ".join(text.split())
-    if not value:
-        return None
-    if len(value) > contact_limit(modes):
-        return None
-    if modes and modes[0] == "name":
-        return ("name", value)
-    if "email" in modes and EMAIL.fullmatch(value):
-        return ("email", value.lower())
-    if "phone" in modes and PHONE.fullmatch(value):
-        return ("phone", normalise_phone(value))
-    return None
-
-
-def normalise_phone(value: str) -> str:
-    digits = re.sub(r"\D", "", value)
-    return ("+" if value.strip().startswith("+") else "") + digits
-
 
 async def on_text(update: Update, context: BotContext) -> object:
     message = update.effective_message

@@ -15,9 +15,11 @@ from telegram.ext import ConversationHandler
 from bot.conversations.queue import views
 from bot.conversations.queue.draft import QueueDraft
 from bot.conversations.queue.states import Step
+from bot.conversations.queue.values import from_profile
 from bot.i18n import format_datetime
 from bot.runtime import BotContext
 from bot.ui import reply
+from bot.ui.accounts import linked_profile
 from bot.vendors import ContactMode, NotFound, QueueRole
 
 PROFILE = "profile"  # remembered contact details, shared with the booking flow
@@ -95,18 +97,31 @@ async def show_appointments(update: Update, context: BotContext, *, edit: bool =
     return Step.APPOINTMENT
 
 
+LINKED = "linked"  # the linked profile's contact values, read once per join
+
+
 def suggestions(update: Update, context: BotContext, draft: QueueDraft) -> list[tuple[str, ContactMode]]:
-    """One-tap contact answers (value, mode): the Telegram first name, remembered phone or email."""
+    """One-tap contact answers (value, mode): a linked profile's first, then what the
+    user gave before, then (for a name) their Telegram first name."""
     modes = draft.modes()
+    linked: dict[str, str] = draft.data.get(LINKED) or {}
     profile = (context.user_data or {}).get(PROFILE, {})
-    found: list[tuple[str, ContactMode]] = []
     if modes and modes[0] == "name":
-        name = profile.get("name") or (update.effective_user.first_name if update.effective_user else "")
+        name = linked.get("name") or profile.get("name") or (
+            update.effective_user.first_name if update.effective_user else "")
         return [(str(name), "name")] if name else []
+    found: list[tuple[str, ContactMode]] = []
     for mode in ("phone", "email"):
-        if mode in modes and profile.get(mode):
-            found.append((str(profile[mode]), mode))
+        value = linked.get(mode) or profile.get(mode)
+        if mode in modes and value:
+            found.append((str(value), mode))
     return found
+
+
+async def read_linked(update: Update, context: BotContext, draft: QueueDraft) -> None:
+    """Ask the account providers once per join (not at every return to this step)."""
+    if LINKED not in draft.data:
+        draft.data[LINKED] = dict(from_profile(await linked_profile(update, context)))
 
 
 async def ask_contact(update: Update, context: BotContext, *, edit: bool = True) -> int:
@@ -123,6 +138,7 @@ async def ask_contact(update: Update, context: BotContext, *, edit: bool = True)
             reply_markup=ReplyKeyboardRemove(),
         )
         return END
+    await read_linked(update, context, draft)
     if "phone" in modes and modes[0] != "name":
         if update.callback_query:
             await update.callback_query.answer()
