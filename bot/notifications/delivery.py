@@ -7,43 +7,32 @@ Two different promises, on purpose:
   edit, so a failed or lost edit is simply made again at the next round;
 * a **notice** goes out at most once: it is claimed with
   :meth:`TicketRepo.mark_notice_sent` (atomic, once per ticket and kind,
-  durable) *before* it is sent. A crash or a refusal between the claim and
-  Telegram's answer loses that one message but can never ring the phone
-  twice, not after a restart, a redelivered callback or two racing rounds.
-  Failures that surely delivered nothing (flood wait, connection refused)
-  are retried here; a timeout is not, since Telegram may have delivered
-  it. What a lost notice said is on the card too, which always catches up.
-  (Sending first and marking after would turn each of those crashes into
-  a duplicate instead; the repository cannot un-mark, and for a "go to
-  desk 3" message a duplicate misleads more than a card that already says
-  so.)
+  durable) and queued on the outbox in the same transaction, under the key
+  ``notice:<ticket>:<kind>``, most urgent priority. The outbox's sender
+  (:mod:`bot.notifications.outbox`) makes the rest hold across restarts,
+  ``kill -9`` and a standby taking over: claimed before the Bot API call,
+  settled after, retried when Telegram surely took nothing (flood wait,
+  connection refused), never resent when it may have (a timeout, a crash
+  mid-send: "uncertain"). What a lost notice said is on the card too, which
+  always catches up. (Sending twice would mislead more than a card that
+  already says "go to desk 3".)
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Message
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.i18n import Translator, translator
 from bot.notifications.card import Card, render_card
 from bot.runtime import BotApplication
-from bot.storage import TicketRecord
+from bot.storage import NewMessage, Priority, TicketRecord
 from bot.throttle import NO_RETRY
 from bot.vendors import QueueSnapshot
 
 log = logging.getLogger("bot.notifications")
-
-SEND_ATTEMPTS = 3
 
 
 async def translator_for(application: BotApplication, owner: int) -> Translator:
@@ -153,32 +142,19 @@ async def send_notice(
     kind: str,
     text: str,
 ) -> bool:
-    """Claim the (ticket, kind) notice, then send it; True when this call sent it."""
+    """Claim the (ticket, kind) notice and queue it for the outbox's sender; True when
+    this call queued it (False: it was claimed before, by this or another round)."""
     if kind in ticket.notices_sent:
         return False
-    repo = application.services.storage.tickets
-    if not await repo.mark_notice_sent(ticket.id, kind):
-        return False
-    chat_id = ticket.card_chat_id or ticket.owner
-    for attempt in range(SEND_ATTEMPTS):
-        try:
-            await application.bot.send_message(chat_id, text)
-            log.info("ticket=%d notice=%s sent", ticket.id, kind)
-            return True
-        except RetryAfter as exc:
-            delay = exc.retry_after
-            await asyncio.sleep(delay if isinstance(delay, (int, float)) else delay.total_seconds())
-        except BadRequest as exc:  # a NetworkError subclass, but nothing to retry
-            log.warning("ticket=%d notice=%s refused: %s", ticket.id, kind, exc)
+    storage = application.services.storage
+    async with storage.db.transaction():
+        if not await storage.tickets.mark_notice_sent(ticket.id, kind):
             return False
-        except TimedOut as exc:
-            log.warning("ticket=%d notice=%s may be lost (timeout, not retried): %s", ticket.id, kind, exc)
-            return False
-        except NetworkError as exc:
-            log.info("ticket=%d notice=%s: %s; retrying", ticket.id, kind, exc)
-            await asyncio.sleep(0.5 * 2**attempt)
-        except TelegramError as exc:
-            log.warning("ticket=%d notice=%s refused: %s", ticket.id, kind, exc)
-            return False
-    log.warning("ticket=%d notice=%s lost after %d attempts", ticket.id, kind, SEND_ATTEMPTS)
-    return False
+        await storage.outbox.enqueue(NewMessage(
+            key=f"notice:{ticket.id}:{kind}", chat_id=ticket.card_chat_id or ticket.owner,
+            kind=f"queue-{kind}", payload={"text": text}, priority=Priority.NOTICE,
+        ))
+    log.info("ticket=%d notice=%s queued", ticket.id, kind)
+    if application.services.outbox is not None:
+        application.services.outbox.wake()
+    return True

@@ -162,9 +162,11 @@ class OutboxSender:
         except TimedOut:
             outcomes[row.id] = ("uncertain", "timed out: Telegram may have delivered it")
         except NetworkError as exc:
-            if "connect" in exc.message.lower():  # refused before sending: surely undelivered
+            if not exc.message.startswith("httpx."):  # Telegram answered with an error (a 5xx)
+                retries.append((row, min(30.0, 2.0 ** row.attempts), exc.message))
+            elif "connect" in exc.message.lower():  # refused before sending: surely undelivered
                 retries.append((row, 5.0 * row.attempts, exc.message))
-            else:
+            else:  # the connection broke mid-request: Telegram may have delivered it
                 outcomes[row.id] = ("uncertain", exc.message)
         except TelegramError as exc:
             outcomes[row.id] = ("failed", exc.message)

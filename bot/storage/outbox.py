@@ -12,7 +12,8 @@ across restarts, ``kill -9`` and a standby taking over:
   ``uncertain`` and are never sent again, because Telegram may have delivered them and a
   bot cannot ask. (This is the one window where a message can be lost rather than
   doubled; it lasts one Bot API call.)
-* **never lost otherwise**: a failure that surely delivered nothing (429 flood wait,
+* **never lost otherwise**: a failure that surely delivered nothing (429 flood wait, an
+  error Telegram answered with (5xx),
   connection refused) puts the row back in the queue with ``due_at`` pushed; a user who
   blocked the bot is ``blocked`` and marked so in ``users``; a permanent refusal is
   ``failed`` with the reason.
