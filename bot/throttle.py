@@ -9,7 +9,10 @@ are exact under a fake clock and need no locks of their own):
 * :class:`SlidingWindow` — at most N in any period, a hard cap with no
   refill overshoot (Telegram's per-group rule, a vendor's hits per minute);
 * :class:`Retries` — how often one Telegram call may be retried after a
-  flood wait, passed as python-telegram-bot's ``rate_limit_args``.
+  flood wait, passed as python-telegram-bot's ``rate_limit_args``;
+* :class:`SendOptions` — the same and the call's class: :data:`BULK` for what
+  nobody waits on this second (the outbox), which the bot's limiter sends
+  after the replies people are waiting for.
 """
 
 from __future__ import annotations
@@ -37,6 +40,24 @@ class Retries:
 
 
 NO_RETRY = Retries(0)
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """How the bot's rate limiter treats one call (``rate_limit_args=BULK``).
+
+    ``bulk``: unprompted sends (broadcasts, reminders, notices from the outbox)
+    that give way to interactive replies for the global budget; ``retries``:
+    flood waits retried inside the limiter (None: its default). Always truthy,
+    so python-telegram-bot passes it on (it drops falsy ``rate_limit_args``).
+    """
+
+    bulk: bool = False
+    retries: int | None = None
+
+
+#: An outbox send: bulk, and never retried inside the limiter (the row is retried later).
+BULK = SendOptions(bulk=True, retries=0)
 
 
 class TokenBucket:

@@ -12,12 +12,17 @@ This limiter follows Telegram's published limits instead:
 
 Only endpoints that create new messages are limited; edits, callback answers and chat actions
 are sent immediately because the user is watching them and they are not counted as messages.
+
+Nobody waits for somebody else: a chat over its own budget delays only its own messages
+(they wait for its bucket before asking for a global slot), and the global budget is shared
+by :class:`~bot.app.fairshare.FairBudget`: chats in turn, replies before bulk sends. Bulk
+is what nobody is waiting on this second (outbox: broadcasts, reminders, notices), marked by
+the caller with ``rate_limit_args=BULK`` (a :class:`~bot.throttle.SendOptions`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -26,44 +31,21 @@ from typing import Any, Protocol
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.throttle import EPSILON, Retries, SlidingWindow, TokenBucket
+from bot.app.fairshare import FairBudget
+from bot.app.telegram_counts import (
+    LIMITED_ENDPOINTS,
+    ChatKey,
+    chat_key,
+    is_group,
+    message_cost,
+    retry_after_seconds,
+)
+from bot.throttle import EPSILON, Retries, SendOptions, SlidingWindow, TokenBucket
 
 _LOGGER = logging.getLogger(__name__)
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 Callback = Callable[..., Coroutine[Any, Any, Result]]
-ChatKey = int | str
-
-#: Endpoints that create messages and therefore count against Telegram's flood limits.
-LIMITED_ENDPOINTS: frozenset[str] = frozenset(
-    {
-        "sendMessage",
-        "sendPhoto",
-        "sendAudio",
-        "sendDocument",
-        "sendVideo",
-        "sendAnimation",
-        "sendVoice",
-        "sendVideoNote",
-        "sendLivePhoto",
-        "sendPaidMedia",
-        "sendMediaGroup",
-        "sendLocation",
-        "sendVenue",
-        "sendContact",
-        "sendPoll",
-        "sendChecklist",
-        "sendDice",
-        "sendSticker",
-        "sendInvoice",
-        "sendGame",
-        "sendGift",
-        "copyMessage",
-        "copyMessages",
-        "forwardMessage",
-        "forwardMessages",
-    }
-)
 
 # Telegram's limit for messages sent with allow_paid_broadcast=True.
 _PAID_BROADCAST_PER_SECOND = 1000
@@ -112,54 +94,20 @@ class _Scope:
         )
 
 
-def _chat_key(chat_id: object) -> ChatKey | None:
-    if chat_id is None:
-        return None
-    if isinstance(chat_id, int):
-        return chat_id
-    text = str(chat_id)
-    with contextlib.suppress(ValueError):
-        return int(text)
-    return text
+RateLimitArgs = SendOptions | Retries | int
 
 
-def _is_group(key: ChatKey) -> bool:
-    # Only supergroups and channels can be addressed as '@username'.
-    return isinstance(key, str) or key < 0
-
-
-def _cost(endpoint: str, data: dict[str, Any]) -> int:
-    """Albums and bulk forwards produce one message per item, and Telegram counts them so."""
-    items: object = None
-    if endpoint == "sendMediaGroup":
-        items = data.get("media")
-    elif endpoint in ("copyMessages", "forwardMessages"):
-        items = data.get("message_ids")
-    if isinstance(items, (list, tuple)) and items:
-        return len(items)
-    return 1
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    # The public attribute may warn about int/timedelta deprecation; the private one is stable.
-    delay = getattr(exc, "_retry_after", None)
-    if delay is None:
-        delay = exc.retry_after
-    if isinstance(delay, (int, float)):
-        return float(delay)
-    return float(delay.total_seconds())
-
-
-class BookingRateLimiter(BaseRateLimiter[Retries | int]):
+class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
     """Throttles message-creating requests globally, per private chat and per group.
 
     Requests to one chat are sent one at a time in FIFO order (the chat's lock is held across
     the HTTP call and any retries), so messages arrive in the order they were sent and a 429 in
     a chat naturally holds back that chat's queue. Other chats are unaffected.
 
-    ``rate_limit_args`` may be a :class:`~bot.throttle.Retries` (or, called directly, an
+    ``rate_limit_args`` may be a :class:`~bot.throttle.SendOptions` (its class, bulk or
+    interactive, and its retries), a :class:`~bot.throttle.Retries` (or, called directly, an
     int) overriding ``max_retries`` for a single call; through python-telegram-bot only a
-    ``Retries`` says zero, since PTB drops a falsy value.
+    ``Retries``/``SendOptions`` says zero, since PTB drops a falsy value.
     """
 
     def __init__(
@@ -171,6 +119,7 @@ class BookingRateLimiter(BaseRateLimiter[Retries | int]):
         group_max_rate: int = 20,
         group_time_period: float = 60,
         max_retries: int = 2,
+        bulk_share: float = 0.8,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -181,6 +130,8 @@ class BookingRateLimiter(BaseRateLimiter[Retries | int]):
         self._group_max_rate = group_max_rate
         self._group_time_period = group_time_period
         self._max_retries = max_retries
+        self._bulk_share = bulk_share
+        self._budget: FairBudget | None = None
         self._global: _Scope | None = None
         self._paid: _Scope | None = None
         self._chats: dict[ChatKey, _Scope] = {}
@@ -197,13 +148,13 @@ class BookingRateLimiter(BaseRateLimiter[Retries | int]):
         self._chats.clear()
 
     def _ensure_global(self) -> tuple[_Scope, _Scope]:
+        """The whole bot's scope (its pause; free sends take their slot from the fair
+        budget) and the scope of paid broadcasts (1000/s, not shared with free sends)."""
         if self._global is None or self._paid is None:
-            overall: _Limiter = (
-                SlidingWindow(self._overall_max_rate, self._overall_time_period)
-                if self._overall_max_rate > 0 and self._overall_time_period > 0
-                else _Unlimited()
-            )
-            self._global = _Scope(overall)
+            if self._overall_max_rate > 0 and self._overall_time_period > 0:
+                self._budget = FairBudget(self._overall_max_rate, self._overall_time_period,
+                                          self._bulk_share)
+            self._global = _Scope(_Unlimited())
             self._paid = _Scope(SlidingWindow(_PAID_BROADCAST_PER_SECOND, 1.0))
         return self._global, self._paid
 
@@ -221,7 +172,7 @@ class BookingRateLimiter(BaseRateLimiter[Retries | int]):
         return asyncio.get_running_loop().time()
 
     def _new_chat_limiter(self, key: ChatKey, now: float) -> _Limiter:
-        if _is_group(key):
+        if is_group(key):
             if self._group_max_rate > 0 and self._group_time_period > 0:
                 return SlidingWindow(self._group_max_rate, self._group_time_period)
             return _Unlimited()
@@ -271,7 +222,7 @@ class BookingRateLimiter(BaseRateLimiter[Retries | int]):
         now = self._now()
         until = now + delay
         if key is None:
-            glob.paused_until = max(glob.paused_until, until)
+            self._pause_all(until)
             return
         other_paused = any(
             other_key != key and scope.paused_until > now
@@ -281,35 +232,44 @@ class BookingRateLimiter(BaseRateLimiter[Retries | int]):
         scope.paused_until = max(scope.paused_until, until)
         if other_paused:
             _LOGGER.warning("429 in several chats at once; pausing all sends for %.1fs", delay)
-            glob.paused_until = max(glob.paused_until, until)
+            self._pause_all(until)
+
+    def _pause_all(self, until: float) -> None:
+        glob, _ = self._ensure_global()
+        glob.paused_until = max(glob.paused_until, until)
+        if self._budget is not None:
+            self._budget.pause(until)
 
     async def _send_limited(
         self,
         key: ChatKey,
         cost: int,
         paid: bool,
+        bulk: bool,
         max_retries: int,
         callback: Callback,
         args: Any,
         kwargs: dict[str, Any],
     ) -> Result:
         glob, paid_scope = self._ensure_global()
-        overall = paid_scope if paid else glob
         scope = self._chat_scope(key, self._now())
         scope.users += 1
         try:
             async with scope.lock:
                 for attempt in range(max_retries + 1):
                     await self._acquire(scope, cost, also_paused=glob)
-                    async with overall.lock:
-                        await self._acquire(overall, cost, also_paused=glob)
+                    if paid:
+                        async with paid_scope.lock:
+                            await self._acquire(paid_scope, cost, also_paused=glob)
+                    elif self._budget is not None:
+                        await self._budget.acquire(cost, bulk=bulk)
                     try:
                         return await callback(*args, **kwargs)
                     except RetryAfter as exc:
                         if attempt >= max_retries:
                             _LOGGER.error("Flood limit in chat %s after %d retries", key, attempt)
                             raise
-                        delay = _retry_after_seconds(exc) + _RETRY_MARGIN
+                        delay = retry_after_seconds(exc) + _RETRY_MARGIN
                         _LOGGER.info("Flood limit in chat %s; retrying in %.1fs", key, delay)
                         self._pause(key, delay)
         finally:
@@ -330,7 +290,7 @@ class BookingRateLimiter(BaseRateLimiter[Retries | int]):
             except RetryAfter as exc:
                 if attempt >= max_retries:
                     raise
-                delay = _retry_after_seconds(exc) + _RETRY_MARGIN
+                delay = retry_after_seconds(exc) + _RETRY_MARGIN
                 _LOGGER.info("Flood limit on an unthrottled call; retrying in %.1fs", delay)
                 if key is not None:
                     # New messages to that chat would hit the same wall.
@@ -345,23 +305,31 @@ class BookingRateLimiter(BaseRateLimiter[Retries | int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: Retries | int | None,
+        rate_limit_args: RateLimitArgs | None,
     ) -> Result:
-        if isinstance(rate_limit_args, Retries):
-            rate_limit_args = rate_limit_args.count
-        max_retries = self._max_retries if rate_limit_args is None else max(0, rate_limit_args)
-        key = _chat_key(data.get("chat_id"))
+        options = _options(rate_limit_args)
+        max_retries = self._max_retries if options.retries is None else max(0, options.retries)
+        key = chat_key(data.get("chat_id"))
         if endpoint not in LIMITED_ENDPOINTS or key is None:
             return await self._send_unlimited(key, max_retries, callback, args, kwargs)
         return await self._send_limited(
             key,
-            _cost(endpoint, data),
+            message_cost(endpoint, data),
             bool(data.get("allow_paid_broadcast")),
+            options.bulk,
             max_retries,
             callback,
             args,
             kwargs,
         )
+
+
+def _options(args: RateLimitArgs | None) -> SendOptions:
+    if isinstance(args, SendOptions):
+        return args
+    if isinstance(args, Retries):
+        return SendOptions(retries=args.count)
+    return SendOptions(retries=args)
 
 
 __all__ = ["LIMITED_ENDPOINTS", "BookingRateLimiter"]

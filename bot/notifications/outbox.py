@@ -9,7 +9,8 @@ Pace: free messages go out at ``rate`` per second (a little under Telegram's 30,
 bot's own replies still fit), strictly spaced; messages of a paid broadcast
 (``allow_paid_broadcast``) at ``paid_rate``. A 429 puts the row back and pauses the whole
 sender for the time Telegram asked: never dropped, never hammered. The bot's rate
-limiter sees these sends with no retries of its own (the row's retry is the sender's).
+limiter sees these sends as bulk (``BULK``): they give way to interactive replies for the
+global budget, and get no retries of its own (the row's retry is the sender's).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.storage import OutboxMessage, OutboxRepo, OutboxState
-from bot.throttle import NO_RETRY, TokenBucket
+from bot.throttle import BULK, TokenBucket
 
 log = logging.getLogger("bot.outbox")
 
@@ -183,11 +184,11 @@ class OutboxSender:
         if payload.get("photo"):
             await self.bot.send_photo(
                 row.chat_id, payload["photo"], caption=payload.get("text") or None,
-                reply_markup=markup, rate_limit_args=NO_RETRY, **extra,
+                reply_markup=markup, rate_limit_args=BULK, **extra,
             )
         else:
             await self.bot.send_message(
-                row.chat_id, payload["text"], reply_markup=markup, rate_limit_args=NO_RETRY,
+                row.chat_id, payload["text"], reply_markup=markup, rate_limit_args=BULK,
                 **extra,
             )
 
