@@ -9,8 +9,9 @@ Pace: free messages go out at ``rate`` per second (a little under Telegram's 30,
 bot's own replies still fit), strictly spaced; messages of a paid broadcast
 (``allow_paid_broadcast``) at ``paid_rate``. A 429 puts the row back and pauses the whole
 sender for the time Telegram asked: never dropped, never hammered. The bot's rate
-limiter sees these sends as bulk (``BULK``): they give way to interactive replies for the
-global budget, and get no retries of its own (the row's retry is the sender's).
+limiter sees these sends as bulk (``BULK``: they give way to interactive replies for the
+global budget), except turn notices, which somebody is waiting for as for a reply; none get
+retries of the limiter's own (the row's retry is the sender's).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from bot.storage import OutboxMessage, OutboxRepo, OutboxState
-from bot.throttle import BULK, TokenBucket
+from bot.storage import OutboxMessage, OutboxRepo, OutboxState, Priority
+from bot.throttle import BULK, NO_RETRY, TokenBucket
 
 log = logging.getLogger("bot.outbox")
 
@@ -181,14 +182,16 @@ class OutboxSender:
         payload = row.payload
         markup = _markup(payload.get("buttons"))
         extra = {"allow_paid_broadcast": True} if paid else {}
+        # A turn notice is awaited like a reply; everything else gives way to replies.
+        options = NO_RETRY if row.priority <= Priority.NOTICE else BULK
         if payload.get("photo"):
             await self.bot.send_photo(
                 row.chat_id, payload["photo"], caption=payload.get("text") or None,
-                reply_markup=markup, rate_limit_args=BULK, **extra,
+                reply_markup=markup, rate_limit_args=options, **extra,
             )
         else:
             await self.bot.send_message(
-                row.chat_id, payload["text"], reply_markup=markup, rate_limit_args=BULK,
+                row.chat_id, payload["text"], reply_markup=markup, rate_limit_args=options,
                 **extra,
             )
 
