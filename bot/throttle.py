@@ -13,13 +13,27 @@ are exact under a fake clock and need no locks of their own):
 * :class:`SendOptions` — the same and the call's class: :data:`BULK` for what
   nobody waits on this second (the outbox), which the bot's limiter sends
   after the replies people are waiting for.
+
+Limits that hold per bot or per API key rather than per process (Telegram's
+messages a second, a vendor's hits a minute) are also counted in a
+:class:`SharedCounter`, which every process of a deployment sees: the
+storage layer implements it in the database, :class:`LocalCounter` in
+memory for one process. :class:`SharedRate` spends such a limit in blocks,
+so a message costs no database write of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
+import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+_LOG = logging.getLogger(__name__)
 
 # Waits shorter than this count as none: float rounding would otherwise leave
 # a caller sleeping 1e-17 s again and again without the clock moving.
@@ -132,3 +146,122 @@ class SlidingWindow:
     def idle(self, now: float) -> bool:
         self._expire(now)
         return not self.events
+
+
+class SharedCounter(Protocol):
+    """How much of a limit a window has used, seen by every process that shares it.
+
+    A window is named by ``key`` (what is limited: one bot's messages, one API key's
+    hits) and ``window``, its start in Unix seconds, so processes on different
+    machines name the same window alike.
+    """
+
+    async def take(self, key: str, window: int, cost: int = 1,
+                   limit: int | None = None) -> int | None:
+        """Add ``cost`` to the window's count unless that passes ``limit`` (None: no
+        limit), atomically; the new count, or None when refused (nothing added)."""
+        ...
+
+    async def count(self, key: str, window: int) -> int:
+        """The window's count (0 for a window nobody took from)."""
+        ...
+
+
+class LocalCounter:
+    """A :class:`SharedCounter` in this process's memory (one process: SQLite, tests).
+
+    Windows more than ``keep`` seconds older than the newest one of their key are
+    forgotten."""
+
+    def __init__(self, keep: int = 3600) -> None:
+        self._keep = keep
+        self._counts: dict[str, dict[int, int]] = {}
+
+    async def take(self, key: str, window: int, cost: int = 1,
+                   limit: int | None = None) -> int | None:
+        windows = self._counts.setdefault(key, {})
+        used = windows.get(window, 0) + cost
+        if limit is not None and used > limit:
+            return None
+        windows[window] = used
+        if len(windows) > 2:
+            newest = max(windows)
+            for old in [w for w in windows if w < newest - self._keep]:
+                del windows[old]
+        return used
+
+    async def count(self, key: str, window: int) -> int:
+        return self._counts.get(key, {}).get(window, 0)
+
+
+class SharedRate:
+    """At most ``limit`` per ``period``-second window (calendar-aligned, Unix time),
+    summed over every process sharing ``counter``, spent in blocks.
+
+    Asking the counter for every message would cost a database write per message;
+    instead a process claims ``block`` permits of the current window at once and spends
+    them here (with ``limit`` 30 and ``block`` 10: at most three writes a second at
+    full rate). Permits claimed and not spent when the window ends are lost to the
+    other processes: the error is on the safe side. When the counter cannot be reached
+    the permit is given anyway (logged once): the process's own limiter still holds,
+    and a database outage must not silence the bot.
+    """
+
+    def __init__(
+        self,
+        counter: SharedCounter,
+        key: str,
+        limit: int,
+        *,
+        period: float = 1.0,
+        block: int = 10,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.counter = counter
+        self.key = key
+        self.limit = max(1, limit)
+        self.period = period
+        self.block = max(1, min(block, self.limit))
+        self._clock = clock
+        self._sleep = sleep
+        self._window = -1
+        self._held = 0
+        self._lock = asyncio.Lock()
+        self._failing = False
+        self.claims = 0  # writes made to the counter (tests, metrics)
+
+    async def acquire(self, cost: int = 1) -> None:
+        """Wait until ``cost`` permits of the current window are this process's."""
+        cost = max(1, min(cost, self.limit))  # a cost above the limit could never be paid
+        async with self._lock:
+            while True:
+                now = self._clock()
+                window = int(now // self.period * self.period)
+                if window != self._window:
+                    self._window, self._held = window, 0
+                if self._held >= cost:
+                    self._held -= cost
+                    return
+                if await self._claim(window, cost - self._held):
+                    continue
+                await self._sleep(max(window + self.period - now, EPSILON))
+
+    async def _claim(self, window: int, need: int) -> bool:
+        """Claim a block (or, when the window has less left, just ``need``)."""
+        for amount in dict.fromkeys((max(need, self.block), need)):
+            try:
+                self.claims += 1
+                got = await self.counter.take(self.key, window, amount, self.limit)
+            except Exception as exc:  # noqa: BLE001 - whatever broke, keep sending
+                if not self._failing:
+                    _LOG.warning("shared limit %s not reachable (%s): counting locally",
+                                 self.key, exc)
+                self._failing = True
+                self._held += need
+                return True
+            self._failing = False
+            if got is not None:
+                self._held += amount
+                return True
+        return False

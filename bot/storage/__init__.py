@@ -29,6 +29,7 @@ from .oauth import OAuthState, OAuthStateRepo
 from .outbox import NewMessage, OutboxMessage, OutboxRepo, OutboxState, OutboxStats, Priority
 from .engine import DatabaseUrl, parse_database_url
 from .persistence import DatabasePersistence
+from .rate_windows import RateWindowRepo
 from .subscriptions import Subscription, SubscriptionRepo
 from .tickets import TicketRecord, TicketRecordState, TicketRepo, card_text_hash
 from .tokens import StoredToken, TokenRepo
@@ -66,6 +67,7 @@ __all__ = [
     "OutboxStats",
     "Place",
     "Priority",
+    "RateWindowRepo",
     "Role",
     "SecretBox",
     "Storage",
@@ -104,6 +106,7 @@ class Storage:
     updates: UpdateLog
     vendor_refs: VendorRefRepo
     join_claims: JoinClaimRepo
+    rate_windows: RateWindowRepo
 
     @classmethod
     async def open(
@@ -128,6 +131,7 @@ class Storage:
             updates=UpdateLog(db, clock=clock),
             vendor_refs=VendorRefRepo(db, clock=clock),
             join_claims=JoinClaimRepo(db, box, clock=clock),
+            rate_windows=RateWindowRepo(db),
         )
 
     def persistence(

@@ -18,6 +18,7 @@ __all__ = [
     "oauth_states",
     "outbox",
     "processed_updates",
+    "rate_windows",
     "ptb_chat_data",
     "ptb_conversations",
     "ptb_singletons",
@@ -74,3 +75,4 @@ ptb_singletons = _t("ptb_singletons", "name data")
 ptb_conversations = _t("ptb_conversations", "name key state")
 vendor_refs = _t("vendor_refs", "vendor owner ref_id data created_at")
 join_claims = _t("join_claims", "claim_key vendor owner# site_id site_name request created_at")
+rate_windows = _t("rate_windows", "key window_start# used#")
