@@ -4,7 +4,8 @@ Processed update ids exist so that an update Telegram delivers twice is handled 
 Telegram keeps an undelivered update for at most 24 hours, so an id older than that
 can never arrive again; without pruning the table would grow for ever (and update ids
 may start again from a random value after a week without updates, which an old id could
-then shadow). The first round runs at start, so a bot restarted daily still prunes.
+then shadow). Counts of shared limits are kept for an hour (the longest window is a
+minute). The first round runs at start, so a bot restarted daily still prunes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import timedelta
 
 from bot.storage import Storage
@@ -20,6 +22,7 @@ log = logging.getLogger("bot")
 
 REDELIVERY_WINDOW = timedelta(hours=24)
 EVERY_SECONDS = 3600.0
+RATE_WINDOWS_KEPT = 3600  # seconds
 
 
 class Housekeeping:
@@ -53,4 +56,8 @@ class Housekeeping:
             return 0
         if removed:
             log.info("forgot %d processed update ids older than %s", removed, REDELIVERY_WINDOW)
+        try:
+            await self.storage.rate_windows.prune(before=int(time.time()) - RATE_WINDOWS_KEPT)
+        except Exception:  # noqa: BLE001 - as above
+            log.exception("pruning shared rate windows failed")
         return removed

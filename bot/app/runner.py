@@ -79,7 +79,10 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
     for value in (settings.telegram_bot_token.get_secret_value(), secret):
         secret_filter().add(value)
     storage = await Storage.open(settings.database_url.get_secret_value(), key, clock=clock)
-    vendors = build_enabled(VendorDeps(tokens=storage.tokens, refs=storage.vendor_refs))
+    # Vendor budgets per API key are counted in the database on either engine: a
+    # standby taking over, or a process restarted, mid-minute continues the count.
+    vendors = build_enabled(VendorDeps(tokens=storage.tokens, refs=storage.vendor_refs,
+                                       counter=storage.rate_windows))
     services = Services(settings=settings, storage=storage, vendors=vendors)
     polling = settings.mode == "polling"
     for name in vendors.queues:

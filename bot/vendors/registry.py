@@ -23,6 +23,7 @@ from bot.vendors._refs import RefStore
 from bot.vendors._tokens import TokenStore
 from bot.vendors.roles.base import Vendor
 from bot.vendors.roles.booking import BookingRole
+from bot.throttle import SharedCounter
 from bot.vendors.roles.queue import QueueRole
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ class VendorDeps:
     tokens: TokenStore
     transport: Any = None  # an httpx.AsyncBaseTransport, to plug in a fake in unit tests
     refs: RefStore | None = None  # durable per-owner references; None: adapters keep them in memory
+    # Limits per API key that every process of the deployment counts together (a
+    # vendor's hits a minute); None: each process counts its own.
+    counter: SharedCounter | None = None
 
 
 def load_settings(name: str) -> VendorSettings:

@@ -117,7 +117,8 @@ class FileVirtuelleVendor(QueueRole):
                  budget: RequestBudget | None = None, clock: Callable[[], float] = time.time):
         self.settings = settings
         self.client = FileVirtuelleClient(settings, transport=getattr(deps, "transport", None),
-                                          budget=budget, clock=clock)
+                                          budget=budget, counter=getattr(deps, "counter", None),
+                                          clock=clock)
         self._clock = clock
         self._stores: TtlCache[str, dict[str, Suborganization]] = TtlCache(STRUCTURE_TTL)
         self._devices: TtlCache[str, list[Device]] = TtlCache(STRUCTURE_TTL)

@@ -23,17 +23,26 @@ good. So no request leaves without a permit from this budget:
 
 ``remaining()`` tells pollers how many background permits are left so they
 can stretch their interval. Clock and sleep are injectable for tests.
+
+The limit is per API key, not per process: with a :class:`~bot.throttle.SharedCounter`
+(the application lends the database's), every permit is taken there, atomically and
+never past the cap, so a standby taking over in the middle of a minute (or a process
+restarted within it) continues the count instead of spending the minute again. The
+count kept here then mirrors what the shared one last said (what the other processes
+spent shows up at the next take); without a counter it is the only count.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import hashlib
 import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
 
+from bot.throttle import SharedCounter
 from bot.vendors.errors import RateLimited
 
 log = logging.getLogger("bot.vendors.filevirtuelle")
@@ -65,8 +74,19 @@ class CalendarMinutes:
         for old in [m for m in self._counts if m < minute]:
             del self._counts[old]
         self._counts[minute] = self._counts.get(minute, 0) + 1
-        if now >= next_minute(now) - EDGE:
+        if at_edge(now):
             self._counts[minute + 1] = self._counts.get(minute + 1, 0) + 1
+
+    def observe(self, minute: int, used: int) -> None:
+        """The shared count says ``minute`` has used at least ``used``."""
+        for old in [m for m in self._counts if m < minute - 1]:
+            del self._counts[old]
+        self._counts[minute] = max(self._counts.get(minute, 0), used)
+
+
+def at_edge(now: float) -> bool:
+    """Sent now, a request may reach the vendor in the next minute: it counts in both."""
+    return now >= next_minute(now) - EDGE
 
 
 def next_minute(now: float) -> float:
@@ -89,7 +109,11 @@ class RequestBudget:
         pause_grace: float = 1.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        counter: SharedCounter | None = None,
+        key: str = VENDOR,
     ) -> None:
+        self._counter = counter
+        self._key = key
         self._reserve = reserve
         self._interactive_wait = interactive_wait
         self._grace = pause_grace
@@ -100,15 +124,21 @@ class RequestBudget:
         self._interactive_waiting = 0
         self.rate_limited = 0  # 429s received
         self.configure(max_hits)
+        self.told = False  # max_hits is a guess until the server tells it (configure)
 
     def configure(self, max_hits: int) -> None:
         """Adopt the server's ``max_hits`` (from ``/api_info``)."""
+        self.told = True
         self.max_hits = max(1, int(max_hits))
         safety = max(1, self.max_hits // 50) if self.max_hits > 1 else 0
         self.limit = max(1, self.max_hits - safety)
         self._hits.limit = self.limit
         reserved = math.ceil(self.limit * self._reserve) if self.limit > 1 else 0
         self.background_limit = max(0, self.limit - reserved)
+
+    def share(self, counter: SharedCounter, key: str) -> None:
+        """Count permits in ``counter`` under ``key`` from now on."""
+        self._counter, self._key = counter, key
 
     # -- reading ----------------------------------------------------------
 
@@ -149,12 +179,34 @@ class RequestBudget:
 
     # -- taking -----------------------------------------------------------
 
-    def try_acquire(self, priority: Priority = Priority.BACKGROUND) -> bool:
+    async def try_acquire(self, priority: Priority = Priority.BACKGROUND) -> bool:
+        """A permit now if there is one; never waits for one."""
         now = self._clock()
-        if self._delay(priority, now) == 0.0:
+        return self._delay(priority, now) == 0.0 and await self._take(now, self._cap(priority))
+
+    async def _take(self, now: float, cap: int) -> bool:
+        """Count one request now, unless the shared count of this minute reached ``cap``."""
+        if self._counter is None:
             self._hits.take(now)
             return True
-        return False
+        minute = int(now // WINDOW)
+        # Until /api_info told this process max_hits, its request is counted but not
+        # capped: a guessed cap would refuse a standby's first request whenever the
+        # leader had spent more than the guess this minute (at worst that one request
+        # meets a 429, and everything pauses to the next minute as after any 429).
+        limit = cap if self.told else None
+        try:
+            used = await self._counter.take(self._key, minute * int(WINDOW), 1, limit)
+            if used is not None and at_edge(now):
+                later = await self._counter.take(self._key, (minute + 1) * int(WINDOW), 1)
+                self._hits.observe(minute + 1, later or 0)
+        except Exception as exc:  # noqa: BLE001 - the database is away: count here alone
+            log.warning("filevirtuelle: shared request count not reachable (%s); "
+                        "counting in this process only", exc)
+            self._hits.take(now)
+            return True
+        self._hits.observe(minute, cap if used is None else used)
+        return used is not None
 
     async def acquire(self, priority: Priority, *, max_wait: float | None = None) -> None:
         """Take a permit, waiting at most ``max_wait`` seconds for one.
@@ -173,8 +225,9 @@ class RequestBudget:
                 now = self._clock()
                 delay = self._delay(priority, now)
                 if delay == 0.0:
-                    self._hits.take(now)
-                    return
+                    if await self._take(now, self._cap(priority)):
+                        return
+                    continue  # others spent the minute: the count here knows it now
                 step = 1.0 if delay is None else delay
                 if now + step > deadline:
                     raise RateLimited("request budget exhausted", vendor=VENDOR,
@@ -197,9 +250,17 @@ class RequestBudget:
 _SHARED: dict[str, RequestBudget] = {}
 
 
-def shared_budget(api_key: str) -> RequestBudget:
-    """The one budget of this process for ``api_key`` (the limit is per key)."""
+def shared_budget(api_key: str, counter: SharedCounter | None = None) -> RequestBudget:
+    """The one budget of this process for ``api_key`` (the limit is per key), counted
+    in ``counter`` when one is given (every process of the deployment sees it)."""
     budget = _SHARED.get(api_key)
     if budget is None:
         budget = _SHARED[api_key] = RequestBudget()
+    if counter is not None:
+        budget.share(counter, counter_key(api_key))
     return budget
+
+
+def counter_key(api_key: str) -> str:
+    """The key's budget in a shared counter, named by a digest (never the key itself)."""
+    return f"{VENDOR}:{hashlib.sha256(api_key.encode()).hexdigest()[:16]}"

@@ -1,7 +1,8 @@
 """The FileVirtuelle public API v2 over HTTP, and nothing else.
 
-Every request is signed (:mod:`.signing`), takes a permit from the process's
-request budget first (:mod:`.budget`) and is never retried: not on a
+Every request is signed (:mod:`.signing`), takes a permit from the key's
+request budget first (:mod:`.budget`, counted with every process when a
+shared counter is lent) and is never retried: not on a
 transport error (a lost answer may still have been counted), never on a
 429. The first call reads ``GET /api_info`` for ``max_hits`` (the budget)
 and ``urls.next``. Every GET carries a projection so answers hold only what
@@ -35,6 +36,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from bot.throttle import SharedCounter
 from bot.vendors._http import VendorHttp, parse_payload
 from bot.vendors.errors import RateLimited, ServiceUnavailable, VendorError
 from bot.vendors.filevirtuelle.budget import Priority, RequestBudget, shared_budget
@@ -72,13 +74,14 @@ class FileVirtuelleClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         budget: RequestBudget | None = None,
+        counter: SharedCounter | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not settings.enabled or settings.api_secret is None:
             raise ServiceUnavailable("filevirtuelle is not configured", vendor=VENDOR)
         self.settings = settings
         self._clock = clock
-        self.budget = budget or shared_budget(settings.api_key or "")
+        self.budget = budget or shared_budget(settings.api_key or "", counter)
         self.auth = SignatureAuth(settings.api_key or "", settings.api_secret.get_secret_value(),
                                   clock)
         self.http = VendorHttp(VENDOR, settings.base_url or "", transport=transport,

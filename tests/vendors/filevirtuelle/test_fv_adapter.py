@@ -215,7 +215,7 @@ async def test_with_a_small_budget_spent_polling_resumes_when_the_minute_turns(
     budget = vendor.client.budget
     budget.configure(12)  # a small key: 11 a minute, 8 of them for polling
     sim.clock.advance(seconds=40)  # 40 s into the minute, people take what is left
-    while budget.try_acquire(Priority.INTERACTIVE):
+    while await budget.try_acquire(Priority.INTERACTIVE):
         pass
     # The vendor counts per calendar minute: the next poll is when this one ends,
     # not a whole sliding minute after the last request.

@@ -43,7 +43,7 @@ async def test_background_stops_at_its_share_interactive_uses_the_reserve() -> N
     clock = FakeTime()
     budget = budget_on(clock, 100)
     taken = 0
-    while budget.try_acquire(BACKGROUND):
+    while await budget.try_acquire(BACKGROUND):
         taken += 1
     assert taken == budget.background_limit == budget.used()
     assert budget.remaining(BACKGROUND) == 0
@@ -68,10 +68,10 @@ async def test_interactive_waits_for_the_next_calendar_minute() -> None:
     assert budget.used() == 1  # never more than the limit in one calendar minute
 
 
-def test_a_request_at_the_end_of_a_minute_counts_in_the_next_one_too() -> None:
+async def test_a_request_at_the_end_of_a_minute_counts_in_the_next_one_too() -> None:
     clock = FakeTime(MINUTE + 59.5)  # it may reach the server after the minute turned
     budget = budget_on(clock, 10)
-    assert budget.try_acquire(INTERACTIVE)
+    assert await budget.try_acquire(INTERACTIVE)
     clock.now = MINUTE + 60.5
     assert budget.used() == 1
     clock.now = MINUTE + 120.0
@@ -97,7 +97,7 @@ async def test_background_yields_while_an_interactive_call_waits() -> None:
         await gate.wait()
 
     budget = RequestBudget(10, clock=clock, sleep=held_sleep, interactive_wait=120.0)
-    while budget.try_acquire(INTERACTIVE):
+    while await budget.try_acquire(INTERACTIVE):
         pass
     waiting = asyncio.create_task(budget.acquire(INTERACTIVE))
     await asyncio.sleep(0)
@@ -105,13 +105,13 @@ async def test_background_yields_while_an_interactive_call_waits() -> None:
     clock.now += 61.0  # permits are free again...
     assert budget.remaining(INTERACTIVE) == budget.limit
     assert budget.remaining(BACKGROUND) == 0  # ...but the person goes first
-    assert not budget.try_acquire(BACKGROUND)
+    assert not await budget.try_acquire(BACKGROUND)
     with pytest.raises(RateLimited):
         await budget.acquire(BACKGROUND)
     gate.set()
     await waiting
     assert budget.used() == 1
-    assert budget.try_acquire(BACKGROUND)
+    assert await budget.try_acquire(BACKGROUND)
 
 
 async def test_a_429_pauses_everything_until_the_next_minute() -> None:
@@ -122,7 +122,7 @@ async def test_a_429_pauses_everything_until_the_next_minute() -> None:
     assert pause == pytest.approx(50.0 + 1.0)  # to the next minute, plus grace
     assert budget.rate_limited == 1
     assert budget.remaining(INTERACTIVE) == budget.remaining(BACKGROUND) == 0
-    assert not budget.try_acquire(INTERACTIVE)
+    assert not await budget.try_acquire(INTERACTIVE)
     with pytest.raises(RateLimited) as background:
         await budget.acquire(BACKGROUND)
     assert background.value.retry_after == pytest.approx(51.0)
@@ -130,7 +130,7 @@ async def test_a_429_pauses_everything_until_the_next_minute() -> None:
         await budget.acquire(INTERACTIVE, max_wait=10.0)  # no loop of attempts
     assert clock.slept == []
     clock.now += 51.0
-    assert budget.try_acquire(BACKGROUND)
+    assert await budget.try_acquire(BACKGROUND)
 
 
 async def test_an_interactive_call_may_wait_out_a_short_pause() -> None:
