@@ -30,6 +30,7 @@ from .outbox import NewMessage, OutboxMessage, OutboxRepo, OutboxState, OutboxSt
 from .engine import DatabaseUrl, parse_database_url
 from .persistence import DatabasePersistence
 from .rate_windows import RateWindowRepo
+from .slot_watches import SlotWatch, SlotWatcher, SlotWatchRepo
 from .subscriptions import Subscription, SubscriptionRepo
 from .tickets import TicketRecord, TicketRecordState, TicketRepo, card_text_hash
 from .tokens import StoredToken, TokenRepo
@@ -71,6 +72,9 @@ __all__ = [
     "Role",
     "SecretBox",
     "Storage",
+    "SlotWatch",
+    "SlotWatchRepo",
+    "SlotWatcher",
     "StorageError",
     "StoredToken",
     "Subscription",
@@ -107,6 +111,7 @@ class Storage:
     vendor_refs: VendorRefRepo
     join_claims: JoinClaimRepo
     rate_windows: RateWindowRepo
+    slot_watches: SlotWatchRepo
 
     @classmethod
     async def open(
@@ -132,6 +137,7 @@ class Storage:
             vendor_refs=VendorRefRepo(db, clock=clock),
             join_claims=JoinClaimRepo(db, box, clock=clock),
             rate_windows=RateWindowRepo(db),
+            slot_watches=SlotWatchRepo(db, clock=clock),
         )
 
     def persistence(

@@ -19,6 +19,8 @@ __all__ = [
     "outbox",
     "processed_updates",
     "rate_windows",
+    "slot_watchers",
+    "slot_watches",
     "ptb_chat_data",
     "ptb_conversations",
     "ptb_singletons",
@@ -76,3 +78,10 @@ ptb_conversations = _t("ptb_conversations", "name key state")
 vendor_refs = _t("vendor_refs", "vendor owner ref_id data created_at")
 join_claims = _t("join_claims", "claim_key vendor owner# site_id site_name request created_at")
 rate_windows = _t("rate_windows", "key window_start# used#")
+slot_watches = _t(
+    "slot_watches",
+    "id# vendor site_id service_id day site service timezone interval_ms# check_at created_at",
+)
+slot_watchers = _t(
+    "slot_watchers", "watch_id# telegram_id# language round# created_at notified_at"
+)
