@@ -36,6 +36,9 @@ EXPECTED = {
     "REMINDER_QUIET_HOURS": "a local time range without reminders, like 21:00-08:00 (or off)",
     "BROADCAST_RATE": "messages per second above 0 and at most 30, like 28",
     "BROADCAST_PAID_RATE": "messages per second above 0 and at most 1000, like 900",
+    "SLOT_WATCH_MIN_SECONDS": "a number of seconds greater than 0, like 30",
+    "SLOT_WATCH_MAX_SECONDS": "a number of seconds greater than 0, like 300",
+    "SLOT_WATCH_VENDOR_PER_MINUTE": "reads per minute above 0, like 30",
 }
 
 
@@ -94,6 +97,14 @@ class Settings(BaseSettings):
     )
     broadcast_rate: float = Field(28.0, gt=0, le=30, validation_alias="BROADCAST_RATE")
     broadcast_paid_rate: float = Field(900.0, gt=0, le=1000, validation_alias="BROADCAST_PAID_RATE")
+    # "Tell me if a time frees up": a watched day is read after the shortest wait, and
+    # each read that finds nothing doubles the wait up to the longest; each vendor is
+    # read for watches at most so many times a minute, whatever is watched.
+    slot_watch_min_seconds: float = Field(30.0, gt=0, le=86400, validation_alias="SLOT_WATCH_MIN_SECONDS")
+    slot_watch_max_seconds: float = Field(300.0, gt=0, le=86400, validation_alias="SLOT_WATCH_MAX_SECONDS")
+    slot_watch_vendor_per_minute: float = Field(
+        30.0, gt=0, le=6000, validation_alias="SLOT_WATCH_VENDOR_PER_MINUTE"
+    )
 
     @field_validator("telegram_bot_token")
     @classmethod

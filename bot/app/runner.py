@@ -36,6 +36,7 @@ from bot.logs import secret_filter
 from bot.notifications import (
     BookingWatcher,
     BroadcastProgress,
+    FreeSlotWatcher,
     OutboxSender,
     QueueCallbacks,
     QueueWatcher,
@@ -108,7 +109,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
                           if settings.reminder_quiet_hours else None)
     bookings = services.booking_follow = BookingWatcher(
         application, reminders, public_url=settings.public_url, clock=clock)
-    background = (watcher, spaces, sender, progress, bookings)
+    slots = services.slot_watcher = FreeSlotWatcher(
+        application, min_seconds=settings.slot_watch_min_seconds,
+        max_seconds=settings.slot_watch_max_seconds,
+        per_minute=settings.slot_watch_vendor_per_minute, clock=clock)
+    background = (watcher, spaces, sender, progress, bookings, slots)
     housekeeping = Housekeeping(storage)
     leadership = Leadership(storage.db.target, settings.bot_id)
     web = BackgroundServer(build_web_app(

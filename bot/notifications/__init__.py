@@ -11,7 +11,8 @@ answers queue vendors' callbacks (on the generic route and the older
 what :mod:`bot.storage.outbox` holds (broadcasts, and every other unprompted
 message moving onto it); :mod:`.broadcast_progress` keeps each broadcast's
 progress message current. :mod:`.reminders` and :mod:`.booking_watch` follow
-bookings once made (reminders, the vendor's calls about them).
+bookings once made (reminders, the vendor's calls about them); :mod:`.slot_watch`
+reads full days that users watch and tells them when a time frees up.
 """
 
 from bot.notifications.booking_watch import BookingWatcher
@@ -20,11 +21,12 @@ from bot.notifications.callbacks import QueueCallbacks, callback_path, callback_
 from bot.notifications.outbox import OutboxSender
 from bot.notifications.queue_watcher import QueueWatcher
 from bot.notifications.reminders import QuietHours, Reminders
+from bot.notifications.slot_watch import FreeSlotWatcher
 from bot.notifications.space_watch import SpaceWatcher
 from bot.notifications.vendor_events import vendor_event_routes
 
 __all__ = [
-    "BookingWatcher", "BroadcastProgress", "OutboxSender", "QueueCallbacks", "QueueWatcher",
+    "BookingWatcher", "BroadcastProgress", "FreeSlotWatcher", "OutboxSender", "QueueCallbacks", "QueueWatcher",
     "QuietHours", "Reminders", "SpaceWatcher", "callback_path", "callback_routes",
     "event_callback_path", "vendor_event_routes",
 ]

@@ -67,6 +67,15 @@ class BookingFollow(Protocol):
     async def changed(self, booking: BookingRecord) -> None: ...
 
 
+class SlotWatchWake(Protocol):
+    """The running free-slot watcher: told when a watch was added, to read it in time."""
+
+    @property
+    def first_check(self) -> float: ...
+
+    def wake(self) -> None: ...
+
+
 class OutboxWake(Protocol):
     """The running outbox sender: told when something was queued for now."""
 
@@ -93,6 +102,7 @@ class Services:
     outbox: OutboxWake | None = None
     booking_follow: BookingFollow | None = None
     broadcasts: BroadcastTracking | None = None
+    slot_watcher: SlotWatchWake | None = None
 
     async def booking_changed(self, booking: BookingRecord) -> None:
         """A feature booked, cancelled or moved ``booking``: reminders and watches follow."""

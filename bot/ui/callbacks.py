@@ -106,6 +106,26 @@ class BookingChange(BookingButton, prefix="bk:change"):
     pass
 
 
+class SlotWatchStart(BookingButton, prefix="bk:watch"):
+    """"Tell me if a time frees up" under a day without free times."""
+
+
+class SlotWatchButton(CallbackData):
+    """A button naming one stored free-slot watch (its row id)."""
+
+    watch: RowId
+
+
+class SlotWatchStop(SlotWatchButton, prefix="sw:stop"):
+    pass
+
+
+class SlotWatchBook(SlotWatchButton, prefix="sw:book"):
+    """The freed time of a watch's notice, in minutes since the epoch (UTC)."""
+
+    at: Annotated[int, Field(ge=0, le=10**9)]
+
+
 class ConfirmBooking(CallbackData, prefix="bk:ok"):
     """Confirm on a summary; the key is the booking's idempotency key."""
 

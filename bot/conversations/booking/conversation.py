@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversations.booking import details, entry, move, steps
+from bot.conversations.booking import details, entry, move, steps, watch
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.flow import (
     back_from_days,
@@ -88,6 +88,8 @@ def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ign
         CommandHandler("start", entry.book_from_link, filters=StartLinkFilter("book")),
         # /my shows this button only for vendors with Capability.RESCHEDULE
         ButtonHandler(cb.MoveBooking, move.start_move),
+        # a time on a free-slot notice (bot/notifications/slot_watch.py)
+        ButtonHandler(cb.SlotWatchBook, watch.book_from_notice),
     ]
     request = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & text & entry.BookingRequest()
     return ConversationHandler(
@@ -111,6 +113,7 @@ def _conversation(text: filters.BaseFilter) -> ConversationHandler:  # type: ign
             ],
             Step.SLOT: [
                 _button(cb.SlotPick, on_slot),
+                _button(cb.SlotWatchStart, watch.on_watch),
                 MessageHandler(text, on_day_text),
                 _back(Step.SLOT),
             ],
@@ -141,5 +144,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Confirm taps that arrive after the flow ended (a double tap) never book again.
     application.add_handler(ButtonHandler(cb.ConfirmBooking, on_stale_confirm))
     application.add_handler(ButtonHandler(cb.ConfirmMove, move.on_stale))
+    application.add_handler(ButtonHandler(cb.SlotWatchStop, watch.on_stop))
     # ✖ of the current run when the conversation itself was lost; other runs' are stale.
     application.add_handler(_button(cb.BookingQuit, quit_flow))

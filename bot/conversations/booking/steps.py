@@ -133,6 +133,10 @@ async def show_slots(update: Update, context: BotContext, *, edit: bool = True) 
     assert site is not None and service is not None and day is not None
     listed = await vendor.list_slots(context.customer(update.effective_user), site.id, service.id, day)
     draft.remember("slots", listed)
-    text, markup = views.slots(context.t, draft.flow, site, day, listed, vendor.capabilities)
+    # A full day can be watched, except while moving a booking ("move" in the draft,
+    # see move.py): the notice books anew.
+    watch = context.services.slot_watcher is not None and draft.data.get("move") is None
+    text, markup = views.slots(context.t, draft.flow, site, day, listed, vendor.capabilities,
+                               watch=watch)
     await reply(update, context, text, markup, edit=edit)
     return Step.SLOT

@@ -124,8 +124,10 @@ def slot_label(
 
 
 def slots(
-    t: Translator, flow: str, site: Site, day: date, listed: list[Slot], capabilities: frozenset[Capability]
+    t: Translator, flow: str, site: Site, day: date, listed: list[Slot], capabilities: frozenset[Capability],
+    *, watch: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """The day's times; on a full day, with ``watch``, "Tell me if a time frees up"."""
     several = len({s.resource for s in listed}) > 1  # e.g. two desks at 11:00: say which
     buttons = [
         (slot_label(s, site, t, capabilities, with_resource=several), cb.SlotPick(flow=flow, index=i).encode())
@@ -137,6 +139,8 @@ def slots(
         text = t._("{day}: which time?", day=format_day(day, t.locale))
     else:
         text = t._("No free times left on {day}. Please pick another day.", day=format_day(day, t.locale))
+        if watch:
+            rows.append([(t._("🔔 Tell me if a time frees up"), cb.SlotWatchStart(flow=flow).encode())])
     return text, keyboard(rows + [nav_row(t, flow)])
 
 

@@ -9,7 +9,8 @@ are made in the background and logged in ``webhook_calls``.
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ class DeskMixin:
     _webhooks: dict[str, dict[str, str]]
     _booked: Any  # Counter of (point, resource, day, hhmm)
     call_back: Any  # Simulator.call_back
+    clock: Any  # Simulator.clock
 
     def _init_desk(self) -> None:
         self.webhook_calls: list[tuple[str, dict[str, Any], int | str]] = []
@@ -48,6 +50,32 @@ class DeskMixin:
             reservation.state = "cancelled"
             self._booked[reservation.slot_key] -= 1
         return self._push(reservation.point.id)
+
+    def fill_day(self, point_id: str, service_id: str, day: date,
+                 user_id: str = "walk-ins") -> list[data.SimReservation]:
+        """Other people take every place of the service's timeslots that day (the
+        point open, the timeslot ahead); the reservations made, to cancel some later."""
+        point = data.POINTS[point_id]
+        service = point.service(service_id)
+        assert service is not None, service_id
+        made = []
+        for resource in service.resources:
+            for hhmm in resource.times:
+                start = datetime.combine(day, time(int(hhmm[:2]), int(hhmm[2:])),
+                                         tzinfo=ZoneInfo(point.timezone))
+                if not point.is_open(start) or start <= self.clock.now():
+                    continue
+                key = (point.id, resource.id, day.isoformat(), hhmm)
+                while self._booked[key] < resource.capacity:
+                    self._booked[key] += 1
+                    reservation = data.SimReservation(
+                        id=secrets.token_hex(12), label=f"W{len(made) + 1}", user_id=user_id,
+                        point=point, service=service, resource_id=resource.id, start=start,
+                        sent_start=start.isoformat(), created_at=self.clock.now().astimezone(
+                            ZoneInfo(point.timezone)))
+                    self._reservations[reservation.id] = reservation
+                    made.append(reservation)
+        return made
 
     def _push(self, point_id: str) -> int:
         hook = self._webhooks.get(point_id)
