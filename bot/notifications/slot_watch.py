@@ -118,6 +118,11 @@ class FreeSlotWatcher:
             await repo.reschedule(watch.id, interval=watch.interval,
                                   check_at=now + timedelta(seconds=self.max_seconds))
             return
+        paused = self._paused.get(vendor.name, 0.0) - time.monotonic()
+        if paused > 0:  # the vendor asked for quiet: this watch waits as long, out of the way
+            await repo.reschedule(watch.id, interval=watch.interval,
+                                  check_at=now + timedelta(seconds=paused))
+            return
         if not self._may_read(vendor.name):
             return  # stays due: read in a later round, within the vendor's share
         watchers = await repo.watchers(watch.id, pending=True)
@@ -146,8 +151,6 @@ class FreeSlotWatcher:
 
     def _may_read(self, vendor_name: str) -> bool:
         now = time.monotonic()
-        if self._paused.get(vendor_name, 0.0) > now:
-            return False
         bucket = self._buckets.get(vendor_name)
         if bucket is None:
             burst = max(1.0, self.per_minute / 6)  # ten seconds' worth at once, at most

@@ -1,6 +1,7 @@
 """A full day watched at ufirst: the freed time reaches each watcher once, and books.
 
-Two users find Passport pickup full on a day and ask to be told; the point
+Two users find Passport pickup full on a day and ask to be told (a third
+asks and stops); the point
 cancels one walk-in's reservation at 11:00. Each watcher gets one notice (the
 watch is read for both at once); the first books 11:00 from it (one reservation
 at the simulator, and the receipt); the second, pressing later, is told it was
@@ -59,9 +60,14 @@ async def test_a_freed_slot_reaches_each_watcher_once_and_its_button_books_it(
     assert walk_ins and sim.remaining(POINT, "UFROM001-T_passport", day.date(), "1100") == 0
     first = world.telegram.user(441, language_code="en")
     second = world.telegram.user(442, language_code="en")
+    quitter = world.telegram.user(443, language_code="en")
     async with running_bot(world, env):
-        for user in (first, second):
+        for user in (first, second, quitter):
             await _watch_full_day(user, f"{day:%Y-%m-%d}")
+        done = quitter.last_bot_message()
+        assert done is not None
+        quitter.press("🔕 Stop watching", message_id=done.message_id)
+        await quitter.wait_screen(lambda m: "stopped watching" in (m.text or ""))
         assert _query(env, "SELECT count(*) FROM slot_watches") == [(1,)]  # one watch for both
         assert _query(env, "SELECT count(*) FROM slot_watchers WHERE notified_at IS NULL") == [(2,)]
         # the empty day is read again and again, backing off, without telling anyone
@@ -100,4 +106,4 @@ async def test_a_freed_slot_reaches_each_watcher_once_and_its_button_books_it(
         first.send_command("/help")
         await first.wait_message(predicate=lambda m: "/book" in (m.text or ""))
         assert _query(env, "SELECT count(*) FROM slot_watchers WHERE notified_at IS NULL") == [(0,)]
-    assert len(_notices(first)) == 1 and len(_notices(second)) == 1
+    assert len(_notices(first)) == 1 and len(_notices(second)) == 1 and _notices(quitter) == []

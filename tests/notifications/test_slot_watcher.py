@@ -104,6 +104,8 @@ async def test_the_vendors_share_and_its_slow_down_hold_every_watch(tmp_path: Pa
         clock.now += timedelta(minutes=10)
         await watcher._round()
         assert len(vendor.reads) == 2  # paused for the hour the vendor asked
+        assert await storage.slot_watches.due(clock.now) == []  # every watch of it waits
+        assert await storage.slot_watches.due(clock.now + timedelta(hours=1)) != []
     finally:
         await storage.close()
 
