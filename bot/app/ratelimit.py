@@ -18,13 +18,18 @@ Nobody waits for somebody else: a chat over its own budget delays only its own m
 by :class:`~bot.app.fairshare.FairBudget`: chats in turn, replies before bulk sends. Bulk
 is what nobody is waiting on this second (outbox: broadcasts, reminders, notices), marked by
 the caller with ``rate_limit_args=BULK`` (a :class:`~bot.throttle.SendOptions`).
+
+Telegram counts per bot, not per process: with ``shared`` (wired on PostgreSQL, see
+:func:`bot.app.build.shared_sends`) a message granted here also waits until every process
+of the bot together stays within the limit, so a standby taking over never adds the
+leader's last second to its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,6 +51,9 @@ _LOGGER = logging.getLogger(__name__)
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 Callback = Callable[..., Coroutine[Any, Any, Result]]
+#: Waits until ``cost`` more messages (paid broadcast ones when ``paid``) fit the limit
+#: every process of the bot shares.
+SharedSends = Callable[[int, bool], Awaitable[None]]
 
 # Telegram's limit for messages sent with allow_paid_broadcast=True.
 _PAID_BROADCAST_PER_SECOND = 1000
@@ -120,6 +128,7 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
         group_time_period: float = 60,
         max_retries: int = 2,
         bulk_share: float = 0.8,
+        shared: SharedSends | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -131,6 +140,7 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
         self._group_time_period = group_time_period
         self._max_retries = max_retries
         self._bulk_share = bulk_share
+        self._shared = shared
         self._budget: FairBudget | None = None
         self._global: _Scope | None = None
         self._paid: _Scope | None = None
@@ -263,6 +273,8 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
                             await self._acquire(paid_scope, cost, also_paused=glob)
                     elif self._budget is not None:
                         await self._budget.acquire(cost, bulk=bulk)
+                    if self._shared is not None:
+                        await self._shared(cost, paid)
                     try:
                         return await callback(*args, **kwargs)
                     except RetryAfter as exc:
