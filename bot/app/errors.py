@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.runtime import BotContext
+from bot.ui.answers import answer
 from bot.ui.errors import user_message
 
 log = logging.getLogger("bot.errors")
@@ -29,8 +30,7 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     text = user_message(context.error, context.t)
     try:
-        if update.callback_query:
-            await update.callback_query.answer()
+        await answer(update)  # unless the button was answered before the failure
         await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError as exc:
         log.warning("could not tell user=%s about the error: %s", who, exc)

@@ -30,6 +30,7 @@ from bot.storage import Audience, Place
 from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
 from bot.ui.access import staff_only
+from bot.ui.answers import answers_itself
 from bot.ui.buttons import ButtonHandler, toast
 
 END = ConversationHandler.END
@@ -71,6 +72,7 @@ async def start(update: Update, context: BotContext) -> Step:
     return Step.AUDIENCE
 
 
+@answers_itself
 async def on_audience(update: Update, context: BotContext, button: cb.BroadcastAudience) -> Step:
     t = context.t
     if button.kind == "everyone":
@@ -90,6 +92,7 @@ async def on_audience(update: Update, context: BotContext, button: cb.BroadcastA
     return Step.PLACE
 
 
+@answers_itself
 async def on_place(update: Update, context: BotContext, button: cb.BroadcastPlace) -> Step:
     draft = _draft(context)
     places = [Place.model_validate(p) for p in draft.get("places", [])]
@@ -169,6 +172,7 @@ def _audience_name(t: Translator, audience: Audience) -> str:
     return t._("everyone")
 
 
+@answers_itself
 async def on_send(update: Update, context: BotContext, button: cb.BroadcastSend) -> int:
     assert context.user_data is not None and update.effective_user is not None
     draft = context.user_data.pop(KEY, {})
@@ -199,6 +203,7 @@ async def on_cancel(update: Update, context: BotContext, _: object = None) -> in
     return END
 
 
+@answers_itself
 async def on_control(update: Update, context: BotContext, button: cb.BroadcastControl) -> None:
     """Pause, Resume or Stop from the progress message."""
     repo = context.services.storage.broadcasts

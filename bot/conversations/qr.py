@@ -22,6 +22,7 @@ from bot.runtime import BotContext, services_of
 from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
 from bot.ui.access import staff_only
+from bot.ui.answers import answer, answers_itself
 from bot.ui.buttons import ButtonHandler, answer_stale
 from bot.ui.limits import MAX_CAPTION, fit, shorten
 from bot.ui.links import StartLink
@@ -82,6 +83,7 @@ async def on_page(update: Update, context: BotContext, button: cb.QrPage) -> Non
     await _show_page(update, context, button.page)
 
 
+@answers_itself
 async def on_place(update: Update, context: BotContext, button: cb.QrPlace) -> None:
     query = update.callback_query
     assert query is not None
@@ -89,7 +91,7 @@ async def on_place(update: Update, context: BotContext, button: cb.QrPlace) -> N
     if button.index >= len(places):
         await answer_stale(update, context)
         return
-    await query.answer()
+    await answer(update)  # before the image is drawn and sent
     await send_qr(update, context, places[button.index])
 
 

@@ -33,6 +33,7 @@ from bot.i18n.when import parse_when
 from bot.runtime import BotContext
 from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply, user_message
+from bot.ui.answers import answer, answers_itself
 from bot.ui.buttons import ButtonHandler
 from bot.vendors import Availability, Building, Space, SpacesRole, VendorError, availability
 
@@ -176,6 +177,7 @@ async def _answer(update: Update, context: BotContext, people: int) -> int:
     return END
 
 
+@answers_itself
 async def on_watch(update: Update, context: BotContext, button: cb.RoomWatch) -> None:
     """"Notify me when it frees up" under a /rooms answer."""
     t = context.t
@@ -187,7 +189,7 @@ async def on_watch(update: Update, context: BotContext, button: cb.RoomWatch) ->
     watcher = context.services.space_watcher
     if query is None or user is None or watcher is None or not 0 <= index < len(spaces):
         if query is not None:
-            await query.answer(t._("That button is no longer active."))
+            await answer(update, t._("That button is no longer active."))
         return
     space = Space.model_validate(spaces[index])
     building = Building.model_validate(offered["building"])

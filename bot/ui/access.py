@@ -16,6 +16,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.runtime import BotContext
 from bot.ui import callbacks as cb
+from bot.ui.answers import answers_itself
 from bot.ui.buttons import ButtonHandler, toast
 from bot.ui.replies import reply
 
@@ -46,6 +47,7 @@ async def refuse_non_staff(update: Update, context: BotContext) -> None:
         await reply(update, context, text)
 
 
+@answers_itself
 async def _refuse_button(update: Update, context: BotContext, _: cb.StaffButton) -> None:
     await refuse_non_staff(update, context)
 

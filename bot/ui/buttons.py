@@ -10,6 +10,12 @@ instead of acting on today's draft.
 Whatever no handler takes (empty data, an unknown prefix, a 54-digit id, a
 button of a flow that ended) reaches :func:`stale_buttons`, registered last,
 which answers with a toast; so every query gets exactly one answer.
+
+The answer comes first: once the payload is checked (stale, not the user's),
+the button is answered and only then does the handler work, so the spinner
+stops at once however long a vendor takes. A handler whose toast says what
+it found is marked :func:`~bot.ui.answers.answers_itself` and answers within
+:data:`~bot.ui.answers.ANSWER_WITHIN` seconds, or is answered for.
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, filters
 
 from bot.runtime import BotContext
+from bot.ui.answers import answer, answer_by, does_answer_itself
 from bot.ui.callbacks import CallbackData, FlowButton
 
 log = logging.getLogger("bot.conversations")
@@ -50,13 +57,7 @@ class FlowRun(Protocol):
 
 async def toast(update: Update, text: str) -> None:
     """Answer the pressed button with a short notice; a refused answer is no failure."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.answer(text)
-    except TelegramError as exc:
-        log.info("could not answer a callback query: %s", exc)
+    await answer(update, text)
 
 
 async def answer_stale(update: Update, context: BotContext) -> None:
@@ -69,27 +70,45 @@ async def answer_not_yours(update: Update, context: BotContext) -> None:
     await toast(update, context.t._("That button is not yours: nothing was changed."))
 
 
+@dataclass(frozen=True)
+class ForOwner(Generic[D, R]):
+    """A button callback whose row is checked against who pressed (see :func:`for_owner`)."""
+
+    lookup: Callable[[BotContext, D], Awaitable[R | None]]
+    handler: Callable[[Update, BotContext, D, R | None], Awaitable[object]]
+
+    @property
+    def answers_itself(self) -> bool:
+        return does_answer_itself(self.handler)
+
+    async def check(self, update: Update, context: BotContext, button: D) -> tuple[bool, R | None]:
+        """(False, _) after refusing with a toast; else (True, the row or None)."""
+        row = await self.lookup(context, button)
+        user = update.effective_user
+        if row is not None and (user is None or row.owner != user.id):
+            await answer_not_yours(update, context)
+            return False, None
+        return True, row
+
+    async def __call__(self, update: Update, context: BotContext, button: D) -> object:
+        allowed, row = await self.check(update, context, button)
+        if not allowed:
+            return None
+        return await self.handler(update, context, button, row)
+
+
 def for_owner(
     lookup: Callable[[BotContext, D], Awaitable[R | None]],
     handler: Callable[[Update, BotContext, D, R | None], Awaitable[object]],
-) -> ButtonCallback[D]:
+) -> ForOwner[D, R]:
     """The row a button names, checked against who pressed before ``handler`` sees it.
 
     Ids in buttons are easy to copy or forge, so a row of another user is
     refused with a toast and reaches no handler; ``None`` (no such row) is
-    passed on, for the handler to say the thing is gone.
+    passed on, for the handler to say the thing is gone. The check comes
+    before the button is answered, so the refusal is the answer.
     """
-
-    @functools.wraps(handler)
-    async def run(update: Update, context: BotContext, button: D) -> object:
-        row = await lookup(context, button)
-        user = update.effective_user
-        if row is not None and (user is None or row.owner != user.id):
-            await answer_not_yours(update, context)
-            return None
-        return await handler(update, context, button, row)
-
-    return run
+    return ForOwner(lookup, handler)
 
 
 class ButtonHandler(CallbackQueryHandler):  # type: ignore[type-arg]
@@ -99,6 +118,9 @@ class ButtonHandler(CallbackQueryHandler):  # type: ignore[type-arg]
     ``flow``, a :class:`~bot.ui.callbacks.FlowButton` whose nonce is not the
     current run of that flow is answered as stale and changes nothing (the
     callback's result is then ``None``: a conversation stays where it is).
+
+    The query is answered (empty) after those checks and before ``callback``
+    runs, unless ``callback`` :func:`~bot.ui.answers.answers_itself`.
     """
 
     def __init__(
@@ -112,8 +134,9 @@ class ButtonHandler(CallbackQueryHandler):  # type: ignore[type-arg]
     ) -> None:
         self.kind = kind
         self.users = users
+        self_answering = does_answer_itself(callback)
+        owned = callback if isinstance(callback, ForOwner) else None
 
-        @functools.wraps(callback)
         async def run(update: Update, context: BotContext) -> object:
             query = update.callback_query
             payload = kind.decode(query.data if query is not None else None)
@@ -124,8 +147,30 @@ class ButtonHandler(CallbackQueryHandler):  # type: ignore[type-arg]
                 if payload.flow != flow.flow_of(context.user_data):
                     await answer_stale(update, context)
                     return None
+            row: Any = None
+            if owned is not None:
+                allowed, row = await owned.check(update, context, payload)
+                if not allowed:
+                    return None
+            if not self_answering:
+                await answer(update)
+                return await _call(update, context, payload, row)
+            deadline = answer_by(update)
+            try:
+                result = await _call(update, context, payload, row)
+            finally:
+                if deadline is not None:
+                    deadline.cancel()
+            await answer(update)  # it had nothing to say: the spinner still stops
+            return result
+
+        async def _call(update: Update, context: BotContext, payload: Any, row: Any) -> object:
+            if owned is not None:
+                return await owned.handler(update, context, payload, row)
             return await callback(update, context, payload)
 
+        if not isinstance(callback, ForOwner):
+            run = functools.wraps(callback)(run)
         super().__init__(run, pattern=kind.pattern(), block=block)
 
     def check_update(self, update: object) -> bool | None:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
 
 from bot.runtime import BotContext
+from bot.ui.answers import answer
 from bot.ui.limits import fit
+
+# Entities Telegram finds in plain text by itself: the same text gets the same ones.
+_DETECTED = frozenset({
+    MessageEntity.BOT_COMMAND, MessageEntity.URL, MessageEntity.MENTION, MessageEntity.HASHTAG,
+    MessageEntity.CASHTAG, MessageEntity.EMAIL, MessageEntity.PHONE_NUMBER,
+})
 
 
 async def reply(
@@ -21,17 +28,19 @@ async def reply(
 ) -> Message | None:
     """Answer a step: edit the pressed message in place, else send a new one.
 
-    Editing keeps the chat short when the user walks through buttons; a
-    "message is not modified" refusal (a double tap) is harmless. The text is
-    fitted to Telegram's limit, so a step always shows.
+    Editing keeps the chat short when the user walks through buttons. An
+    edit that would change nothing (a double tap, Back to the same screen) is
+    not sent: the pressed message, which comes with the query, already shows
+    this text and keyboard (Telegram would answer "message is not modified",
+    which stays harmless when our copy of the message is out of date). The
+    text is fitted to Telegram's limit, so a step always shows.
     """
     text = fit(text)
     query = update.callback_query
     if query is not None:
-        try:
-            await query.answer()
-        except TelegramError:
-            pass
+        await answer(update)
+        if edit and isinstance(query.message, Message) and shows(query.message, text, markup):
+            return None
         if edit and query.message is not None:
             try:
                 result = await query.edit_message_text(text, reply_markup=markup)
@@ -42,6 +51,15 @@ async def reply(
     chat = update.effective_chat
     assert chat is not None
     return await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+def shows(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether ``message`` already shows plain ``text`` with ``markup`` (as far as we know)."""
+    if message.text != text or any(e.type not in _DETECTED for e in message.entities):
+        return False
+    shown = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    wanted = markup.inline_keyboard if markup else ()
+    return tuple(map(tuple, shown)) == tuple(map(tuple, wanted))
 
 
 async def best_effort(call: Awaitable[object]) -> None:

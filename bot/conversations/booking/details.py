@@ -19,8 +19,9 @@ from bot.conversations.booking.steps import show_slots
 from bot.conversations.booking.submit import show_summary
 from bot.i18n import Translator
 from bot.runtime import BotContext
-from bot.ui import best_effort, keyboard
+from bot.ui import keyboard
 from bot.ui import callbacks as cb
+from bot.ui.answers import answer
 from bot.ui.accounts import linked_profile
 from bot.ui.limits import shorten
 from bot.vendors import DetailField
@@ -45,8 +46,7 @@ async def ask_detail(update: Update, context: BotContext) -> Step:
     field = fields[draft.field_index]
     t = context.t
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
-    if update.callback_query:  # after "Use …" it was answered already: best effort
-        await best_effort(update.callback_query.answer())
+    await answer(update)  # after "Use …" it was answered already: no call then
     if PREFILL not in draft.data:  # once per booking: the provider is asked, not per field
         profile = await linked_profile(update, context)
         draft.data[PREFILL] = dict(profile.prefill()) if profile else {}
@@ -156,8 +156,7 @@ async def on_known(update: Update, context: BotContext, _: cb.UseKnownDetail) ->
     if draft.field_index >= len(fields):
         return await ask_detail(update, context)
     value = _suggestion(update, context, fields[draft.field_index])
-    if update.callback_query:
-        await update.callback_query.answer()
+    await answer(update)
     if value is None:
         return await ask_detail(update, context)
     return await accept_value(update, context, value)

@@ -32,6 +32,7 @@ from bot.conversations.booking.submit import (
 from bot.runtime import BotContext
 from bot.ui import callbacks as cb
 from bot.ui import reply, stay_on_vendor_error
+from bot.ui.answers import answer, answers_itself
 from bot.ui.buttons import answer_not_yours, answer_stale
 from bot.ui.errors import user_message
 from bot.vendors import InputRejected, Service, Site, Slot, SlotUnavailable, VendorError
@@ -132,13 +133,14 @@ async def on_slot(update: Update, context: BotContext, pick: cb.SlotPick) -> obj
 
 
 # -- confirm -----------------------------------------------------------
+@answers_itself
 async def on_confirm(update: Update, context: BotContext, button: cb.ConfirmBooking) -> object:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     if Draft.of(context.user_data).key != button.key:
         await on_stale_confirm(update, context, button)
         return None  # an older or foreign summary: this run's own summary stays valid
-    await query.answer()
+    await answer(update)  # before the vendor is asked
     message = query.message
     summary = (message.chat.id, message.message_id) if message is not None else None
     try:
@@ -182,6 +184,7 @@ async def _remove_buttons(update: Update) -> None:
             pass
 
 
+@answers_itself
 async def on_stale_confirm(update: Update, context: BotContext, button: cb.ConfirmBooking) -> object:
     """A Confirm from an old summary: never books, says where things stand.
 

@@ -29,6 +29,7 @@ from bot.runtime import BotContext
 from bot.storage import BookingRecord
 from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
+from bot.ui.answers import answer, answers_itself
 from bot.ui.buttons import answer_stale, for_owner
 from bot.ui.errors import user_message
 from bot.vendors import (
@@ -126,6 +127,7 @@ async def show_summary(update: Update, context: BotContext) -> Step:
     return Step.CONFIRM
 
 
+@answers_itself
 async def _on_confirm(
     update: Update, context: BotContext, button: cb.ConfirmMove, found: BookingRecord | None
 ) -> object:
@@ -144,7 +146,7 @@ async def _on_confirm(
         return END
     slot = draft.slot
     assert slot is not None
-    await query.answer()
+    await answer(update)  # before the vendor is asked
     try:
         moved = await _move(steps.vendor_of(context, draft), context.customer(update.effective_user),
                             record, slot)
@@ -184,6 +186,7 @@ async def _move(vendor: BookingRole, customer: Customer, record: BookingRecord, 
         raise
 
 
+@answers_itself
 async def _on_stale(
     update: Update, context: BotContext, button: cb.ConfirmMove, found: BookingRecord | None
 ) -> object:

@@ -17,7 +17,8 @@ from bot.conversations.booking import views
 from bot.conversations.booking.draft import Draft
 from bot.conversations.booking.states import Step
 from bot.runtime import BotContext
-from bot.ui import best_effort, reply
+from bot.ui import reply
+from bot.ui.answers import answer
 from bot.vendors import BookingRole, Capability, NotFound, Site, VendorError
 
 OPEN_DAYS_SHOWN = 6
@@ -68,8 +69,7 @@ async def show_sites(
     if vendor.can(Capability.COORDINATES) and page == 0 and fetch and update.effective_chat:
         # The location button lives on the reply keyboard, so it comes first;
         # both are new messages, so the pressed button is answered here.
-        if update.callback_query is not None:
-            await best_effort(update.callback_query.answer())
+        await answer(update)
         await context.bot.send_message(
             update.effective_chat.id,
             context.t._("📍 Or share your location:"),

@@ -34,6 +34,7 @@ from bot.runtime import BotContext, bot_application
 from bot.runtime import Services
 from bot.storage import JoinClaim, TicketRecord
 from bot.ui import callbacks as cb
+from bot.ui.answers import answer
 from bot.ui.errors import user_message
 from bot.ui.settling import settling
 from bot.vendors import ContactMode, InputRejected, JoinRequest, QueueRole, Ticket
@@ -71,7 +72,7 @@ async def on_use(update: Update, context: BotContext, button: cb.UseContact) -> 
     """A one-tap suggestion: use the value we know for ``button.mode``."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await answer(update)
     draft = QueueDraft.of(context.user_data)
     value = {mode: value for value, mode in steps.suggestions(update, context, draft)}.get(button.mode)
     if value is None or button.mode not in draft.modes():

@@ -31,6 +31,7 @@ from bot.conversations.queue.states import Step
 from bot.runtime import BotContext
 from bot.ui import Handler, reply, stay_on_vendor_error
 from bot.ui import callbacks as cb
+from bot.ui.answers import answer
 from bot.ui.buttons import ButtonHandler
 from bot.ui.links import StartLinkFilter, start_link
 from bot.vendors import Appointment
@@ -158,7 +159,7 @@ async def _back_from_appointment(update: Update, context: BotContext) -> object:
 async def _back_from_contact(update: Update, context: BotContext) -> object:
     draft = QueueDraft.of(context.user_data)
     if update.callback_query:
-        await update.callback_query.answer()
+        await answer(update)
     modes = draft.modes()
     keyboard_shown = "phone" in modes and modes[0] != "name"
     if keyboard_shown:  # the contact button is on screen: take it away

@@ -19,6 +19,7 @@ from bot.conversations.queue.values import from_profile
 from bot.i18n import format_datetime
 from bot.runtime import BotContext
 from bot.ui import reply
+from bot.ui.answers import answer
 from bot.ui.accounts import linked_profile
 from bot.vendors import ContactMode, NotFound, QueueRole
 
@@ -131,7 +132,7 @@ async def ask_contact(update: Update, context: BotContext, *, edit: bool = True)
     chat_id = update.effective_chat.id  # type: ignore[union-attr]
     if not modes:  # the store takes nobody from here (no mode it accepts is left)
         if update.callback_query:
-            await update.callback_query.answer()
+            await answer(update)
         QueueDraft.clear(context.user_data)
         await context.bot.send_message(
             chat_id, t._("Sorry, this store cannot take you in its queue from here right now."),
@@ -141,7 +142,7 @@ async def ask_contact(update: Update, context: BotContext, *, edit: bool = True)
     await read_linked(update, context, draft)
     if "phone" in modes and modes[0] != "name":
         if update.callback_query:
-            await update.callback_query.answer()
+            await answer(update)
         await context.bot.send_message(chat_id, views.contact_prompt(t, modes), reply_markup=views.phone_keyboard(t))
         await context.bot.send_message(
             chat_id, t._("Or:"), reply_markup=views.contact_buttons(t, draft.flow, suggestions(update, context, draft))

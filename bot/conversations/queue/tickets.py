@@ -17,6 +17,7 @@ from bot.runtime import BotContext
 from bot.storage import TicketRecord
 from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
+from bot.ui.answers import answer, answers_itself
 from bot.ui.buttons import ButtonHandler, for_owner
 from bot.ui.errors import user_message
 from bot.vendors import Ticket, VendorError
@@ -32,6 +33,7 @@ def _active(ticket: TicketRecord | None) -> TicketRecord | None:
     return ticket if ticket is not None and ticket.state in ("waiting", "called") else None
 
 
+@answers_itself
 async def on_refresh(update: Update, context: BotContext, _: cb.TicketRefresh, found: TicketRecord | None) -> None:
     query = update.callback_query
     assert query is not None
@@ -39,15 +41,15 @@ async def on_refresh(update: Update, context: BotContext, _: cb.TicketRefresh, f
     ticket = _active(found)
     watcher = context.services.queue_watcher
     if ticket is None or watcher is None:
-        await query.answer(t._("This ticket is no longer in the queue."))
+        await answer(update, t._("This ticket is no longer in the queue."))
         return
     snapshot = await watcher.refresh(ticket)
     if snapshot is None:
-        await query.answer(t._("The queue system is busy; the card will update by itself."))
+        await answer(update, t._("The queue system is busy; the card will update by itself."))
         return
     vendor = context.services.vendors.queue(ticket.vendor)
     zone = await watcher.timezone(vendor, ticket.site_id) if vendor is not None else "UTC"
-    await query.answer(t._("Up to date ({time}).", time=format_time(snapshot.taken_at, zone, t.locale)))
+    await answer(update, t._("Up to date ({time}).", time=format_time(snapshot.taken_at, zone, t.locale)))
 
 
 async def ask_leave(update: Update, context: BotContext, _: cb.TicketLeave, found: TicketRecord | None) -> None:
