@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Persiste
 
 from bot.app.durable import DurableApplication
 from bot.app.errors import on_error
+from bot.app.feedback import ChatFeedback
 from bot.app.processor import ChatOrderedProcessor
 from bot.app.ratelimit import BookingRateLimiter, SharedSends
 from bot.conversations import COMMANDS, register_handlers
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 
 # Telegram's limits per bot: free messages a second, and paid broadcast ones.
 FREE_PER_SECOND, PAID_PER_SECOND = 30, 1000
+# Updates of one chat waiting or running before newer text and presses are dropped.
+CHAT_BOUND = 8
+# Seconds a step runs before the chat shows "typing…".
+TYPING_AFTER = 2.0
 
 
 def shared_sends(counter: SharedCounter, bot_id: int) -> SharedSends:
@@ -49,6 +54,7 @@ def build_application(services: Services, *, polling: bool) -> DurableApplicatio
         update_interval=60,
         box=services.storage.box,  # user data holds names, phones, e-mails: encrypted at rest
     )
+    processor = ChatOrderedProcessor(chat_bound=CHAT_BOUND, typing_after=TYPING_AFTER)
     builder = (
         ApplicationBuilder()
         .application_class(DurableApplication, kwargs={"services": services})
@@ -57,7 +63,7 @@ def build_application(services: Services, *, polling: bool) -> DurableApplicatio
         .base_file_url(settings.file_url)
         .persistence(persistence)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(ChatOrderedProcessor())
+        .concurrent_updates(processor)
         .get_updates_read_timeout(40)
     )
     if settings.telegram_rate_limit:
@@ -69,6 +75,7 @@ def build_application(services: Services, *, polling: bool) -> DurableApplicatio
         builder = builder.updater(None)
     application = builder.build()
     assert isinstance(application, DurableApplication)  # what application_class() built
+    processor.attach(ChatFeedback(application))
     register_handlers(application)
     application.add_error_handler(on_error)
     return application

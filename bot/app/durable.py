@@ -66,6 +66,12 @@ class DurableApplication(BotApplication):
                 (time.perf_counter() - started) * 1000,
             )
 
+    async def skip_update(self, update: Update) -> None:
+        """Record an update dropped unprocessed (a flood) as processed, with the next group
+        write: Telegram's redelivery must not bring it back."""
+        await self._commit(update.update_id)
+        log.info("update=%d kind=%s dropped (flood)", update.update_id, _kind(update))
+
     async def update_persistence(self) -> None:
         """Every write goes through the group commit, PTB's periodic one too, so
         the database lock is always taken before PTB's persistence lock."""

@@ -15,38 +15,83 @@ their turn without running), and an update waiting behind its own chat does
 not count, so one user sending a hundred messages occupies one slot, not a
 hundred. (The base class's own semaphore is set far higher; it only bounds
 how many updates may wait in memory.)
+
+With :class:`UpdateHooks` attached (the application does), two more things:
+
+* **a flood is cut short**: when ``chat_bound`` updates of a chat or user are
+  already waiting or running, a newer text message is dropped and a newer
+  button press answered with a toast instead of queued; the first drop of an
+  episode (until that chat's queue runs empty) brings one "slow down"
+  notice. Dropped updates are recorded as processed, so they are not
+  delivered again. Other updates (a shared contact, a location) still queue.
+  A flood thus costs one running slot and a handful of cheap drops;
+* **"typing…"** shows in a chat whose update runs longer than
+  ``typing_after`` seconds: a timer started with the step sends the chat
+  action (and again every few seconds while it runs) and is cancelled when
+  the step ends, so a fast step makes no extra call.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 # How many updates may wait (in memory, as tasks) before the fetcher stalls.
 _WAITING_BOUND = 100_000
+# Telegram shows "typing…" for about 5 s, or until the bot's next message.
+_TYPING_REPEAT = 4.5
+
+Key = tuple[str, int]
+
+
+class UpdateHooks(Protocol):
+    """What the processor asks of the application beyond running updates."""
+
+    async def typing(self, update: Update) -> None:
+        """Show that the bot is working in the update's chat."""
+
+    async def dropped(self, update: Update, *, notify: bool) -> None:
+        """Answer a dropped button press, tell the user to slow down when ``notify``,
+        and record the update as processed."""
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Updates of one chat or user in order; different ones concurrently."""
 
-    def __init__(self, max_in_flight: int = 64) -> None:
+    def __init__(self, max_in_flight: int = 64, *, chat_bound: int | None = None,
+                 typing_after: float | None = None) -> None:
         super().__init__(max_concurrent_updates=_WAITING_BOUND)
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be positive")
+        if chat_bound is not None and chat_bound < 1:
+            raise ValueError("chat_bound must be positive")
         self.max_in_flight = max_in_flight
+        self.chat_bound = chat_bound
+        self.typing_after = typing_after
+        self.hooks: UpdateHooks | None = None
         self._running: asyncio.Semaphore | None = None
         # Per chat or user key: the turn of the last update queued for it.
-        self._tails: dict[tuple[str, int], asyncio.Future[None]] = {}
+        self._tails: dict[Key, asyncio.Future[None]] = {}
+        # Per key: updates waiting or running; keys in a flood episode (notice sent).
+        self._pending: dict[Key, int] = {}
+        self._flooding: set[Key] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        self.dropped = 0
+
+    def attach(self, hooks: UpdateHooks) -> None:
+        self.hooks = hooks
 
     async def initialize(self) -> None:
         self._running = asyncio.Semaphore(self.max_in_flight)
 
     async def shutdown(self) -> None:
         self._tails.clear()
+        self._pending.clear()
+        self._flooding.clear()
 
     @property
     def waiting_keys(self) -> int:
@@ -57,23 +102,64 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if self._running is None:
             self._running = asyncio.Semaphore(self.max_in_flight)
         keys = _keys(update)
+        if self._over_bound(keys) and isinstance(update, Update) and _droppable(update):
+            _close(coroutine)
+            await self._drop(update, keys)
+            return
         # Claiming the turn happens before the first await: tasks start in the
         # order the updates arrived, so turns are handed out in that order.
+        for key in keys:
+            self._pending[key] = self._pending.get(key, 0) + 1
         before = {self._tails[key] for key in keys if key in self._tails}
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         for key in keys:
             self._tails[key] = mine
         started = False
+        typing: _Typing | None = None
         try:
             if before:
                 await asyncio.wait(before)
             async with self._running:
                 started = True
+                typing = self._typing_timer(update)
                 await coroutine
         finally:
+            if typing is not None:
+                typing.cancel()
             if not started:
                 _close(coroutine)
             self._pass_turn(keys, mine, before)
+            self._settle(keys)
+
+    # -- floods -------------------------------------------------------------------------
+    def _over_bound(self, keys: list[Key]) -> bool:
+        bound = self.chat_bound
+        if bound is None or self.hooks is None:
+            return False
+        return any(self._pending.get(key, 0) >= bound for key in keys)
+
+    async def _drop(self, update: Update, keys: list[Key]) -> None:
+        notify = not any(key in self._flooding for key in keys)
+        self._flooding.update(key for key in keys if self._pending.get(key))
+        self.dropped += 1
+        assert self.hooks is not None
+        await self.hooks.dropped(update, notify=notify)
+
+    def _settle(self, keys: list[Key]) -> None:
+        for key in keys:
+            left = self._pending.get(key, 0) - 1
+            if left > 0:
+                self._pending[key] = left
+            else:  # the queue ran empty: the episode is over
+                self._pending.pop(key, None)
+                self._flooding.discard(key)
+
+    # -- typing -------------------------------------------------------------------------
+    def _typing_timer(self, update: object) -> _Typing | None:
+        if (self.hooks is None or self.typing_after is None or not isinstance(update, Update)
+                or update.effective_chat is None):
+            return None
+        return _Typing(self.hooks, update, self.typing_after, self._background)
 
     def _pass_turn(self, keys: list[tuple[str, int]], mine: asyncio.Future[None],
                    before: set[asyncio.Future[None]]) -> None:
@@ -101,6 +187,35 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
         for turn in pending:
             turn.add_done_callback(one_done)
+
+
+class _Typing:
+    """Sends "typing…" after ``first`` seconds, then every few seconds, until cancelled."""
+
+    def __init__(self, hooks: UpdateHooks, update: Update, first: float,
+                 background: set[asyncio.Task[None]]) -> None:
+        self._hooks = hooks
+        self._update = update
+        self._background = background
+        self._loop = asyncio.get_running_loop()
+        self._handle = self._loop.call_later(first, self._fire)
+
+    def _fire(self) -> None:
+        task = self._loop.create_task(self._hooks.typing(self._update))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        self._handle = self._loop.call_later(_TYPING_REPEAT, self._fire)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+
+def _droppable(update: Update) -> bool:
+    """What a flood is made of: typed text (commands too) and button presses."""
+    if update.callback_query is not None:
+        return True
+    message = update.message
+    return message is not None and message.text is not None
 
 
 def _keys(update: object) -> list[tuple[str, int]]:
