@@ -46,7 +46,9 @@ def shared_sends(counter: SharedCounter, bot_id: int) -> SharedSends:
     return acquire
 
 
-def build_application(services: Services, *, polling: bool) -> DurableApplication:
+def build_application(services: Services) -> DurableApplication:
+    """The Application; updates reach it through :mod:`bot.app.receiving` (polling or the
+    webhook route), never through python-telegram-bot's Updater."""
     settings = services.settings
     persistence = DatabasePersistence(
         services.storage.db,
@@ -65,14 +67,13 @@ def build_application(services: Services, *, polling: bool) -> DurableApplicatio
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor)
         .get_updates_read_timeout(40)
+        .updater(None)
     )
     if settings.telegram_rate_limit:
         shared = None
         if services.storage.db.kind == "postgresql":  # several processes may send
             shared = shared_sends(services.storage.rate_windows, settings.bot_id)
         builder = builder.rate_limiter(BookingRateLimiter(shared=shared))
-    if not polling:
-        builder = builder.updater(None)
     application = builder.build()
     assert isinstance(application, DurableApplication)  # what application_class() built
     processor.attach(ChatFeedback(application))

@@ -11,7 +11,9 @@ It also drops updates already processed: Telegram delivers at least once (a
 restart before the next ``getUpdates`` confirms the offset, or a webhook
 retry, repeats an update). An update is marked processed only after its
 effects are persisted, in the same transaction, so a crash in between repeats
-it rather than losing it.
+it rather than losing it; the same transaction takes it out of the inbox
+(:class:`bot.storage.Inbox`), where it was kept from before Telegram was told
+it arrived (:mod:`bot.app.polling`, the webhook route).
 
 Chats run concurrently (:mod:`bot.app.processor`), so updates finish close
 together: the updates that finish while one write is under way are written
@@ -50,6 +52,7 @@ class DurableApplication(BotApplication):
         if isinstance(update, Update):
             if await storage.updates.is_processed(update.update_id):
                 log.info("update=%d duplicate, skipped", update.update_id)
+                await storage.inbox.settle([update.update_id])  # received again meanwhile
                 return
         started = time.perf_counter()
         await super().process_update(update)
@@ -94,9 +97,10 @@ class DurableApplication(BotApplication):
                 async with storage.db.transaction():
                     if self.persistence:
                         await super().update_persistence()
-                    for update_id, _ in group:
-                        if update_id is not None:
-                            await storage.updates.mark_processed(update_id)
+                    processed = [update_id for update_id, _ in group if update_id is not None]
+                    for update_id in processed:
+                        await storage.updates.mark_processed(update_id)
+                    await storage.inbox.settle(processed)
             except Exception as exc:  # noqa: BLE001 - each waiter gets the failure
                 for _, done in group:
                     if not done.done():

@@ -6,6 +6,8 @@ can never arrive again; without pruning the table would grow for ever (and updat
 may start again from a random value after a week without updates, which an old id could
 then shadow). Counts of shared limits are kept for an hour (the longest window is a
 minute). The first round runs at start, so a bot restarted daily still prunes.
+The inbox forgets updates older than the redelivery window which never
+finished, and abandoned OAuth logins (whose states expire after ten minutes) go too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.storage import Storage
 
@@ -48,14 +50,23 @@ class Housekeeping:
             await asyncio.sleep(self.every)
 
     async def prune_once(self) -> int:
+        """One round; how many processed update ids it forgot."""
         window_days = REDELIVERY_WINDOW / timedelta(days=1)
+        storage = self.storage
         try:
-            removed = await self.storage.updates.prune(older_than_days=window_days)
+            removed = await storage.updates.prune(older_than_days=window_days)
+            stale = await storage.inbox.prune(older_than=REDELIVERY_WINDOW)
+            logins = await storage.oauth.prune_expired(datetime.now(UTC))
         except Exception:  # noqa: BLE001 - the next round tries again; the bot goes on
-            log.exception("pruning processed update ids failed")
+            log.exception("housekeeping round failed")
             return 0
         if removed:
             log.info("forgot %d processed update ids older than %s", removed, REDELIVERY_WINDOW)
+        if stale:
+            log.warning("dropped %d received updates that never finished within %s",
+                        stale, REDELIVERY_WINDOW)
+        if logins:
+            log.info("forgot %d abandoned account logins", logins)
         try:
             await self.storage.rate_windows.prune(before=int(time.time()) - RATE_WINDOWS_KEPT)
         except Exception:  # noqa: BLE001 - as above

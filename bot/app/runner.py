@@ -25,6 +25,7 @@ from telegram import Update
 
 from bot.app.build import build_application, set_command_menus
 from bot.app.housekeeping import Housekeeping
+from bot.app.receiving import Polling, Receiver
 from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
 from bot.asgi import BackgroundServer
 from bot.config import Settings
@@ -88,7 +89,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
     polling = settings.mode == "polling"
     for name in vendors.queues:
         secret_filter().add(callback_secret(key, name))
-    application = build_application(services, polling=polling)
+    application = build_application(services)
+    receiver = Receiver(application)
     # Cards and turn notices of queue tickets; polling resumes whatever the
     # database says is watched, so a restart (even kill -9) loses nothing.
     watcher = services.queue_watcher = QueueWatcher(
@@ -116,8 +118,9 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
     background = (watcher, spaces, sender, progress, bookings, slots)
     housekeeping = Housekeeping(storage)
     leadership = Leadership(storage.db.target, settings.bot_id)
+    poller = Polling(application, receiver) if polling else None
     web = BackgroundServer(build_web_app(
-        application, webhook_secret=None if polling else secret,
+        application, receiver, webhook_secret=None if polling else secret,
         extra_routes=callback_routes(application) + account_routes(application)
         + vendor_event_routes([spaces, bookings], QueueCallbacks(application)),
         ready=lambda: leadership.is_leader and application.running,
@@ -135,11 +138,9 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
             await set_staff_menus(application)
             recovery.schedule(application, settings.pending_recovery_delay)
             queue_recovery.schedule(application, settings.pending_recovery_delay)
-            if polling:
-                assert application.updater is not None
-                await application.updater.start_polling(
-                    poll_interval=0, timeout=30, allowed_updates=Update.ALL_TYPES
-                )
+            await receiver.replay()  # what a process before this one took and left unfinished
+            if poller is not None:
+                await poller.start()
             elif settings.webhook_register:
                 # Every new leader registers again, a standby taking over included:
                 # Telegram backs off from a URL that failed while the leader was dead,
@@ -155,8 +156,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
                      settings.mode, ", ".join(v.name for v in vendors) or "none")
             await _first(stop.wait(), leadership.lost.wait())
             log.info("stopping")
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
+            if poller is not None:
+                await poller.stop()
             await housekeeping.stop()
             for task in reversed(background):
                 await task.stop()

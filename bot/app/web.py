@@ -2,8 +2,9 @@
 
 One Starlette app served by uvicorn beside the bot in both modes (the
 pattern python-telegram-bot documents for custom webhook servers: the
-application runs with ``updater(None)`` in webhook mode and the route puts
-updates on ``update_queue``). Vendor callbacks mount under ``/vendors/<name>``
+application runs with ``updater(None)`` and the route puts updates on
+``update_queue``, through :class:`bot.app.receiving.Receiver`, which keeps each in
+the inbox before Telegram is told it arrived). Vendor callbacks mount under ``/vendors/<name>``
 and the OAuth redirect under ``/oauth``; each feature contributes its routes
 through :func:`build_web_app`'s ``extra_routes``.
 
@@ -28,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from telegram import Bot, Update
 
+from bot.app.receiving import Receiver
 from bot.asgi import BodyRefused, read_json_object
 from bot.runtime import BotApplication
 
@@ -56,6 +58,7 @@ def parse_update(payload: dict[str, Any], bot: Bot) -> Update:
 
 def build_web_app(
     application: BotApplication,
+    receiver: Receiver,
     *,
     webhook_secret: str | None,
     extra_routes: list[BaseRoute] | None = None,
@@ -85,11 +88,17 @@ def build_web_app(
         if webhook_secret is None or not hmac.compare_digest(given, webhook_secret):
             return Response(status_code=403)
         try:
-            update = parse_update(await read_json_object(request, MAX_UPDATE_BYTES), application.bot)
+            payload = await read_json_object(request, MAX_UPDATE_BYTES)
+            update = parse_update(payload, application.bot)
         except BodyRefused as refused:
             log.info("webhook call refused (%d): %s", refused.status, refused.reason)
             return Response(status_code=refused.status)
-        await application.update_queue.put(update)
+        try:
+            await receiver.receive([update], [payload])  # kept before Telegram hears 200
+        except Exception:  # noqa: BLE001 - not kept: Telegram must send it again
+            log.exception("update=%d not kept; answering 503 so Telegram resends it",
+                          update.update_id)
+            return Response(status_code=503)
         return Response(status_code=200)
 
     routes: list[BaseRoute] = [

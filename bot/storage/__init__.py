@@ -26,6 +26,7 @@ from .errors import DecryptionError, IdempotencyConflictError, NotFoundError, St
 from .leader import Leadership
 from .join_claims import JoinClaim, JoinClaimRepo
 from .oauth import OAuthState, OAuthStateRepo
+from .inbox import Inbox
 from .outbox import NewMessage, OutboxMessage, OutboxRepo, OutboxState, OutboxStats, Priority
 from .engine import DatabaseUrl, parse_database_url
 from .persistence import DatabasePersistence
@@ -56,6 +57,7 @@ __all__ = [
     "ExecResult",
     "IdempotencyConflictError",
     "Leadership",
+    "Inbox",
     "JoinClaim",
     "JoinClaimRepo",
     "NotFoundError",
@@ -108,6 +110,7 @@ class Storage:
     outbox: OutboxRepo
     broadcasts: BroadcastRepo
     updates: UpdateLog
+    inbox: Inbox
     vendor_refs: VendorRefRepo
     join_claims: JoinClaimRepo
     rate_windows: RateWindowRepo
@@ -134,6 +137,7 @@ class Storage:
             outbox=outbox,
             broadcasts=BroadcastRepo(db, outbox, clock=clock),
             updates=UpdateLog(db, clock=clock),
+            inbox=Inbox(db, box, clock=clock),
             vendor_refs=VendorRefRepo(db, clock=clock),
             join_claims=JoinClaimRepo(db, box, clock=clock),
             rate_windows=RateWindowRepo(db),

@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, TableClause, Text, column, table
 __all__ = [
     "bookings",
     "broadcasts",
+    "inbox",
     "join_claims",
     "oauth_states",
     "outbox",
@@ -71,6 +72,7 @@ outbox = _t(
     " error created_at updated_at sent_at",
 )
 processed_updates = _t("processed_updates", "update_id# processed_at")
+inbox = _t("inbox", "update_id# body attempts# received_at")
 ptb_user_data = _t("ptb_user_data", "user_id# data")
 ptb_chat_data = _t("ptb_chat_data", "chat_id# data")
 ptb_singletons = _t("ptb_singletons", "name data")

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from bot.app.receiving import Receiver
 from bot.app.web import build_web_app
 
 
@@ -19,7 +20,7 @@ def _client(ready: bool) -> httpx.AsyncClient:
     application: Any = SimpleNamespace(
         running=ready, services=SimpleNamespace(storage=SimpleNamespace(db=_Db()))
     )
-    app = build_web_app(application, webhook_secret="s", ready=lambda: ready)
+    app = build_web_app(application, Receiver(application), webhook_secret="s", ready=lambda: ready)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot")
 
 
