@@ -27,18 +27,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _load import Bench, Child, bench_world, open_days, running, spawn  # noqa: E402
 
+from bot.storage import SecretBox  # noqa: E402
+
 FIRST_UID = 1_000_000
 TEMPLATE_UID = 999
 
 
-def seed(database: Path, template: int, users: int, conversations: int) -> None:
+def seed(database: Path, secret_key: str, template: int, users: int, conversations: int) -> None:
     """Copy ``template``'s rows to ``users`` new users (its booking conversation to
-    the first ``conversations`` of them), in one transaction."""
+    the first ``conversations`` of them), in one transaction. User data is stored
+    encrypted and bound to its row, as the bot writes it."""
+    box = SecretBox(secret_key)
     with contextlib.closing(sqlite3.connect(database)) as db, db:
         user_row = db.execute("SELECT language, role, blocked_bot, created_at, seen_at FROM users"
                               " WHERE telegram_id = ?", (template,)).fetchone()
-        data = json.loads(db.execute("SELECT data FROM ptb_user_data WHERE user_id = ?",
-                                     (template,)).fetchone()[0])
+        data = json.loads(box.decrypt(db.execute("SELECT data FROM ptb_user_data WHERE user_id = ?",
+                                                 (template,)).fetchone()[0],
+                                      context=f"ptb:user:{template}"))
         convs = [(name, json.loads(key), state) for name, key, state in
                  db.execute("SELECT name, key, state FROM ptb_conversations").fetchall()
                  if template in json.loads(key)]
@@ -47,7 +52,8 @@ def seed(database: Path, template: int, users: int, conversations: int) -> None:
                        " seen_at) VALUES (?, ?, ?, ?, ?, ?)",
                        ((FIRST_UID + n, *user_row) for n in range(users)))
         db.executemany("INSERT INTO ptb_user_data (user_id, data) VALUES (?, ?)",
-                       ((FIRST_UID + n, json.dumps(data if n < conversations else plain))
+                       ((FIRST_UID + n, box.encrypt(json.dumps(data if n < conversations else plain),
+                                                    context=f"ptb:user:{FIRST_UID + n}"))
                         for n in range(users)))
         db.executemany("INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)",
                        ((name, json.dumps([FIRST_UID + n if part == template else part
@@ -84,7 +90,8 @@ async def main() -> None:
         async with running(bench, "bot"):
             await open_days(bench, bench.user(TEMPLATE_UID))
         started = time.monotonic()
-        seed(Path(bench.env["DATABASE_PATH"]), TEMPLATE_UID, args.users, args.conversations)
+        seed(Path(bench.env["DATABASE_PATH"]), bench.env["BOT_SECRET_KEY"], TEMPLATE_UID,
+             args.users, args.conversations)
         size = Path(bench.env["DATABASE_PATH"]).stat().st_size / 2**20
         print(f"stored {args.users} users, {args.conversations} open conversations "
               f"(database {size:.0f} MB, {time.monotonic() - started:.1f} s)", flush=True)
