@@ -55,6 +55,7 @@ def build_application(services: Services) -> DurableApplication:
         store_data=PersistenceInput(bot_data=True, chat_data=True, user_data=True, callback_data=False),
         update_interval=60,
         box=services.storage.box,  # user data holds names, phones, e-mails: encrypted at rest
+        on_demand=True,  # a user's data is read when their update arrives, not all at start
     )
     processor = ChatOrderedProcessor(chat_bound=CHAT_BOUND, typing_after=TYPING_AFTER)
     builder = (

@@ -24,30 +24,92 @@ running; that chat's update is not marked processed yet, so a crash repeats
 the step, which every step tolerates (PTB's periodic writer always did the
 same). Each update's chat keeps its turn until its write is committed, so a
 repeated delivery of it is recognised.
+
+User and chat data are read on demand (:class:`bot.storage.DatabasePersistence`
+with ``on_demand``): nothing at start, a user's entry when their update
+arrives. The entries of the ``resident_limit`` users and chats seen last stay
+in memory; an older one is dropped once no update of its user or chat is
+running and it is stored exactly as it is in memory, and read again when that
+user writes next.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
-
+from collections import Counter, OrderedDict
 from typing import Any
 
 from telegram import Update
 
 from bot.runtime import BotApplication
+from bot.storage import DatabasePersistence
 
 log = logging.getLogger("bot.updates")
 
 
+DataKey = tuple[str, int]  # ("user" or "chat", id)
+
+
 class DurableApplication(BotApplication):
+    #: How many users' and chats' data entries stay in memory between updates.
+    resident_limit = 4096
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._commit_waiting: list[tuple[int | None, asyncio.Future[None]]] = []
         self._committer: asyncio.Task[None] | None = None
+        self._busy: Counter[DataKey] = Counter()  # updates running per user and chat
+        self._resident: OrderedDict[DataKey, None] = OrderedDict()  # oldest first
 
     async def process_update(self, update: object) -> None:
+        keys = _data_keys(update)
+        self._busy.update(keys)
+        try:
+            await self._process(update)
+        finally:
+            self._busy.subtract(keys)
+            for key in keys:
+                if self._busy[key] <= 0:
+                    del self._busy[key]
+                self._resident[key] = None
+                self._resident.move_to_end(key)
+            self._evict()
+
+    def _evict(self) -> None:
+        """Drop the oldest idle entries past ``resident_limit`` (on-demand data only)."""
+        persistence = self.persistence
+        excess = len(self._resident) - self.resident_limit
+        if excess <= 0 or not isinstance(persistence, DatabasePersistence) \
+                or not persistence.on_demand:
+            return
+        for key in list(itertools.islice(self._resident, excess)):
+            if not self._busy.get(key) and self._forget(persistence, key):
+                del self._resident[key]
+
+    def _forget(self, persistence: DatabasePersistence, key: DataKey) -> bool:
+        kind, item_id = key
+        if kind == "user":
+            memory = self._user_data
+            pending = (self._user_ids_to_be_updated_in_persistence,
+                       self._user_ids_to_be_deleted_in_persistence)
+        else:
+            memory = self._chat_data
+            pending = (self._chat_ids_to_be_updated_in_persistence,
+                       self._chat_ids_to_be_deleted_in_persistence)
+        if any(item_id in ids for ids in pending):
+            return False  # changed since the last write
+        data = memory.get(item_id)
+        if data is None:
+            return True
+        if not persistence.forget(kind, item_id, data):
+            return False
+        del memory[item_id]
+        return True
+
+    async def _process(self, update: object) -> None:
         storage = self.services.storage
         if isinstance(update, Update):
             if await storage.updates.is_processed(update.update_id):
@@ -109,6 +171,17 @@ class DurableApplication(BotApplication):
             for _, done in group:
                 if not done.done():
                     done.set_result(None)
+
+
+def _data_keys(update: object) -> list[DataKey]:
+    if not isinstance(update, Update):
+        return []
+    keys = []
+    if update.effective_user is not None:
+        keys.append(("user", update.effective_user.id))
+    if update.effective_chat is not None:
+        keys.append(("chat", update.effective_chat.id))
+    return keys
 
 
 def _kind(update: Update) -> str:

@@ -18,6 +18,15 @@ Contract for handler code (enforced: violations raise ``TypeError`` when PTB per
 Every ``update_*`` first compares the serialised value with what it last wrote (or read)
 and skips unchanged data, so PTB may call it after every update at little cost.
 
+User and chat data on demand (``on_demand=True``): PTB loads every user's and chat's
+data at start, which with a hundred thousand users costs seconds and tens of megabytes
+for people who may never write again. Then ``get_user_data``/``get_chat_data`` load
+nothing, and ``refresh_user_data``/``refresh_chat_data`` (which PTB calls before it
+hands a context to a callback, for every update with a user or chat) fill the entry
+from its row the first time it is needed. The application may then :meth:`forget` an
+idle entry that is stored exactly as it is in memory, and it is read again when that
+user writes next.
+
 Personal data at rest: ``user_data`` holds drafts and remembered details (names, phone
 numbers, e-mail and postal addresses), so with a :class:`SecretBox` the user, chat and
 bot data are stored encrypted like vendor tokens, each bound to its row (a ciphertext
@@ -55,7 +64,7 @@ _CALLBACK_DATA = "callback_data"
 class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     """Shares the :class:`Database` (and its lock) with the repositories; never closes it."""
 
-    __slots__ = ("_box", "_db", "_written")
+    __slots__ = ("_box", "_db", "_on_demand", "_written")
 
     def __init__(
         self,
@@ -64,20 +73,27 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         update_interval: float = 60,
         *,
         box: SecretBox | None = None,
+        on_demand: bool = False,
     ) -> None:
         super().__init__(store_data=store_data, update_interval=update_interval)
         self._db = db
         self._box = box
-        # Last serialised value known to be in the database, per item.
-        self._written: dict[Hashable, str] = {}
+        self._on_demand = on_demand
+        # Last serialised value known to be in the database, per item; None: known
+        # to have no row (an on-demand entry looked up and not found).
+        self._written: dict[Hashable, str | None] = {}
+
+    @property
+    def on_demand(self) -> bool:
+        return self._on_demand
 
     # -- user / chat data --------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, JsonDict]:
-        return await self._load_map(ptb_user_data, "user")
+        return {} if self._on_demand else await self._load_map(ptb_user_data, "user")
 
     async def get_chat_data(self) -> dict[int, JsonDict]:
-        return await self._load_map(ptb_chat_data, "chat")
+        return {} if self._on_demand else await self._load_map(ptb_chat_data, "chat")
 
     async def update_user_data(self, user_id: int, data: JsonDict) -> None:
         await self._store_map(ptb_user_data, ("user", user_id), data)
@@ -94,10 +110,26 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         self._written.pop(("chat", chat_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: JsonDict) -> None:
-        """No-op: one process (the leader) writes; memory is never stale."""
+        """On demand: the user's stored data, the first time it is needed. Otherwise a
+        no-op: one process (the leader) writes, so memory is never stale."""
+        await self._fill(ptb_user_data, ("user", user_id), user_data)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: JsonDict) -> None:
-        """No-op: one process (the leader) writes; memory is never stale."""
+        """As :meth:`refresh_user_data`, for a chat."""
+        await self._fill(ptb_chat_data, ("chat", chat_id), chat_data)
+
+    def forget(self, kind: str, item_id: int, data: JsonDict) -> bool:
+        """Whether ``data``, the ``kind`` ("user" or "chat") entry in memory, is stored
+        exactly as it is; if so, forget it, so the next refresh reads it again (the
+        caller then drops it from memory). False leaves everything as it was."""
+        item = (kind, item_id)
+        if item not in self._written:
+            return False
+        stored = self._written[item]
+        if (data or stored is not None) and stored != _serialise(data):
+            return False
+        del self._written[item]
+        return True
 
     # -- bot data / callback data ------------------------------------------------------
 
@@ -178,10 +210,28 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
                 await self._upsert(table, {f"{kind}_id": item[1]}, "data", self._seal(data, item))
         return loaded
 
+    async def _fill(self, table: TableClause, item: tuple[str, int], data: JsonDict) -> None:
+        """Fill ``data`` (in memory, still empty) from the entry's row, once."""
+        if not self._on_demand or item in self._written or data:
+            return
+        key = table.c[f"{item[0]}_id"]
+        stored = await self._db.fetchval(select(table.c.data).where(key == item[1]))
+        if item in self._written or data:  # filled meanwhile
+            return
+        if stored is None:
+            self._written[item] = None
+            return
+        data.update(json.loads(self._open(stored, item)))
+        if self._box is not None and _in_clear(stored):  # from before encryption
+            await self._upsert(table, {f"{item[0]}_id": item[1]}, "data",
+                               self._seal(stored, item))
+
     async def _store_map(self, table: TableClause, item: tuple[str, int], data: JsonDict) -> None:
         text = _serialise(data)
         if self._written.get(item) == text:
             return
+        # Unknown until the row is written: a failed write is never taken as stored.
+        self._written.pop(item, None)
         await self._upsert(table, {f"{item[0]}_id": item[1]}, "data", self._seal(text, item))
         self._written[item] = text
 

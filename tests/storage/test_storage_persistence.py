@@ -243,3 +243,97 @@ async def test_user_chat_and_bot_data_are_encrypted_and_bound_to_their_row(db_ur
         assert (await again.get_user_data())[5]["details"]["email"] == "anna@example.org"
         assert await again.get_chat_data() == {5: {"address": "Dorfstrasse 5"}}
         assert await again.get_bot_data() == {"watch": "Anna Schmidt"}
+
+
+# -- on demand: nothing loaded at start, each entry read when first needed ----------------
+
+
+class CountingReads:
+    """Counts statements read through ``Database.fetchval`` (on-demand lookups)."""
+
+    def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.reads = 0
+        original = db.fetchval
+
+        async def fetchval(sql: Any, params: Any = None) -> Any:
+            self.reads += 1
+            return await original(sql, params)
+
+        monkeypatch.setattr(db, "fetchval", fetchval)
+
+
+async def test_on_demand_reads_an_entry_when_first_refreshed_and_only_then(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.storage import SecretBox
+
+    box = SecretBox("test-secret-key-0123456789abcdefghijklmnop")
+    async with await Database.open(db_url) as db:
+        await _fill(DatabasePersistence(db, box=box))
+        await db.execute("INSERT INTO ptb_user_data (user_id, data) VALUES (9, '{\"name\": \"Old Clear\"}')")
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db, box=box, on_demand=True)
+        assert await p.get_user_data() == {} and await p.get_chat_data() == {}
+        assert await p.get_bot_data() == {"maintenance": False}  # bot data as before
+        assert await p.get_conversations("booking") == {(5, 5): "CHOOSE_SLOT", (6, 6): 3}
+        reads = CountingReads(db, monkeypatch)
+        user: dict[str, Any] = {}
+        await p.refresh_user_data(5, user)
+        assert user == {"lang": "de", "cart": [1, 2], "nested": {"a": None}}
+        chat: dict[str, Any] = {}
+        await p.refresh_chat_data(-100123, chat)
+        assert chat == {"pinned": 7}
+        assert reads.reads == 2
+        user["cart"].append(3)  # in memory now: never read over again
+        await p.refresh_user_data(5, user)
+        assert user["cart"] == [1, 2, 3] and reads.reads == 2
+        nobody: dict[str, Any] = {}
+        await p.refresh_user_data(77, nobody)  # no row: looked up once
+        await p.refresh_user_data(77, nobody)
+        assert nobody == {} and reads.reads == 3
+        legacy: dict[str, Any] = {}
+        await p.refresh_user_data(9, legacy)  # a row from before encryption is sealed
+        assert legacy == {"name": "Old Clear"}
+        stored = await db.fetchval("SELECT data FROM ptb_user_data WHERE user_id = 9")
+        assert "Old Clear" not in stored
+        assert box.decrypt(stored, context="ptb:user:9") == '{"name": "Old Clear"}'
+
+
+async def test_on_demand_forgets_only_what_is_stored_exactly_as_in_memory(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db, on_demand=True)
+        data: dict[str, Any] = {}
+        await p.refresh_user_data(5, data)
+        assert p.forget("user", 5, data)  # known to have no row, and nothing in memory
+        await p.refresh_user_data(5, data)
+        data["draft"] = {"site": "Roma"}
+        assert not p.forget("user", 5, data)  # not written yet: would be lost
+        await p.update_user_data(5, dict(data))
+        data["draft"]["site"] = "Milano"
+        assert not p.forget("user", 5, data)  # changed since written
+        await p.update_user_data(5, {"draft": {"site": "Milano"}})
+        assert p.forget("user", 5, data)
+        assert not p.forget("user", 5, data)  # already forgotten
+        reads = CountingReads(db, monkeypatch)
+        again: dict[str, Any] = {}
+        await p.refresh_user_data(5, again)  # read from the database again
+        assert again == {"draft": {"site": "Milano"}} and reads.reads == 1
+
+
+async def test_a_failed_write_is_not_taken_as_stored(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db, on_demand=True)
+        await p.update_user_data(5, {"a": 1})
+
+        async def failing(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(db, "execute", failing)
+        with pytest.raises(RuntimeError):
+            await p.update_user_data(5, {"a": 2})
+        assert not p.forget("user", 5, {"a": 2})
+        assert not p.forget("user", 5, {"a": 1})  # unknown now: kept in memory
