@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.ui import callbacks as cb
 from bot.ui.access import staff_only
-from bot.ui.buttons import ButtonHandler
+from bot.ui.answers import answers_itself
+from bot.ui.buttons import ButtonHandler, toast
 
 
-def _press(data: str | None, user_id: int = 1) -> Update:
-    query = {"id": "q1", "from": {"id": user_id, "is_bot": False, "first_name": "A"},
+def _press(data: str | None, user_id: int = 1, query_id: str = "q1") -> Update:
+    query = {"id": query_id, "from": {"id": user_id, "is_bot": False, "first_name": "A"},
              "chat_instance": "c"}
     if data is not None:
         query["data"] = data
@@ -37,3 +40,65 @@ def test_the_staff_filter_looks_at_who_pressed() -> None:
     assert handler.check_update(_press("st:next", user_id=7))
     assert not handler.check_update(_press("st:next", user_id=8))
     assert not ButtonHandler(cb.StaffButton, _noop, users=staff_only([])).check_update(_press("st:next", 7))
+
+
+class _Bot:
+    def __init__(self) -> None:
+        self.answers: list[str | None] = []
+
+    async def answer_callback_query(self, callback_query_id: str, text: str | None = None,
+                                    **_: object) -> bool:
+        self.answers.append(text)
+        return True
+
+
+def _bound_press(query_id: str) -> tuple[Update, _Bot]:
+    update = _press("bk:slot:a1b2c3:4", query_id=query_id)
+    bot = _Bot()
+    assert update.callback_query is not None
+    update.callback_query.set_bot(bot)  # type: ignore[arg-type]
+    return update, bot
+
+
+async def test_the_button_is_answered_before_the_handler_works() -> None:
+    update, bot = _bound_press("q-first")
+    seen: list[list[str | None]] = []
+
+    async def slow_step(_update: Update, _context: object, _button: cb.SlotPick) -> None:
+        seen.append(list(bot.answers))  # what was answered when the work began
+        await toast(_update, "too late: answered already")
+
+    await ButtonHandler(cb.SlotPick, slow_step).callback(update, None)  # type: ignore[arg-type]
+    assert seen == [[None]] and bot.answers == [None]
+
+
+async def test_a_handler_that_answers_itself_is_answered_for_when_it_takes_long() -> None:
+    update, bot = _bound_press("q-self")
+    release = asyncio.Event()
+
+    @answers_itself
+    async def refresh(_update: Update, _context: object, _button: cb.SlotPick) -> None:
+        await release.wait()  # a vendor taking its time
+        await toast(_update, "Up to date")
+
+    running = asyncio.ensure_future(ButtonHandler(cb.SlotPick, refresh).callback(update, None))  # type: ignore[arg-type]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not bot.answers:
+        assert loop.time() < deadline, "the press was never answered"
+        await asyncio.sleep(0.01)
+    assert not running.done() and bot.answers == [None]  # answered while still working
+    release.set()
+    await running
+    assert bot.answers == [None]  # the late toast made no second call
+
+
+async def test_a_handler_that_answers_itself_in_time_gives_the_answer() -> None:
+    update, bot = _bound_press("q-toast")
+
+    @answers_itself
+    async def refresh(_update: Update, _context: object, _button: cb.SlotPick) -> None:
+        await toast(_update, "Up to date")
+
+    await ButtonHandler(cb.SlotPick, refresh).callback(update, None)  # type: ignore[arg-type]
+    assert bot.answers == ["Up to date"]
