@@ -32,6 +32,7 @@ class _Waiter:
     cost: int
     bulk: bool
     done: asyncio.Future[None] = field(repr=False)
+    key: object = None
 
 
 class FairBudget:
@@ -51,22 +52,33 @@ class FairBudget:
         return len(self._waiting[bulk])
 
     # -- the one entry point ------------------------------------------------------------
-    async def acquire(self, cost: int, *, bulk: bool) -> None:
-        """Return once ``cost`` sends of this class may go now (spent when returning)."""
+    async def acquire(self, cost: int, *, bulk: bool, key: object = None) -> None:
+        """Return once ``cost`` sends of this class may go now (spent when returning);
+        ``key`` (the chat) lets :meth:`promote` find a bulk waiter."""
         loop = asyncio.get_running_loop()
         ahead = self._waiting[False] or (bulk and self._waiting[True])
         if not ahead and self._grant(loop.time(), cost, bulk):
             return
-        waiter = _Waiter(cost, bulk, loop.create_future())
+        waiter = _Waiter(cost, bulk, loop.create_future(), key)
         self._waiting[bulk].append(waiter)
         self._wake()
         try:
             await waiter.done
         except asyncio.CancelledError:
-            if waiter in self._waiting[bulk]:
-                self._waiting[bulk].remove(waiter)
+            if waiter in self._waiting[waiter.bulk]:
+                self._waiting[waiter.bulk].remove(waiter)
                 self._wake()  # the next in line may go now
             raise
+
+    def promote(self, key: object) -> None:
+        """A reply waits behind ``key``'s bulk message: that message queues as a reply."""
+        for waiter in self._waiting[True]:
+            if waiter.key == key and not waiter.done.done():
+                self._waiting[True].remove(waiter)
+                waiter.bulk = False
+                self._waiting[False].append(waiter)
+                self._wake()
+                return
 
     def pause(self, until: float) -> None:
         """Nothing is granted before ``until`` (a 429 for the whole bot)."""

@@ -92,6 +92,7 @@ class _Scope:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     paused_until: float = 0.0
     users: int = 0
+    replies: int = 0  # interactive sends waiting or under way: the chat's bulk goes as they do
 
     def idle(self, now: float) -> bool:
         return (
@@ -264,6 +265,12 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
         glob, paid_scope = self._ensure_global()
         scope = self._chat_scope(key, self._now())
         scope.users += 1
+        if not bulk:
+            # A reply queued behind this chat's own bulk message lends it its class, or
+            # the reply would wait as long as bulk does.
+            scope.replies += 1
+            if self._budget is not None:
+                self._budget.promote(key)
         try:
             async with scope.lock:
                 for attempt in range(max_retries + 1):
@@ -272,7 +279,7 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
                         async with paid_scope.lock:
                             await self._acquire(paid_scope, cost, also_paused=glob)
                     elif self._budget is not None:
-                        await self._budget.acquire(cost, bulk=bulk)
+                        await self._budget.acquire(cost, bulk=bulk and not scope.replies, key=key)
                     if self._shared is not None:
                         await self._shared(cost, paid)
                     try:
@@ -286,6 +293,8 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
                         self._pause(key, delay)
         finally:
             scope.users -= 1
+            if not bulk:
+                scope.replies -= 1
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send_unlimited(

@@ -114,6 +114,27 @@ def test_a_chat_with_a_backlog_gets_one_turn_at_a_time() -> None:
     assert max(others) <= 5.0
 
 
+def test_a_reply_lends_its_class_to_its_chats_bulk_message_ahead_of_it() -> None:
+    """Messages of one chat keep their order, so a reply queued behind that chat's own
+    reminder would wait as long as bulk does: the reminder is promoted instead."""
+
+    async def main() -> tuple[list[float], list[float]]:
+        limiter = BookingRateLimiter(overall_max_rate=10, overall_time_period=1)
+        api = Recorder()
+        send = sender(limiter, api)
+        bulk = [asyncio.ensure_future(send(10_000 + k, BULK)) for k in range(30)]
+        await asyncio.sleep(0)
+        mine = asyncio.ensure_future(send(1, BULK))  # chat 1's reminder, behind 20 bulk
+        await asyncio.sleep(0.2)
+        await send(1)  # chat 1's reply, behind its own reminder
+        await asyncio.gather(*bulk, mine)
+        return api.times(1), api.times()
+
+    chat, every = run(main)
+    assert chat == [1.0, 1.0]  # reminder and reply at the first free slots
+    assert len(every) == 32
+
+
 def test_send_options_carry_retries_too() -> None:
     async def main() -> int:
         limiter = BookingRateLimiter(max_retries=2)
