@@ -30,16 +30,18 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Executable, Row, TableClause, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .engine import BEGIN_KEY, DatabaseUrl, create_engine, parse_database_url
 from .errors import StorageError
 from .migrations import SCRIPTS, current_revision, upgrade
+
+if TYPE_CHECKING:  # the dialect in use is imported when the database is opened
+    from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = ["Database", "ExecResult", "Params", "Statement"]
 
@@ -83,6 +85,11 @@ class Database:
         self.kind = target.kind
         self.path: Path | None = target.path
         self._sqlite_lock = asyncio.Lock() if target.kind == "sqlite" else None
+        if target.kind == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        self._insert = insert
         self._closed = False
 
     def __repr__(self) -> str:
@@ -137,8 +144,7 @@ class Database:
 
     def insert(self, table: TableClause) -> postgresql.Insert | sqlite.Insert:
         """An INSERT with ``on_conflict_do_nothing/do_update`` (same API on both)."""
-        dialect = postgresql if self.kind == "postgresql" else sqlite
-        return dialect.insert(table)
+        return self._insert(table)
 
     async def execute(self, statement: Statement, params: Params = None) -> ExecResult:
         """Run one statement (or one per row when ``params`` is a list); outside a

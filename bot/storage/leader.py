@@ -21,10 +21,12 @@ import asyncio
 import contextlib
 import logging
 import time
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from .engine import DatabaseUrl
+
+if TYPE_CHECKING:  # imported when a PostgreSQL lock is first tried (SQLite needs none)
+    import asyncpg
 
 __all__ = ["Leadership"]
 
@@ -84,6 +86,8 @@ class Leadership:
     async def try_acquire(self) -> bool:
         """One attempt; True if this process now holds the lock. (No keeper starts:
         :meth:`acquire` is what a runner calls.)"""
+        import asyncpg
+
         try:
             if self._conn is None or self._conn.is_closed():
                 dsn = self._target.url.set(drivername="postgresql")

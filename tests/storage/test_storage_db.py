@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,25 @@ async def test_migrations_are_applied_once_and_reopen_is_a_no_op(db_url: str) ->
     async with await Database.open(db_url) as db:
         assert await db.schema_version() == HEAD
         assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 1
+
+
+async def test_a_database_at_head_opens_without_loading_alembic(db_url: str) -> None:
+    """Alembic's import is a good part of a cold start: only a migration needs it."""
+    async with await Database.open(db_url):
+        pass
+    check = (
+        "import asyncio, sys\n"
+        "from bot.storage import Database\n"
+        "async def main():\n"
+        f"    async with await Database.open({db_url!r}):\n"
+        "        pass\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", check, stdout=asyncio.subprocess.PIPE)
+    out, _ = await process.communicate()
+    assert process.returncode == 0 and out.decode().strip() == "[]"
 
 
 async def test_a_failing_migration_leaves_the_database_as_it_was(
