@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
 from telegram import Update
+from telegram.ext import Application
 
 from bot.app.build import build_application, set_command_menus
 from bot.app.housekeeping import Housekeeping
@@ -134,8 +135,6 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
             for task in background:
                 await task.start()
             housekeeping.start()
-            await set_command_menus(application)
-            await set_staff_menus(application)
             recovery.schedule(application, settings.pending_recovery_delay)
             queue_recovery.schedule(application, settings.pending_recovery_delay)
             await receiver.replay()  # what a process before this one took and left unfinished
@@ -152,10 +151,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
                     allowed_updates=Update.ALL_TYPES,
                 )
                 log.info("webhook registered at %s", settings.public_url + TELEGRAM_WEBHOOK_PATH)
+            # Optional, so set once updates flow rather than delaying the first answer.
+            menus = asyncio.create_task(_set_menus(application), name="command-menus")
             log.info("bot @%s running (%s, vendors: %s)", application.bot.username,
                      settings.mode, ", ".join(v.name for v in vendors) or "none")
             await _first(stop.wait(), leadership.lost.wait())
             log.info("stopping")
+            menus.cancel()
+            await asyncio.gather(menus, return_exceptions=True)
             if poller is not None:
                 await poller.stop()
             await housekeeping.stop()
@@ -173,6 +176,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
         await storage.close()
     if leadership.lost.is_set():
         raise SystemExit("leadership lost: exiting, to be restarted as a standby")
+
+
+async def _set_menus(application: Application) -> None:  # type: ignore[type-arg]
+    try:
+        await set_command_menus(application)
+        await set_staff_menus(application)
+    except Exception:  # noqa: BLE001 - menus are a nicety; the bot runs without them
+        log.exception("could not set the command menus")
 
 
 async def _lead(leadership: Leadership, stop: asyncio.Event) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.world import LocalWorld
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, wait_until
 
 WELCOME = {
     "en": "Hello",
@@ -51,9 +51,11 @@ async def test_language_command_switches_and_persists_across_restart(
 
 
 async def test_command_menu_is_set_per_language(world: LocalWorld, bot: RunningBot) -> None:
-    menus = world.telegram.bot().commands  # type: ignore[attr-defined]
-    languages = {key[1] for key in menus}
-    assert {"en", "it", "fr", "de"} <= languages, menus
+    def languages() -> set[str]:
+        return {key[1] for key in world.telegram.bot().commands}  # type: ignore[attr-defined]
+
+    # Set once updates flow (a nicety, not worth delaying the first answer for).
+    await wait_until(lambda: {"en", "it", "fr", "de"} <= languages())
 
 
 async def test_optional_methods_missing_on_the_server_break_nothing(
