@@ -25,6 +25,12 @@ the step, which every step tolerates (PTB's periodic writer always did the
 same). Each update's chat keeps its turn until its write is committed, so a
 repeated delivery of it is recognised.
 
+The duplicate check asks the database only about an update that may have been
+processed: one whose id is not above the newest processed when this process
+began taking updates, or that this process has already started. Telegram's
+ids grow, so nearly every update is known new without a query; ids that start
+again from a random value (after a week without updates) are simply asked about.
+
 User and chat data are read on demand (:class:`bot.storage.DatabasePersistence`
 with ``on_demand``): nothing at start, a user's entry when their update
 arrives. The entries of the ``resident_limit`` users and chats seen last stay
@@ -51,6 +57,7 @@ log = logging.getLogger("bot.updates")
 
 
 DataKey = tuple[str, int]  # ("user" or "chat", id)
+_STARTED_BOUND = 65_536
 
 
 class DurableApplication(BotApplication):
@@ -63,6 +70,27 @@ class DurableApplication(BotApplication):
         self._committer: asyncio.Task[None] | None = None
         self._busy: Counter[DataKey] = Counter()  # updates running per user and chat
         self._resident: OrderedDict[DataKey, None] = OrderedDict()  # oldest first
+        # Ids above ``_known_floor`` were not processed when this process began taking
+        # updates; ``_started`` holds those it has taken since (see :meth:`_surely_new`).
+        self._known_floor: int | None = None
+        self._started: set[int] = set()
+
+    async def initialize(self) -> None:
+        await super().initialize()
+        # Read once this process leads (initialize runs then), before any update.
+        self._known_floor = await self.services.storage.updates.newest() or 0
+        self._started.clear()
+
+    def _surely_new(self, update_id: int) -> bool:
+        """True when ``update_id`` cannot have been processed; records it as started."""
+        floor = self._known_floor
+        if floor is None or update_id <= floor or update_id in self._started:
+            return False
+        self._started.add(update_id)
+        if len(self._started) > _STARTED_BOUND:  # forget them: above the new floor only
+            self._known_floor = max(self._started)
+            self._started.clear()
+        return True
 
     async def process_update(self, update: object) -> None:
         keys = _data_keys(update)
@@ -111,7 +139,7 @@ class DurableApplication(BotApplication):
 
     async def _process(self, update: object) -> None:
         storage = self.services.storage
-        if isinstance(update, Update):
+        if isinstance(update, Update) and not self._surely_new(update.update_id):
             if await storage.updates.is_processed(update.update_id):
                 log.info("update=%d duplicate, skipped", update.update_id)
                 await storage.inbox.settle([update.update_id])  # received again meanwhile

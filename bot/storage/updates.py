@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from ._common import Clock, to_db_time, utcnow
 from .db import Database
@@ -26,6 +26,11 @@ class UpdateLog:
     async def is_processed(self, update_id: int) -> bool:
         row = await self._db.fetchone(select(t.c.update_id).where(t.c.update_id == update_id))
         return row is not None
+
+    async def newest(self) -> int | None:
+        """The highest id recorded, None when there is none."""
+        value = await self._db.fetchval(select(func.max(t.c.update_id)))
+        return None if value is None else int(value)
 
     async def mark_processed(self, update_id: int) -> bool:
         """Record the id; True if this call recorded it first. Because the check and the
