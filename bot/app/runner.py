@@ -48,6 +48,7 @@ from bot.notifications import (
     callback_routes,
     vendor_event_routes,
 )
+from bot.notifications.blocking import user_blocked
 from bot.notifications.callbacks import callback_secret
 from bot.runtime import Services
 from bot.storage import Leadership, Storage
@@ -105,6 +106,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
     sender = services.outbox = OutboxSender(
         application.bot, storage.outbox, rate=settings.broadcast_rate,
         paid_rate=settings.broadcast_paid_rate,
+        on_blocked=lambda chat_id: user_blocked(application, chat_id),
     )
     progress = services.broadcasts = BroadcastProgress(application, rate=settings.broadcast_rate)
     reminders = Reminders(services, leads=settings.reminder_leads, clock=clock,

@@ -11,7 +11,8 @@ from telegram import ChatMember, Update
 from telegram.ext import Application, ChatMemberHandler, TypeHandler
 
 from bot.i18n import resolve_language
-from bot.runtime import BotContext
+from bot.notifications.blocking import user_blocked, user_returned
+from bot.runtime import BotContext, bot_application
 
 
 async def remember_user(update: object, context: BotContext) -> None:
@@ -28,12 +29,16 @@ async def remember_user(update: object, context: BotContext) -> None:
 
 
 async def track_blocking(update: Update, context: BotContext) -> None:
-    """A user who blocks the bot is skipped by broadcasts until they return."""
+    """A user who blocks the bot gets nothing more from it (broadcasts, watchers, cards,
+    reminders: see :mod:`bot.notifications.blocking`) until they return."""
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
         return
     blocked = change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT)
-    await context.services.storage.users.set_blocked(change.from_user.id, blocked)
+    if blocked:
+        await user_blocked(bot_application(context.application), change.from_user.id)
+    else:
+        await user_returned(bot_application(context.application), change.from_user.id)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -151,9 +151,12 @@ class FakeUser:
             "old_chat_member": member(old), "new_chat_member": member(new),
         })
 
-    def block_bot(self) -> None:
+    def block_bot(self, *, tell_bot: bool = True) -> None:
+        """Block the bot: every send or edit to this chat gets 403. ``tell_bot=False``
+        leaves out the ``my_chat_member`` update, so only a refused call tells."""
         self.chat.blocked = True
-        self._member_update("member", "kicked")
+        if tell_bot:
+            self._member_update("member", "kicked")
 
     def unblock_bot(self) -> None:
         self.chat.blocked = False

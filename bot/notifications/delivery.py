@@ -26,6 +26,7 @@ from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.i18n import Translator, translator
+from bot.notifications.blocking import user_blocked
 from bot.notifications.card import Card, render_card
 from bot.runtime import BotApplication
 from bot.storage import NewMessage, Priority, TicketRecord
@@ -56,6 +57,10 @@ async def post_card(
     chat_id = ticket.card_chat_id or ticket.owner
     try:
         message = await application.bot.send_message(chat_id, card.text, reply_markup=card.markup)
+    except Forbidden as exc:
+        log.info("ticket=%d card not sent: %s", ticket.id, exc)
+        await _refused(application, ticket, chat_id)
+        return None
     except TelegramError as exc:
         log.warning("ticket=%d card not sent: %s", ticket.id, exc)
         return None
@@ -128,8 +133,10 @@ async def _edit(application: BotApplication, ticket: TicketRecord, card: Card) -
             return "gone"  # the user deleted it: a new card takes its place
         if "not modified" not in reason:
             log.warning("ticket=%d card edit refused: %s", ticket.id, exc)
-    except Forbidden as exc:  # blocked: remembering the digest stops retrying every round
+    except Forbidden as exc:  # blocked: the watcher stops (and repaints if they return)
         log.info("ticket=%d card not editable: %s", ticket.id, exc)
+        if await _refused(application, ticket, ticket.card_chat_id):
+            return "later"
     except (RetryAfter, NetworkError) as exc:
         log.info("ticket=%d card edit deferred: %s", ticket.id, exc)
         return "later"
@@ -157,4 +164,13 @@ async def send_notice(
     log.info("ticket=%d notice=%s queued", ticket.id, kind)
     if application.services.outbox is not None:
         application.services.outbox.wake()
+    return True
+
+
+async def _refused(application: BotApplication, ticket: TicketRecord, chat_id: int | None) -> bool:
+    """A 403 in the owner's private chat: they blocked the bot (see :mod:`.blocking`).
+    True when that is what it meant (a group's refusal says nothing about the owner)."""
+    if chat_id != ticket.owner:
+        return False
+    await user_blocked(application, ticket.owner)
     return True

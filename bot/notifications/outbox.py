@@ -56,6 +56,7 @@ class OutboxSender:
         rate: float = 28.0,
         paid_rate: float = 900.0,
         on_settled: Callable[[list[OutboxMessage]], Awaitable[None]] | None = None,
+        on_blocked: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.bot = bot
         self.outbox = outbox
@@ -65,6 +66,7 @@ class OutboxSender:
         self._rates = (rate, paid_rate)
         self._group = self._group_size(paid=False)
         self._on_settled = on_settled
+        self._on_blocked = on_blocked  # a chat answered 403: stop what else writes to it
         self._wake = asyncio.Event()
         self._paused_until = 0.0
         self._task: asyncio.Task[None] | None = None
@@ -128,7 +130,12 @@ class OutboxSender:
         sends = [asyncio.create_task(self._send_one(row, outcomes, retries)) for row in rows]
         await asyncio.gather(*sends)
         if outcomes:
-            await self.outbox.settle(outcomes)
+            await self.outbox.settle(outcomes)  # marks the users of blocked chats blocked
+            if self._on_blocked is not None:
+                by_id = {row.id: row.chat_id for row in rows}
+                for chat_id in sorted({by_id[i] for i, (state, _) in outcomes.items()
+                                       if state == "blocked"}):
+                    await self._on_blocked(chat_id)
         now = datetime.now(UTC)
         for row, delay, error in retries:
             if row.attempts >= MAX_ATTEMPTS and not error.startswith("429"):

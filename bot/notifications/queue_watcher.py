@@ -152,6 +152,16 @@ class QueueWatcher:
         if watch is not None:
             watch.poke()
 
+    async def resume(self, owner: int) -> int:
+        """``owner`` unblocked the bot: watch their tickets still waiting again, repainting
+        each card at the next round (edits refused meanwhile were never stored)."""
+        tickets = await self.repo.list_for_owner(owner)
+        for ticket in tickets:
+            watch = self._ensure(ticket.vendor, ticket.site_id)
+            if watch is not None:
+                watch.poke()
+        return len(tickets)
+
     async def refresh(self, ticket: TicketRecord, timeout: float = 5.0) -> QueueSnapshot | None:
         """A Refresh press: wait (a little) for a current snapshot, which updates the card."""
         watch = self._ensure(ticket.vendor, ticket.site_id)

@@ -197,7 +197,9 @@ class SiteWatch:
             async with self.lock:  # re-read: notices and a Leave press change tickets
                 watched = {t.id: t for t in await self.watcher.tickets_at(*self.key)}
                 current = [watched.get(i) or await self.watcher.repo.get(i) for i in ids]
-                await self._cards([t for t in current if t is not None], snapshot)
+                # Unwatched yet still queued: its owner blocked the bot since the round.
+                await self._cards([t for t in current if t is not None and (
+                    t.id in watched or t.state not in ("waiting", "called"))], snapshot)
         except Exception:  # noqa: BLE001 - the next snapshot paints again
             log.exception("vendor=%s site=%s cards not updated", *self.key)
 

@@ -28,10 +28,12 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from telegram.error import Forbidden, TelegramError
+
 from bot.i18n import format_time, translator
+from bot.notifications.blocking import user_blocked
 from bot.runtime import BotApplication
 from bot.throttle import TokenBucket
-from bot.ui import best_effort
 from bot.vendors import (
     Building,
     EventsRole,
@@ -120,6 +122,21 @@ class SpaceWatcher:
         await self.application.update_persistence()
         await self._subscribe(key)
         self.trigger(vendor_name, [space.id])
+
+    async def forget_user(self, user_id: int) -> int:
+        """Stop every watch of ``user_id`` (they blocked the bot, or asked to be forgotten);
+        a space nobody watches any more is unsubscribed. How many watches they had."""
+        mine = [key for key, watch in self._watches.items()
+                if str(user_id) in watch.get("users", {})]
+        for key in mine:
+            watch = self._watches[key]
+            del watch["users"][str(user_id)]
+            if not watch["users"]:
+                self._watches.pop(key)
+                await self._unsubscribe(key, watch["vendor"], watch["space"]["id"])
+        if mine:
+            await self.application.update_persistence()
+        return len(mine)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -283,5 +300,10 @@ class SpaceWatcher:
             if state.until is not None:
                 text += " " + t._("Free until {time}.", time=format_time(
                     state.until, building.timezone, t.locale))
-            await best_effort(self.application.bot.send_message(int(user), text))
+            try:
+                await self.application.bot.send_message(int(user), text)
+            except Forbidden:
+                await user_blocked(self.application, int(user))
+            except TelegramError as exc:
+                log.info("vendor=%s space %s: a watcher not told: %s", vendor.name, space.id, exc)
         log.info("vendor=%s space %s free: %d watchers told", vendor.name, space.id, len(users))

@@ -53,12 +53,16 @@ class QueueWatch(Protocol):
 
     def trigger(self, vendor_name: str, site_ids: Iterable[str] | None = None) -> int: ...
 
+    async def resume(self, owner: int) -> int: ...
+
 
 class SpaceWatch(Protocol):
     """What features ask of the running space watcher ("Notify me when it frees up")."""
 
     async def watch(self, vendor_name: str, building: Building, space: Space, user_id: int,
                     language: str) -> None: ...
+
+    async def forget_user(self, user_id: int) -> int: ...
 
 
 class BookingFollow(Protocol):

@@ -37,6 +37,7 @@ from ._common import (
 from .db import Database
 from .errors import IdempotencyConflictError, NotFoundError, StorageError
 from .schema import bookings as t
+from .schema import users as u
 
 __all__ = ["BookingDraftRecord", "BookingRecord", "BookingRepo", "BookingState"]
 
@@ -264,9 +265,11 @@ class BookingRepo:
         states: Collection[BookingState] = ("confirmed",),
     ) -> list[BookingRecord]:
         """Everyone's bookings not yet over, optionally of one vendor (and site), soonest
-        first: what reminders and vendor status updates follow."""
+        first: what reminders and vendor status updates follow. Bookings of users who
+        blocked the bot are left out: nothing can reach them."""
+        blocked = select(u.c.telegram_id).where(u.c.telegram_id == t.c.owner, u.c.blocked_bot == 1)
         where = [t.c.state.in_(list(states)),
-                 func.coalesce(t.c.end_utc, t.c.start_utc) >= to_db_time(now)]
+                 func.coalesce(t.c.end_utc, t.c.start_utc) >= to_db_time(now), ~blocked.exists()]
         if vendor is not None:
             where.append(t.c.vendor == vendor)
         if site_id is not None:

@@ -229,6 +229,10 @@ class OutboxRepo:
             where = where & o.c.key.not_in(kept)
         return await self._move(where, ("queued", "held"), "cancelled")
 
+    async def block_chat(self, chat_id: int) -> int:
+        """The chat blocked the bot: its unsent messages are settled ``blocked``, not tried."""
+        return await self._move(o.c.chat_id == chat_id, ("queued", "held"), "blocked")
+
     async def forget_chat(self, chat_id: int) -> int:
         """Delete every row for a chat (the user asked the bot to forget them)."""
         return (await self._db.execute(o.delete().where(o.c.chat_id == chat_id))).rowcount

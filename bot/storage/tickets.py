@@ -18,6 +18,7 @@ from .db import Database
 from .errors import NotFoundError, StorageError
 from .schema import ticket_notices as n
 from .schema import tickets as t
+from .schema import users as u
 
 __all__ = ["TicketRecord", "TicketRecordState", "TicketRepo", "card_text_hash"]
 
@@ -99,8 +100,10 @@ class TicketRepo:
         return found[0] if found else None
 
     async def list_watched(self) -> list[TicketRecord]:
-        """Tickets still in the queue (waiting or called): what the watcher must poll."""
-        return await self._many(t.c.state.in_(_WATCHED))
+        """Tickets still in the queue (waiting or called) of users who have not blocked the
+        bot: what the watcher must poll. (Per ticket a primary-key look-up of its owner.)"""
+        blocked = select(u.c.telegram_id).where(u.c.telegram_id == t.c.owner, u.c.blocked_bot == 1)
+        return await self._many(t.c.state.in_(_WATCHED), ~blocked.exists())
 
     async def list_for_owner(self, owner: int, *, watched_only: bool = True) -> list[TicketRecord]:
         watched = [t.c.state.in_(_WATCHED)] if watched_only else []
@@ -140,9 +143,14 @@ class TicketRepo:
         Marking before sending gives at-most-once delivery (a crash in between loses that
         notice); marking after sending would risk a duplicate instead.
         """
+        # From a select, so a ticket deleted meanwhile (its owner was forgotten) claims
+        # nothing instead of failing on the foreign key.
+        claim = select(sa.literal(ticket_id, sa.BigInteger()), sa.literal(notice, sa.Text()),
+                       sa.literal(to_db_time(self._clock()), sa.Text())).where(
+            select(t.c.id).where(t.c.id == ticket_id).exists())
         result = await self._db.execute(
             self._db.insert(n)
-            .values(ticket_id=ticket_id, notice=notice, sent_at=to_db_time(self._clock()))
+            .from_select(["ticket_id", "notice", "sent_at"], claim)
             .on_conflict_do_nothing(index_elements=["ticket_id", "notice"])
         )
         return result.rowcount == 1

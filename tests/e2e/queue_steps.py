@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -119,3 +122,25 @@ async def join_behind(world: LocalWorld, user: FakeUser, walk_ins: int) -> BotMe
     card = await join_by_name(user)
     ahead = "1 person before you" if walk_ins == 1 else f"{walk_ins} people before you"
     return await card_says(world, user, card.message_id, ahead)
+
+
+async def marked_blocked(bot: RunningBot, user_id: int, blocked: bool = True) -> None:
+    """Until the bot's database says ``user_id`` blocked the bot (or no longer has)."""
+    def read() -> bool:
+        with contextlib.closing(sqlite3.connect(bot.database, timeout=30)) as db:
+            row = db.execute("SELECT blocked_bot FROM users WHERE telegram_id = ?", (user_id,)).fetchone()
+        return row is not None and bool(row[0]) == blocked
+
+    async def poll() -> None:
+        while not await asyncio.to_thread(read):
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout=10)
+
+
+def notices_claimed(bot: RunningBot, ticket_owner: int) -> list[str]:
+    """The turn notices claimed for ``ticket_owner``'s tickets (sent or refused)."""
+    with contextlib.closing(sqlite3.connect(bot.database, timeout=30)) as db:
+        rows = db.execute("SELECT n.notice FROM ticket_notices n JOIN tickets t ON t.id = n.ticket_id"
+                          " WHERE t.owner = ?", (ticket_owner,)).fetchall()
+    return sorted(notice for (notice,) in rows)

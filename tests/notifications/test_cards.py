@@ -1,6 +1,6 @@
 """The queue watcher's ticket cards: edited only when what they say changed, and
 converging whatever Telegram refused on the way (a failed edit is made again
-at the next round, a user who blocked the bot costs one refused edit per change).
+at the next round, a user who blocked the bot costs nothing until they return).
 
 Through the fake Bot API and the FileVirtuelle simulator, with the bot running
 in the test's loop (see ``tests/e2e/queue_steps.py``).
@@ -23,8 +23,10 @@ from tests.e2e.queue_steps import (
     desk_calls,
     join_behind,
     join_by_name,
+    marked_blocked,
     more_rounds,
     notices,
+    notices_claimed,
     queue_env,
     running_bot,
     snapshots,
@@ -82,36 +84,44 @@ async def test_a_failed_edit_is_made_again_at_the_next_round(
         assert edits(world) == before + 3  # converged: nothing more to edit
 
 
-async def test_a_user_who_blocked_the_bot_costs_one_refused_edit_per_change(
-    world: LocalWorld, tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("told", [True, False], ids=["my-chat-member", "only-403"])
+async def test_a_user_who_blocked_the_bot_costs_nothing_until_they_return(
+    world: LocalWorld, tmp_path: Path, caplog: pytest.LogCaptureFixture, told: bool
 ) -> None:
-    """Telegram answers 403 to every edit and message for that chat: the watcher
-    keeps serving the other people at the store, tries the blocked card once per
-    change (not once per round), sends that user's notice at most once, and logs
-    no traceback."""
-    async with running_bot(world, queue_env(world, tmp_path)):
+    """Telegram answers 403 to every edit and message for that chat. Told by the
+    ``my_chat_member`` update, or by the first refused edit alone, the bot marks the
+    user blocked: from then on their card is not edited and their turn notice not
+    claimed, while the watcher keeps serving the other people at the store. When
+    they unblock the bot, their card catches up and the notice due goes out."""
+    env = queue_env(world, tmp_path)
+    desks = [data.PARIS_DESK_1, data.PARIS_DESK_2] * 2
+    async with running_bot(world, env) as bot:
         gone = world.telegram.user(703, first_name="Bo")
         stays = world.telegram.user(704, first_name="Cy")
-        gone_card = await join_behind(world, gone, 3)
+        gone_card = await join_behind(world, gone, 4)
         stays_card = await join_by_name(stays)
-        await card_says(world, stays, stays_card.message_id, "4 people before you")
-        gone.block_bot()
+        await card_says(world, stays, stays_card.message_id, "5 people before you")
+        gone.block_bot(tell_bot=told)
+        if not told:  # a change (Bo 3 before, no notice due): his card's edit is refused
+            desk_calls(world, desks.pop())
+        await marked_blocked(bot, gone.id)
+        before, seen = edits(world), current(stays, stays_card.message_id).edit_count
 
-        desk_calls(world)
-        desk_calls(world, data.PARIS_DESK_2)  # Bo has 1 before: near notice, refused
+        while len(desks) > 1:  # until Bo has 1 before: his near notice is due
+            desk_calls(world, desks.pop())
         await card_says(world, stays, stays_card.message_id, "2 people before you")
         await world.telegram.wait_until(lambda: notices(stays, "near"), timeout=10)
-        assert "3 people before you" in (current(gone, gone_card.message_id).text or "")
         await more_rounds(world)
-        before = edits(world)
-        await more_rounds(world)
-        assert edits(world) == before  # the refused card is not retried every round
+        # Every edit since the block was Cy's; Bo's notice was never claimed
+        assert edits(world) - before == current(stays, stays_card.message_id).edit_count - seen
+        assert "4 people before you" in (current(gone, gone_card.message_id).text or "")
+        assert notices_claimed(bot, gone.id) == []
 
         gone.unblock_bot()
-        desk_calls(world)  # Bo is next: the card catches up at this change
-        await card_says(world, gone, gone_card.message_id, "You are next!")
+        await card_says(world, gone, gone_card.message_id, "1 person before you")
+        await world.telegram.wait_until(lambda: notices(gone, "near"), timeout=10)
+        await marked_blocked(bot, gone.id, blocked=False)
         await more_rounds(world)
-        assert notices(gone, "near") == []  # claimed when refused: at most once means lost
-        assert len(notices(stays, "near")) == 1
+        assert len(notices(gone, "near")) == 1 and len(notices(stays, "near")) == 1
     tracebacks = [r for r in caplog.records if r.exc_info and r.name.startswith("bot")]
     assert tracebacks == []

@@ -104,3 +104,15 @@ async def test_broadcast_audiences_pause_resume_and_stop(storage: Storage) -> No
     stats = await storage.outbox.stats(broadcast.batch)
     assert (stats.sent, stats.cancelled, stats.remaining) == (1, 1, 0)
     assert [b.id for b in await storage.broadcasts.list_running()] == []
+
+
+async def test_a_chat_that_blocked_the_bot_gets_its_unsent_rows_settled_not_tried(
+    storage: Storage,
+) -> None:
+    await storage.outbox.enqueue_many([note("r:1", chat_id=7), note("r:2", chat_id=7),
+                                       note("other", chat_id=8)])
+    assert await storage.outbox.block_chat(7) == 2
+    [claimed] = await storage.outbox.claim("s1", 10, LEASE)
+    assert claimed.key == "other"
+    assert (await storage.outbox.get("r:1")).state == "blocked"  # type: ignore[union-attr]
+    assert await storage.outbox.enqueue(note("r:1", chat_id=7)) is False  # never queued again
