@@ -9,8 +9,8 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.conversations import (
-    accounts, booking, broadcast, fallback, my_bookings, qr, queue, rooms, staff, start, users,
-    visitors,
+    accounts, booking, broadcast, fallback, my_bookings, privacy, qr, queue, rooms, staff, start,
+    users, visitors,
 )
 from bot.conversations.menu import COMMANDS
 from bot.ui.access import staff_refusals
@@ -23,6 +23,7 @@ from bot.ui.buttons import stale_buttons
 # for whatever is left.
 FEATURES = (
     users, start, queue, rooms, broadcast, booking, visitors, staff, qr, accounts, my_bookings,
+    privacy,
 )
 STAFF_ONLY = [name for name, _ in staff.STAFF_COMMANDS + accounts.STAFF_COMMANDS] + [*visitors.STAFF_ONLY, *qr.STAFF_ONLY]
 

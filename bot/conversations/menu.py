@@ -13,6 +13,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("link", N_("Link your travel profile to fill in bookings")),
     ("cancel", N_("Cancel a booking, or stop what you are doing")),
     ("language", N_("Change the language")),
+    ("privacy", N_("What I keep about you")),
+    ("forget", N_("Delete everything I keep about you")),
     ("help", N_("How to use this bot")),
     ("start", N_("Welcome and what I can do")),
 ]

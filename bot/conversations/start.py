@@ -33,7 +33,9 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    await reply(update, context, help_text(context.t))
+    t = context.t
+    forget = [(t._("🗑 Forget me"), cb.ForgetOpen().encode())]  # the same screen as /forget
+    await reply(update, context, help_text(t), keyboard([forget]))
 
 
 async def choose_language(update: Update, context: BotContext) -> None:

@@ -23,6 +23,7 @@ from .broadcasts import Audience, AudienceKind, Broadcast, BroadcastRepo, Broadc
 from .crypto import SecretBox
 from .db import Database, ExecResult
 from .errors import DecryptionError, IdempotencyConflictError, NotFoundError, StorageError
+from .forget import forget_user
 from .leader import Leadership
 from .join_claims import JoinClaim, JoinClaimRepo
 from .oauth import OAuthState, OAuthStateRepo
@@ -143,6 +144,10 @@ class Storage:
             rate_windows=RateWindowRepo(db),
             slot_watches=SlotWatchRepo(db, clock=clock),
         )
+
+    async def forget_user(self, telegram_id: int, pseudonym: str) -> dict[str, int]:
+        """Delete every row about one user (see :mod:`.forget`); rows removed per table."""
+        return await forget_user(self.db, telegram_id, pseudonym)
 
     def persistence(
         self, store_data: PersistenceInput | None = None, update_interval: float = 60

@@ -332,3 +332,32 @@ class BroadcastControl(BroadcastButton, prefix="bc:ctl"):
     action: Literal["pause", "resume", "stop"]
     broadcast: RowId
 
+
+
+# -- /forget (bot/conversations/privacy.py) ----------------------------------------
+TelegramId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class ForgetOpen(CallbackData, prefix="fg:open"):
+    """The "Forget me" button under /help: the same screen as /forget."""
+
+
+class ForgetButton(CallbackData):
+    """A button of one /forget screen: whose it is (checked against who presses) and the
+    screen's nonce, kept in their user data (a screen shown before, or before they were
+    forgotten, is stale)."""
+
+    user: TelegramId
+    flow: Flow
+
+
+class ForgetCancelFirst(ForgetButton, prefix="fg:cancel"):
+    pass
+
+
+class ForgetYes(ForgetButton, prefix="fg:yes"):
+    pass
+
+
+class ForgetNo(ForgetButton, prefix="fg:no"):
+    pass

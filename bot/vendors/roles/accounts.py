@@ -113,6 +113,10 @@ class AccountsRole(Vendor):
     async def unlink(self, customer: Customer) -> None:
         """Forget the customer's tokens and profile; nothing linked is not an error."""
 
+    async def forget_customer(self, customer: Customer) -> None:
+        """A person forgotten is unlinked: their tokens and cached profile go."""
+        await self.unlink(customer)
+
     async def find_companies(self, query: str, page: int = 0) -> CompanyPage:
         """Staff: search the directory; only where :attr:`Capability.COMPANIES` is declared."""
         raise NotImplementedError(f"{self.name} has no company directory")

@@ -80,5 +80,10 @@ class Vendor(abc.ABC):
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
+    async def forget_customer(self, customer: Customer) -> None:
+        """Drop what this adapter keeps about ``customer`` (in memory, and in the token
+        and reference stores it was lent): the person asked the bot to forget them.
+        What the vendor itself holds (bookings made there) stays; the default keeps nothing."""
+
     async def aclose(self) -> None:
         """Release HTTP connections; called once at shutdown."""

@@ -296,6 +296,10 @@ class UfirstVendor(UfirstEvents, BookingRole):
         await self.client.delete_reservation(customer.pseudonym, booking.external_id)
         self._days.forget((booking.site_id, booking.start.date()))
 
+    async def forget_customer(self, customer: Customer) -> None:
+        """The customer's own login (a JWT per pseudonym), in memory and stored."""
+        await self.client.tokens.forget(customer.pseudonym)
+
     async def aclose(self) -> None:
         await self.client.aclose()
 
