@@ -30,6 +30,7 @@ from bot.runtime import BotContext
 from bot.storage import BookingRecord, TicketRecord
 from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
+from bot.ui.answers import answers_itself
 from bot.ui.buttons import ButtonHandler, answer_stale, for_owner
 from bot.vendors import Capability, Ticket, VendorError
 
@@ -123,6 +124,7 @@ def _current(context: BotContext, button: cb.ForgetButton) -> bool:
     return data is not None and data.get(SCREEN) == button.flow
 
 
+@answers_itself  # a stale screen's toast; the rest is answered for in time
 async def on_cancel_first(update: Update, context: BotContext, button: cb.ForgetCancelFirst,
                           _: Whose | None) -> None:
     if not _current(context, button):
@@ -179,6 +181,7 @@ async def _leave(context: BotContext, ticket: TicketRecord) -> int:
     return 1
 
 
+@answers_itself  # a stale screen's toast; the rest is answered for in time
 async def on_yes(update: Update, context: BotContext, button: cb.ForgetYes, _: Whose | None) -> None:
     if not _current(context, button):
         await answer_stale(update, context)
@@ -194,6 +197,7 @@ async def on_yes(update: Update, context: BotContext, button: cb.ForgetYes, _: W
         "to me again, we start afresh."))
 
 
+@answers_itself  # a stale screen's toast; the rest is answered for in time
 async def on_no(update: Update, context: BotContext, button: cb.ForgetNo, _: Whose | None) -> None:
     if not _current(context, button):
         await answer_stale(update, context)

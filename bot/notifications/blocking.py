@@ -11,7 +11,7 @@ or many times (it is idempotent):
   at start and the re-reading of their bookings at the vendors;
 * their unsent outbox rows (reminders, status notices, a broadcast's
   message) are settled ``blocked``: tried never, rather than once each;
-* their "notify me when it frees up" watches are dropped.
+* their free-slot and room ("notify me when it frees up") watches are dropped.
 
 Nothing is cancelled at any vendor: their bookings and places in a queue
 stay theirs. When they come back (``my_chat_member``: member again)
@@ -35,6 +35,7 @@ async def user_blocked(application: BotApplication, user_id: int) -> None:
     before = await storage.users.get(user_id)
     await storage.users.set_blocked(user_id, True)
     dropped = await storage.outbox.block_chat(user_id)
+    await storage.slot_watches.delete_for_user(user_id)
     if services.space_watcher is not None:
         await services.space_watcher.forget_user(user_id)
     if before is None or not before.blocked_bot or dropped:

@@ -3,8 +3,8 @@
 What a user's ``/forget`` removes, table by table (the schema is in
 :mod:`.schema`; a table added there that names a user belongs here too):
 
-* ``users`` (language, role, blocked flag), ``oauth_states`` and ``join_claims``
-  (their id), ``bookings`` and ``tickets`` (owner) with the tickets' notices;
+* ``users`` (language, role, blocked flag), ``oauth_states``, ``join_claims`` and
+  ``slot_watchers`` (their id; a free-slot watch nobody else waits on goes too), ``bookings`` and ``tickets`` (owner) with the tickets' notices;
 * ``outbox``: every message to their chat, sent or not (reminders and notices
   hold what they booked); a broadcast's other recipients keep theirs;
 * ``ptb_user_data``, ``ptb_chat_data`` of their private chat (chat id == user id)
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 
 from .db import Database
 from .schema import (
@@ -35,6 +35,8 @@ from .schema import (
     ptb_chat_data,
     ptb_conversations,
     ptb_user_data,
+    slot_watchers,
+    slot_watches,
     ticket_notices,
     tickets,
     users,
@@ -73,6 +75,10 @@ async def forget_user(db: Database, telegram_id: int, pseudonym: str) -> dict[st
             if telegram_id in _ids(key):
                 await gone("ptb_conversations", delete(ptb_conversations).where(
                     c.name == name, c.key == key))
+        await gone("slot_watchers", delete(slot_watchers).where(
+            slot_watchers.c.telegram_id == telegram_id))
+        watched = exists().where(slot_watchers.c.watch_id == slot_watches.c.id)
+        await gone("slot_watches", delete(slot_watches).where(~watched))  # nobody else's
         await gone("vendor_tokens", delete(vendor_tokens).where(vendor_tokens.c.owner == pseudonym))
         await gone("vendor_refs", delete(vendor_refs).where(vendor_refs.c.owner == pseudonym))
         await gone("broadcasts", update(broadcasts).where(broadcasts.c.author == telegram_id).values(

@@ -51,6 +51,9 @@ async def keep_everything_about(storage: Storage, user: int, who: str) -> None:
                                             kind="reminder", payload={"text": "soon"}))
     await storage.vendor_refs.add("bookingtime", who, f"appt-{user}", {"org": "1"})
     await storage.broadcasts.create(user, "hello all", Audience())
+    await storage.slot_watches.watch(vendor="acme", site={"id": f"s-{user}"}, service={"id": "x"},
+                                     day=T0.date(), timezone="UTC", telegram_id=user,
+                                     language="de", first_check=60)
     persistence = storage.persistence()
     await persistence.update_user_data(user, {"lang": "de"})
     await persistence.update_chat_data(user, {"seen": True})
@@ -65,12 +68,13 @@ async def test_forget_user_leaves_no_row_naming_them(storage: Storage) -> None:
     named = {row.split(":")[0] for row in ada_before}
     assert named >= {"users", "vendor_tokens", "bookings", "tickets", "oauth_states", "join_claims",
                      "outbox", "vendor_refs", "broadcasts", "ptb_user_data", "ptb_chat_data",
-                     "ptb_conversations"}, named
+                     "ptb_conversations", "slot_watchers", "slot_watches"}, named
 
     removed = await storage.forget_user(ADA, ADA_WHO)
 
     assert await rows_naming(storage, str(ADA), ADA_WHO) == []
     assert await rows_naming(storage, str(BOB), BOB_WHO) == bob_before
     assert removed["ticket_notices"] == 1 and removed["users"] == 1
+    assert removed["slot_watches"] == 1  # hers alone; Bob's stays (checked above)
     assert await storage.users.get(ADA) is None
     assert await storage.forget_user(ADA, ADA_WHO) == {}  # again: nothing left to remove
