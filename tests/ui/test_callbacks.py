@@ -65,6 +65,10 @@ SAMPLES: list[CallbackData] = [
     cb.BroadcastSend(mode="paid"),
     cb.BroadcastCancel(),
     cb.BroadcastControl(action="resume", broadcast=2**63 - 1),
+    cb.ForgetOpen(),
+    cb.ForgetCancelFirst(user=2**63 - 1, flow=FLOW),
+    cb.ForgetYes(user=1, flow=FLOW),
+    cb.ForgetNo(user=864209753, flow=FLOW),
 ]
 
 
