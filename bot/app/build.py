@@ -6,11 +6,13 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import TelegramError
+from telegram.request import HTTPXRequest
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, PersistenceInput
 
 from bot.app.durable import DurableApplication
 from bot.app.errors import on_error
 from bot.app.feedback import ChatFeedback
+from bot.app.telegram_http import bot_api_request
 from bot.app.processor import ChatOrderedProcessor
 from bot.app.ratelimit import BookingRateLimiter, SharedSends
 from bot.conversations import COMMANDS, register_handlers
@@ -67,7 +69,8 @@ def build_application(services: Services) -> DurableApplication:
         .persistence(persistence)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor)
-        .get_updates_read_timeout(40)
+        .request(bot_api_request())
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, read_timeout=40))
         .updater(None)
     )
     if settings.telegram_rate_limit:
