@@ -126,7 +126,10 @@ class BotProcess:
         """Until the bot has durably finished every update sent so far.
 
         An update is marked processed only after its effects are persisted,
-        so this is the moment a kill -9 loses nothing.
+        so this is the moment a kill -9 loses nothing. Every id up to the last
+        must be there, not just the last: chats run concurrently, so a later
+        update may be recorded before an earlier one of another chat (which a
+        kill would then make Telegram deliver again).
         """
         import sqlite3
 
@@ -134,8 +137,11 @@ class BotProcess:
 
         def done() -> bool:
             with contextlib.closing(sqlite3.connect(self.env["DATABASE_PATH"], timeout=30)) as db:
-                row = db.execute("SELECT MAX(update_id) FROM processed_updates").fetchone()
-            return row[0] is not None and row[0] >= last
+                first, count = db.execute(
+                    "SELECT MIN(update_id), COUNT(*) FROM processed_updates WHERE update_id <= ?",
+                    (last,)).fetchone()
+            # ids are unique: as many as the range is wide means none is missing
+            return first is not None and count == last - first + 1
 
         await wait_until(done, timeout=10, interval=0.02)
 
