@@ -6,13 +6,12 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import TelegramError
-from telegram.request import HTTPXRequest
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, PersistenceInput
 
 from bot.app.durable import DurableApplication
 from bot.app.errors import on_error
 from bot.app.feedback import ChatFeedback
-from bot.app.telegram_http import bot_api_request
+from bot.app.telegram_http import bot_api_request, updates_request
 from bot.app.processor import ChatOrderedProcessor
 from bot.app.ratelimit import BookingRateLimiter, SharedSends
 from bot.conversations import COMMANDS, register_handlers
@@ -70,7 +69,7 @@ def build_application(services: Services) -> DurableApplication:
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor)
         .request(bot_api_request())
-        .get_updates_request(HTTPXRequest(connection_pool_size=1, read_timeout=40))
+        .get_updates_request(updates_request(read_timeout=40))
         .updater(None)
     )
     if settings.telegram_rate_limit:

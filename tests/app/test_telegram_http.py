@@ -35,3 +35,28 @@ async def test_an_idle_connection_reads_as_closed_once_the_server_closes_it() ->
         await stream.aclose()
         server.close()
         await server.wait_closed()
+
+
+def test_the_clients_share_one_tls_context(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Loading the CA bundle costs some 40 ms per client at start: once is enough."""
+    import ssl
+
+    from bot.app import telegram_http
+    from bot.app.telegram_http import updates_request
+    from bot.vendors import _http
+    from bot.vendors._http import VendorHttp
+
+    telegram_http._tls.cache_clear()  # noqa: SLF001 - count from a cold start
+    _http._tls.cache_clear()  # noqa: SLF001
+
+    loads = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        loads.append(self)
+        return load(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+    bot_api_request(), updates_request(40), bot_api_request()
+    VendorHttp("a", "https://a.example"), VendorHttp("b", "https://b.example")
+    assert len(loads) == 2  # one for the Bot API clients, one for the vendors'
