@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 
 from bot.config import ConfigError, is_configured, load_settings
@@ -38,9 +39,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settle_heap() -> None:
+    """Turn the collector back on if ``python -m bot`` turned it off for start-up, with
+    everything loaded so far frozen: it lives as long as the process, so no collection
+    needs to look at it again."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or ("run" if is_configured() else "demo")
+    if command != "run":
+        settle_heap()
     try:
         if command == "run":
             return _run()
@@ -64,10 +76,12 @@ def _run() -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
+        settle_heap()
         print(exc, file=sys.stderr)
         return 2
     setup_logging(settings.log_level)
     from bot.app.runner import run_bot
 
+    settle_heap()
     asyncio.run(run_bot(settings))
     return 0

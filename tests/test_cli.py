@@ -79,3 +79,19 @@ def test_the_demo_follows_the_link_button_round_trip(tmp_path: Path) -> None:
     assert "browser> (authorizing as Herr Remo Räber)" in out
     assert "browser> 200: " in out and "Telegram" in out.split("browser> 200: ", 1)[1]
     assert "bot> Linked as Herr Remo Räber" in out
+
+
+def test_the_collector_is_back_once_start_up_code_is_loaded() -> None:
+    """``python -m bot`` loads its code with the collector off; settle_heap turns it back
+    on, with what was loaded frozen (the commands call it before they run)."""
+    import gc
+
+    from bot.cli import settle_heap
+
+    gc.disable()
+    try:
+        settle_heap()
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
