@@ -13,7 +13,6 @@ import io
 import logging
 from typing import Any
 
-import segno
 from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
@@ -100,6 +99,8 @@ async def send_qr(update: Update, context: BotContext, place: dict[str, Any]) ->
     link = StartLink.to(place["kind"], place["vendor"], place["id"])
     url = link.url(context.bot.username)
     image = io.BytesIO()
+    import segno  # only staff /qr draws: not loaded at every start
+
     segno.make(url, error="m").save(image, kind="png", scale=10, border=4)
     if place["kind"] == "book":
         what = t._("Scanning this code opens the booking at {place}.", place=shorten(place["name"]))
