@@ -12,7 +12,9 @@ next slot when several wait:
 * **room kept for replies**: while interactive traffic is about (one waiting, or one sent
   within the last period) bulk may fill at most ``bulk_share`` of the window, so a reply
   arriving between two grants finds a free slot instead of waiting for the window to slide.
-  With no replies about, bulk may use the whole budget.
+  With no replies about, bulk may use the whole budget. The bot itself keeps no room
+  (``bulk_share`` 1): its bulk is paced, so a slot frees every thirtieth of a second, a
+  reply first in line takes the next one, and a broadcast gets every slot replies leave.
 
 Plain clock-driven bookkeeping with futures and one timer; no task of its own.
 """

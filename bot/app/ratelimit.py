@@ -19,6 +19,14 @@ by :class:`~bot.app.fairshare.FairBudget`: chats in turn, replies before bulk se
 is what nobody is waiting on this second (outbox: broadcasts, reminders, notices), marked by
 the caller with ``rate_limit_args=BULK`` (a :class:`~bot.throttle.SendOptions`).
 
+Paid broadcasts (``allow_paid_broadcast``) may go past the free budget up to 1000 a second,
+but Telegram takes the free budget first, so while one is being sent the free budget is
+always spent and a plain reply would meet a 429 (which pauses everything, the broadcast
+included). So while a paid broadcast is under way (a paid message went within the last
+second) every new message goes as paid too: a reply is billed only if it is over the free
+limit, at Telegram's price per message, and nobody waits for the broadcast the business
+paid to speed up. Nothing but a paid broadcast starts that state.
+
 Telegram counts per bot, not per process: with ``shared`` (wired on PostgreSQL, see
 :func:`bot.app.build.shared_sends`) a message granted here also waits until every process
 of the bot together stays within the limit, so a standby taking over never adds the
@@ -57,6 +65,11 @@ SharedSends = Callable[[int, bool], Awaitable[None]]
 
 # Telegram's limit for messages sent with allow_paid_broadcast=True.
 _PAID_BROADCAST_PER_SECOND = 1000
+# How long after a paid broadcast message every message still goes as paid (seconds).
+_PAYING_FOR = 1.0
+#: Endpoints that take ``allow_paid_broadcast`` (Bot API 7.11): not forwards.
+PAYABLE_ENDPOINTS: frozenset[str] = LIMITED_ENDPOINTS - {
+    "forwardMessage", "forwardMessages", "sendChecklist", "sendGift"}
 # Added to every retry_after: the server's value is rounded to whole seconds.
 _RETRY_MARGIN = 0.1
 # How often idle per-chat state is swept away (seconds of loop time).
@@ -128,7 +141,7 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
         group_max_rate: int = 20,
         group_time_period: float = 60,
         max_retries: int = 2,
-        bulk_share: float = 0.8,
+        bulk_share: float | None = None,
         shared: SharedSends | None = None,
     ) -> None:
         if max_retries < 0:
@@ -140,7 +153,11 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
         self._group_max_rate = group_max_rate
         self._group_time_period = group_time_period
         self._max_retries = max_retries
-        self._bulk_share = bulk_share
+        # Room kept for replies while they come: none by default. Bulk is paced (the outbox
+        # sends evenly), so a slot frees every thirtieth of a second and a reply, first in
+        # line, takes the next one; a broadcast keeps every slot replies do not use.
+        self._bulk_share = 1.0 if bulk_share is None else bulk_share
+        self._paying_until = 0.0  # a paid broadcast is under way until then
         self._shared = shared
         self._budget: FairBudget | None = None
         self._global: _Scope | None = None
@@ -264,6 +281,7 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
     ) -> Result:
         glob, paid_scope = self._ensure_global()
         scope = self._chat_scope(key, self._now())
+        broadcast = paid and bulk  # only a paid broadcast starts (and keeps) paying
         scope.users += 1
         if not bulk:
             # A reply queued behind this chat's own bulk message lends it its class, or
@@ -278,6 +296,8 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
                     if paid:
                         async with paid_scope.lock:
                             await self._acquire(paid_scope, cost, also_paused=glob)
+                        if broadcast:
+                            self._paying_until = self._now() + _PAYING_FOR
                     elif self._budget is not None:
                         await self._budget.acquire(cost, bulk=bulk and not scope.replies, key=key)
                     if self._shared is not None:
@@ -333,10 +353,15 @@ class BookingRateLimiter(BaseRateLimiter[RateLimitArgs]):
         key = chat_key(data.get("chat_id"))
         if endpoint not in LIMITED_ENDPOINTS or key is None:
             return await self._send_unlimited(key, max_retries, callback, args, kwargs)
+        paid = bool(data.get("allow_paid_broadcast"))
+        if not paid and endpoint in PAYABLE_ENDPOINTS and self._now() < self._paying_until:
+            # ``data`` is what the callback sends (python-telegram-bot passes the same dict
+            # in ``args``): the message goes as paid, see the module's docstring.
+            data["allow_paid_broadcast"] = paid = True
         return await self._send_limited(
             key,
             message_cost(endpoint, data),
-            bool(data.get("allow_paid_broadcast")),
+            paid,
             options.bulk,
             max_retries,
             callback,

@@ -105,7 +105,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
     # broadcasts' progress messages resume from the database after a restart.
     sender = services.outbox = OutboxSender(
         application.bot, storage.outbox, rate=settings.broadcast_rate,
-        paid_rate=settings.broadcast_paid_rate,
+        paid_rate=settings.broadcast_paid_rate, in_flight=settings.broadcast_in_flight,
         on_blocked=lambda chat_id: user_blocked(application, chat_id),
     )
     progress = services.broadcasts = BroadcastProgress(application, rate=settings.broadcast_rate)

@@ -31,7 +31,7 @@ def test_bulk_sends_do_not_starve_an_interactive_reply() -> None:
     """300 broadcast messages are waiting; a reply asked for meanwhile goes at the next slot."""
 
     async def main() -> tuple[list[float], list[float]]:
-        limiter = BookingRateLimiter(overall_max_rate=30, overall_time_period=1)
+        limiter = BookingRateLimiter(overall_max_rate=30, overall_time_period=1, bulk_share=0.8)
         api = Recorder()
         send = sender(limiter, api)
         bulk = [asyncio.ensure_future(send(10_000 + k, BULK)) for k in range(300)]
@@ -51,7 +51,7 @@ def test_bulk_sends_do_not_starve_an_interactive_reply() -> None:
 
 def test_a_reply_goes_before_bulk_already_waiting_when_the_window_is_full() -> None:
     async def main() -> tuple[list[float], list[float]]:
-        limiter = BookingRateLimiter(overall_max_rate=10, overall_time_period=1)
+        limiter = BookingRateLimiter(overall_max_rate=10, overall_time_period=1, bulk_share=0.8)
         api = Recorder()
         send = sender(limiter, api)
         bulk = [asyncio.ensure_future(send(10_000 + k, BULK)) for k in range(30)]
@@ -70,7 +70,7 @@ def test_bulk_keeps_room_for_replies_while_they_come() -> None:
     """With replies about, bulk fills at most 80% of the window; alone, all of it."""
 
     async def main() -> tuple[list[float], int, list[float]]:
-        limiter = BookingRateLimiter(overall_max_rate=30, overall_time_period=1)
+        limiter = BookingRateLimiter(overall_max_rate=30, overall_time_period=1, bulk_share=0.8)
         api = Recorder()
         send = sender(limiter, api)
         await asyncio.gather(*(send(10_000 + k, BULK) for k in range(30)))
@@ -119,7 +119,7 @@ def test_a_reply_lends_its_class_to_its_chats_bulk_message_ahead_of_it() -> None
     reminder would wait as long as bulk does: the reminder is promoted instead."""
 
     async def main() -> tuple[list[float], list[float]]:
-        limiter = BookingRateLimiter(overall_max_rate=10, overall_time_period=1)
+        limiter = BookingRateLimiter(overall_max_rate=10, overall_time_period=1, bulk_share=0.8)
         api = Recorder()
         send = sender(limiter, api)
         bulk = [asyncio.ensure_future(send(10_000 + k, BULK)) for k in range(30)]
@@ -145,3 +145,38 @@ def test_send_options_carry_retries_too() -> None:
         return len(api.calls)
 
     assert run(main) == 1
+
+
+def test_replies_go_as_paid_while_a_paid_broadcast_is_sent_and_only_then() -> None:
+    """Telegram spends the free budget on a paid broadcast first: a plain reply meanwhile
+    would meet a 429 and pause everything. So replies go paid while one is under way."""
+
+    async def main() -> list[tuple[Any, bool]]:
+        limiter = BookingRateLimiter()
+        paid_flags: list[tuple[Any, bool]] = []
+
+        async def post(endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+            paid_flags.append((data["chat_id"], bool(data.get("allow_paid_broadcast"))))
+            return {"ok": True}
+
+        async def send(chat_id: int, options: Any = None, **extra: Any) -> None:
+            data = {"chat_id": chat_id, **extra}
+            await limiter.process_request(callback=post, args=("sendMessage", data), kwargs={},
+                                          endpoint="sendMessage", data=data,
+                                          rate_limit_args=options)
+
+        await send(1)  # before any broadcast: free
+        await asyncio.gather(*(send(10_000 + k, BULK, allow_paid_broadcast=True)
+                               for k in range(200)))
+        await send(2)  # during (within a second of the last paid one): paid too
+        await send(3, BULK)  # a reminder too: a 429 would pause the broadcast
+        await asyncio.sleep(0.5)
+        await send(4)  # a paid reply does not keep the bot paying
+        await asyncio.sleep(0.7)
+        await send(5)  # a second after the broadcast's last: free again (4 extended nothing)
+        return paid_flags
+
+    flags = dict(run(main))
+    assert flags[1] is False and flags[10_000] is True
+    assert flags[2] is True and flags[3] is True and flags[4] is True
+    assert flags[5] is False
