@@ -188,8 +188,7 @@ class DurableApplication(BotApplication):
                     if self.persistence:
                         await super().update_persistence()
                     processed = [update_id for update_id, _ in group if update_id is not None]
-                    for update_id in processed:
-                        await storage.updates.mark_processed(update_id)
+                    await storage.updates.mark_all_processed(processed)
                     await storage.inbox.settle(processed)
             except Exception as exc:  # noqa: BLE001 - each waiter gets the failure
                 for _, done in group:

@@ -74,3 +74,12 @@ async def test_update_log(storage: Storage, clock: FakeClock) -> None:
     assert await storage.updates.prune(older_than_days=7) == 1
     assert not await storage.updates.is_processed(100)
     assert await storage.updates.is_processed(101)
+
+
+async def test_update_log_marks_many_at_once(storage: Storage) -> None:
+    await storage.updates.mark_processed(201)
+    await storage.updates.mark_all_processed([200, 201, 202])  # 201 already there: kept
+    await storage.updates.mark_all_processed([])
+    assert [await storage.updates.is_processed(i) for i in (199, 200, 201, 202, 203)] == [
+        False, True, True, True, False]
+    assert await storage.updates.newest() == 202
