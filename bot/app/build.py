@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Persiste
 from bot.app.durable import DurableApplication
 from bot.app.errors import on_error
 from bot.app.feedback import ChatFeedback
-from bot.app.telegram_http import bot_api_request, updates_request
+from bot.app.telegram_http import UPDATES_READ_TIMEOUT, bot_api_request, updates_request
 from bot.app.processor import ChatOrderedProcessor
 from bot.app.ratelimit import BookingRateLimiter, SharedSends
 from bot.conversations import COMMANDS, register_handlers
@@ -69,7 +69,7 @@ def build_application(services: Services) -> DurableApplication:
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor)
         .request(bot_api_request())
-        .get_updates_request(updates_request(read_timeout=40))
+        .get_updates_request(updates_request(read_timeout=UPDATES_READ_TIMEOUT))
         .updater(None)
     )
     if settings.telegram_rate_limit:

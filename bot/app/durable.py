@@ -159,6 +159,12 @@ class DurableApplication(BotApplication):
                 (time.perf_counter() - started) * 1000,
             )
 
+    def recorded(self, update_ids: list[int]) -> None:
+        """Updates recorded as processed without running (a flood's excess, dropped as it
+        arrived): a delivery of one of them again is checked in the database."""
+        for update_id in update_ids:
+            self._surely_new(update_id)
+
     async def skip_update(self, update: Update) -> None:
         """Record an update dropped unprocessed (a flood) as processed, with the next group
         write: Telegram's redelivery must not bring it back."""

@@ -32,7 +32,7 @@ class ChatFeedback:
         if chat is not None:
             await best_effort(self.application.bot.send_chat_action(chat.id, ChatAction.TYPING))
 
-    async def dropped(self, update: Update, *, notify: bool) -> None:
+    async def dropped(self, update: Update, *, notify: bool, recorded: bool) -> None:
         try:
             if update.callback_query is not None or notify:
                 t = await self._translator(update)
@@ -46,7 +46,8 @@ class ChatFeedback:
         except TelegramError as exc:
             log.info("could not tell a flooding chat to slow down: %s", exc)
         finally:
-            await self.application.skip_update(update)
+            if not recorded:
+                await self.application.skip_update(update)
 
     async def _translator(self, update: Update) -> Translator:
         user = update.effective_user

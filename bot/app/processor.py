@@ -24,7 +24,10 @@ With :class:`UpdateHooks` attached (the application does), two more things:
   episode (until that chat's queue runs empty) brings one "slow down"
   notice. Dropped updates are recorded as processed, so they are not
   delivered again. Other updates (a shared contact, a location) still queue.
-  A flood thus costs one running slot and a handful of cheap drops;
+  The receiver applies the same rule as updates arrive (:meth:`admit`), from
+  their JSON, so a flood's excess is never built, kept in the inbox or
+  committed one by one. A flood thus costs one running slot and a handful
+  of cheap drops;
 * **"typing…"** shows in a chat whose update runs longer than
   ``typing_after`` seconds: a timer started with the step sends the chat
   action (and again every few seconds while it runs) and is cancelled when
@@ -34,6 +37,7 @@ With :class:`UpdateHooks` attached (the application does), two more things:
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
@@ -48,15 +52,24 @@ _TYPING_REPEAT = 4.5
 Key = tuple[str, int]
 
 
+class Admission(enum.Enum):
+    """What :meth:`ChatOrderedProcessor.admit` decided about an arriving update."""
+
+    RUN = "run"  # keep and process it
+    DROP = "drop"  # a flood's excess: record it as processed, nothing else
+    ANSWER = "answer"  # the same, but a button press: answer it with a toast
+    NOTIFY = "notify"  # the first drop of a flood episode: tell the user to slow down
+
+
 class UpdateHooks(Protocol):
     """What the processor asks of the application beyond running updates."""
 
     async def typing(self, update: Update) -> None:
         """Show that the bot is working in the update's chat."""
 
-    async def dropped(self, update: Update, *, notify: bool) -> None:
+    async def dropped(self, update: Update, *, notify: bool, recorded: bool) -> None:
         """Answer a dropped button press, tell the user to slow down when ``notify``,
-        and record the update as processed."""
+        and record the update as processed unless it is ``recorded`` already."""
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -80,6 +93,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._pending: dict[Key, int] = {}
         self._flooding: set[Key] = set()
         self._background: set[asyncio.Task[None]] = set()
+        # Updates admitted on arrival (:meth:`admit`): counted in ``_pending`` already.
+        self._admitted: dict[int, list[Key]] = {}
         self.dropped = 0
 
     def attach(self, hooks: UpdateHooks) -> None:
@@ -90,6 +105,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         self._tails.clear()
+        self._admitted.clear()
         self._pending.clear()
         self._flooding.clear()
 
@@ -101,15 +117,18 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if self._running is None:
             self._running = asyncio.Semaphore(self.max_in_flight)
-        keys = _keys(update)
-        if self._over_bound(keys) and isinstance(update, Update) and _droppable(update):
-            _close(coroutine)
-            await self._drop(update, keys)
-            return
+        admitted = (self._admitted.pop(update.update_id, None)
+                    if isinstance(update, Update) else None)
+        keys = admitted if admitted is not None else _keys(update)
+        if admitted is None:
+            if self._over_bound(keys) and isinstance(update, Update) and _droppable(update):
+                _close(coroutine)
+                await self._drop(update, keys)
+                return
+            for key in keys:
+                self._pending[key] = self._pending.get(key, 0) + 1
         # Claiming the turn happens before the first await: tasks start in the
         # order the updates arrived, so turns are handed out in that order.
-        for key in keys:
-            self._pending[key] = self._pending.get(key, 0) + 1
         before = {self._tails[key] for key in keys if key in self._tails}
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         for key in keys:
@@ -132,6 +151,38 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             self._settle(keys)
 
     # -- floods -------------------------------------------------------------------------
+    def admit(self, update_id: int, keys: list[Key], *, droppable: bool,
+              press: bool = False) -> Admission:
+        """Decide on an update as it arrives, before it is built (:mod:`bot.app.receiving`),
+        by the same rule as :meth:`do_process_update`. ``RUN`` counts it as waiting for its
+        chat and user from now on (so the rest of its batch sees it); any other answer
+        means it is dropped: the caller records it as processed and, unless ``DROP``,
+        passes it to :meth:`drop_told`. ``keys`` must be what :func:`_keys` gives for the
+        update built from it; ``press`` says it is a button press."""
+        if droppable and self._over_bound(keys):
+            told = any(key in self._flooding for key in keys)
+            self._flooding.update(key for key in keys if self._pending.get(key))
+            self.dropped += 1
+            if not told:
+                return Admission.NOTIFY
+            return Admission.ANSWER if press else Admission.DROP
+        if update_id not in self._admitted:  # (twice: a webhook retry while it waits)
+            for key in keys:
+                self._pending[key] = self._pending.get(key, 0) + 1
+            self._admitted[update_id] = keys
+        return Admission.RUN
+
+    def release(self, update_id: int) -> None:
+        """An admitted update that will not be processed after all (not kept)."""
+        keys = self._admitted.pop(update_id, None)
+        if keys is not None:
+            self._settle(keys)
+
+    async def drop_told(self, update: Update, admission: Admission) -> None:
+        """The user side of an ``ANSWER`` or ``NOTIFY`` drop (recorded as processed)."""
+        assert self.hooks is not None
+        await self.hooks.dropped(update, notify=admission is Admission.NOTIFY, recorded=True)
+
     def _over_bound(self, keys: list[Key]) -> bool:
         bound = self.chat_bound
         if bound is None or self.hooks is None:
@@ -143,7 +194,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._flooding.update(key for key in keys if self._pending.get(key))
         self.dropped += 1
         assert self.hooks is not None
-        await self.hooks.dropped(update, notify=notify)
+        await self.hooks.dropped(update, notify=notify, recorded=False)
 
     def _settle(self, keys: list[Key]) -> None:
         for key in keys:

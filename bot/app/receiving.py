@@ -27,6 +27,9 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
 
+from bot.app.durable import DurableApplication
+from bot.app.processor import Admission, ChatOrderedProcessor, Key
+from bot.app.telegram_http import UPDATES_READ_TIMEOUT
 from bot.runtime import BotApplication
 
 log = logging.getLogger("bot.updates")
@@ -38,20 +41,64 @@ MAX_BACKOFF = 30.0
 class Receiver:
     def __init__(self, application: BotApplication) -> None:
         self.application = application
-        self._waiting: list[tuple[list[Received], asyncio.Future[None]]] = []
+        self._waiting: list[tuple[list[Received], list[int], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
-    async def receive(self, updates: Sequence[Update], bodies: Sequence[dict[str, Any]]) -> None:
-        """Keep ``updates`` (with their JSON ``bodies``) in the inbox, then queue them
-        for processing. Raises when they could not be kept: do not confirm them then."""
-        batch = [(update.update_id, body) for update, body in zip(updates, bodies, strict=True)]
+    async def receive(self, bodies: Sequence[dict[str, Any]],
+                      updates: Sequence[Update] | None = None) -> None:
+        """Keep the updates (their JSON ``bodies``; ``updates`` when already built) in the
+        inbox, then queue them for processing. Raises when they could not be kept: do not
+        confirm them then.
+
+        A flooding chat's excess (see :mod:`bot.app.processor`) is dropped here, from
+        its JSON: neither built nor kept, only recorded as processed in the inbox's
+        transaction, and told to the user (built then) once per flood episode or
+        per button press."""
+        processor = self.application.update_processor
+        screen = processor.admit if isinstance(processor, ChatOrderedProcessor) else None
+        kept: list[tuple[int, dict[str, Any], Update | None]] = []
+        dropped: list[int] = []
+        told: list[tuple[dict[str, Any], Update | None, Admission]] = []
+        for index, body in enumerate(bodies):
+            update_id = int(body["update_id"])
+            built = updates[index] if updates is not None else None
+            admission = Admission.RUN
+            if screen is not None:
+                keys, droppable, press = _screening(body)
+                admission = screen(update_id, keys, droppable=droppable, press=press)
+            if admission is Admission.RUN:
+                kept.append((update_id, body, built))
+                continue
+            dropped.append(update_id)
+            if admission is not Admission.DROP:
+                told.append((body, built, admission))
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((batch, done))
+        self._waiting.append(([(update_id, body) for update_id, body, _ in kept], dropped, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_groups(), name="inbox-writer")
-        await asyncio.shield(done)
-        for update in updates:
+        try:
+            await asyncio.shield(done)
+        except BaseException:
+            if isinstance(processor, ChatOrderedProcessor):
+                for update_id, _, _ in kept:
+                    processor.release(update_id)
+            raise
+        if dropped:
+            if isinstance(self.application, DurableApplication):
+                self.application.recorded(dropped)
+            log.info("%d update(s) of flooding chats dropped: %s", len(dropped),
+                     _id_ranges(dropped))
+        bot = self.application.bot
+        for update_id, body, built in kept:
+            update = built or Update.de_json(body, bot)
             await self.application.update_queue.put(update)
+        for body, built, admission in told:
+            assert isinstance(processor, ChatOrderedProcessor)
+            task = asyncio.create_task(
+                processor.drop_told(built or Update.de_json(body, bot), admission))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def replay(self) -> int:
         """Queue what the inbox still holds (a previous process took it and died)."""
@@ -70,13 +117,14 @@ class Receiver:
         while self._waiting:
             group, self._waiting = self._waiting, []
             try:
-                await inbox.receive([item for batch, _ in group for item in batch])
+                await inbox.receive([item for kept, _, _ in group for item in kept],
+                                    settled=[i for _, dropped, _ in group for i in dropped])
             except Exception as exc:  # noqa: BLE001 - each caller gets the failure
-                for _, done in group:
+                for _, _, done in group:
                     if not done.done():
                         done.set_exception(exc)
                 continue
-            for _, done in group:
+            for _, _, done in group:
                 if not done.done():
                     done.set_result(None)
 
@@ -86,10 +134,11 @@ class Polling:
     once the receiver has kept it. Errors back off, never end the loop."""
 
     def __init__(self, application: BotApplication, receiver: Receiver, *,
-                 timeout: int = 30) -> None:
+                 timeout: int = 30, read_timeout: float = UPDATES_READ_TIMEOUT) -> None:
         self.application = application
         self.receiver = receiver
         self.timeout = timeout
+        self.read_timeout = read_timeout  # beyond the long poll's own ``timeout``
         self._offset: int | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -132,13 +181,59 @@ class Polling:
                 await asyncio.sleep(delay)
 
     async def _poll_once(self) -> None:
-        bot = self.application.bot
-        updates = await bot.get_updates(offset=self._offset, timeout=self.timeout,
-                                        allowed_updates=Update.ALL_TYPES)
-        if not updates:
+        # getUpdates' JSON as it came (Bot.get_updates would build every update first):
+        # the receiver builds only those it keeps, not a flood's excess.
+        bodies = await self.application.bot._post(  # noqa: SLF001
+            "getUpdates",
+            {"offset": self._offset, "timeout": self.timeout,
+             "allowed_updates": Update.ALL_TYPES},
+            read_timeout=self.read_timeout + self.timeout)
+        if not bodies:
             return
-        await self.receiver.receive(updates, [update.to_dict() for update in updates])
-        self._offset = updates[-1].update_id + 1  # confirmed by the next call
+        await self.receiver.receive(bodies)
+        self._offset = int(bodies[-1]["update_id"]) + 1  # confirmed by the next call
+
+
+def _screening(body: dict[str, Any]) -> tuple[list[Key], bool, bool]:
+    """What the processor's flood bound needs, read from an update's JSON: its chat and
+    user keys (as :class:`Update`'s ``effective_chat`` and ``effective_user`` give them),
+    whether a flood may drop it (text, a button press), and whether it is a press. Kinds
+    other than a message or a press give no keys: the processor counts them itself."""
+    message = body.get("message")
+    if isinstance(message, dict):
+        keys = _chat_user(message.get("chat"), message.get("from"))
+        return keys, isinstance(message.get("text"), str), False
+    press = body.get("callback_query")
+    if isinstance(press, dict):
+        shown = press.get("message")
+        keys = _chat_user(shown.get("chat") if isinstance(shown, dict) else None,
+                          press.get("from"))
+        return keys, True, True
+    return [], False, False
+
+
+def _chat_user(chat: object, user: object) -> list[Key]:
+    keys: list[Key] = []
+    if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+        keys.append(("chat", chat["id"]))
+    if isinstance(user, dict) and isinstance(user.get("id"), int):
+        keys.append(("user", user["id"]))
+    return keys
+
+
+def _id_ranges(ids: Sequence[int]) -> str:
+    """``[3, 4, 5, 9]`` -> ``3-5,9``: a flood's dropped ids in a short log line."""
+    parts: list[str] = []
+    ordered = sorted(ids)
+    start = previous = ordered[0]
+    for update_id in [*ordered[1:], None]:
+        if update_id is not None and update_id == previous + 1:
+            previous = update_id
+            continue
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+        if update_id is not None:
+            start = previous = update_id
+    return ",".join(parts)
 
 
 def _seconds(value: object) -> float:

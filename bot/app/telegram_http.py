@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: python-telegram-bot's default size of the pool for calls other than getUpdates.
 POOL_SIZE = 256
+#: Seconds a ``getUpdates`` answer may take beyond its long poll's own timeout.
+UPDATES_READ_TIMEOUT = 40.0
 
 
 @functools.cache

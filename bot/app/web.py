@@ -94,7 +94,7 @@ def build_web_app(
             log.info("webhook call refused (%d): %s", refused.status, refused.reason)
             return Response(status_code=refused.status)
         try:
-            await receiver.receive([update], [payload])  # kept before Telegram hears 200
+            await receiver.receive([payload], [update])  # kept before Telegram hears 200
         except Exception:  # noqa: BLE001 - not kept: Telegram must send it again
             log.exception("update=%d not kept; answering 503 so Telegram resends it",
                           update.update_id)

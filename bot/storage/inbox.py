@@ -27,6 +27,7 @@ from ._common import Clock, dumps_json, to_db_time, utcnow
 from .crypto import SecretBox
 from .db import Database
 from .schema import inbox as t
+from .schema import processed_updates as processed
 
 __all__ = ["Inbox"]
 
@@ -42,10 +43,13 @@ class Inbox:
         self._box = box
         self._clock = clock
 
-    async def receive(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    async def receive(self, updates: Sequence[tuple[int, dict[str, Any]]],
+                      settled: Sequence[int] = ()) -> None:
         """Keep ``(update_id, body)`` pairs, all in one transaction; ids already here
-        are left as they are (Telegram resent an unconfirmed batch)."""
-        if not updates:
+        are left as they are (Telegram resent an unconfirmed batch). The ``settled`` ids,
+        received with them and dropped unprocessed (a flood's excess), are recorded as
+        processed in the same transaction instead of kept."""
+        if not updates and not settled:
             return
         now = to_db_time(self._clock())
         rows = [{"update_id": update_id, "attempts": 0, "received_at": now,
@@ -53,7 +57,13 @@ class Inbox:
                 for update_id, body in updates]
         statement = self._db.insert(t).on_conflict_do_nothing(index_elements=["update_id"])
         async with self._db.transaction():
-            await self._db.execute(statement, rows)
+            if rows:
+                await self._db.execute(statement, rows)
+            if settled:
+                await self._db.execute(
+                    self._db.insert(processed).on_conflict_do_nothing(
+                        index_elements=["update_id"]),
+                    [{"update_id": update_id, "processed_at": now} for update_id in settled])
 
     async def replay(self) -> list[dict[str, Any]]:
         """Bodies still here, oldest first, each counted as one more replay; those

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 from telegram import CallbackQuery, Chat, Contact, Message, Update, User
 
-from bot.app.processor import ChatOrderedProcessor
+from bot.app.processor import Admission, ChatOrderedProcessor, _keys
+from bot.app.receiving import _id_ranges, _screening
 from tests.app.test_ratelimit import run
 
 
@@ -38,7 +39,7 @@ class Hooks:
     async def typing(self, update: Update) -> None:
         self.typed.append((asyncio.get_running_loop().time(), update.update_id))
 
-    async def dropped(self, update: Update, *, notify: bool) -> None:
+    async def dropped(self, update: Update, *, notify: bool, recorded: bool) -> None:
         self.drops.append((update.update_id, notify))
 
 
@@ -106,3 +107,43 @@ def test_without_a_bound_nothing_is_dropped() -> None:
         return hooks.drops
 
     assert run(main) == []
+
+
+def test_a_flood_is_screened_from_its_json_as_it_arrives_by_the_same_bound() -> None:
+    updates = [text(n) for n in range(1, 12)] + [contact(12), press(13), text(14, chat_id=8)]
+
+    async def main() -> tuple[list[Admission], list[tuple[int, bool]], int, Admission]:
+        hooks, processor = Hooks(), ChatOrderedProcessor(chat_bound=3)
+        processor.attach(hooks)
+        async with processor:
+            verdicts = []
+            for update in updates:
+                keys, droppable, is_press = _screening(update.to_dict())
+                assert keys == _keys(update)  # the same keys as the built update's
+                verdicts.append(processor.admit(update.update_id, keys, droppable=droppable,
+                                                press=is_press))
+            gate = asyncio.Event()
+            kept = [u for u, v in zip(updates, verdicts, strict=True) if v is Admission.RUN]
+            # Admitted updates are counted once: none is dropped again when it runs.
+            tasks = [asyncio.create_task(processor.process_update(
+                u, gate.wait() if u.update_id == 1 else asyncio.sleep(0))) for u in kept]
+            for _ in range(10):
+                await asyncio.sleep(0)
+            gate.set()
+            await asyncio.gather(*tasks)
+            after = processor.admit(15, _keys(text(15)), droppable=True)
+            processor.release(15)
+            return verdicts, hooks.drops, processor.waiting_keys, after
+
+    verdicts, drops, waiting, after = run(main)
+    R, D = Admission.RUN, Admission.DROP
+    # 1..3 run, 4 brings the notice, 5..11 dropped quietly, the contact queues, the press
+    # is answered, another chat runs.
+    assert verdicts == [R, R, R, Admission.NOTIFY] + [D] * 7 + [R, Admission.ANSWER, R]
+    assert drops == []  # nothing admitted was dropped later
+    assert waiting == 0 and after is R  # the episode ended with the queue
+
+
+def test_screening_reads_only_messages_and_presses() -> None:
+    assert _screening({"update_id": 1, "edited_message": {"chat": {"id": 5}}}) == ([], False, False)
+    assert _id_ranges([9, 3, 4, 5, 11, 12]) == "3-5,9,11-12"

@@ -43,3 +43,11 @@ async def test_prune_drops_what_telegram_would_have_dropped(storage: Storage, cl
     await storage.inbox.receive([(42, body(42))])
     assert await storage.inbox.prune(timedelta(days=1)) == 1
     assert [b["update_id"] for b in await storage.inbox.replay()] == [42]
+
+
+async def test_a_floods_excess_is_recorded_as_processed_not_kept(storage: Storage) -> None:
+    await storage.inbox.receive([(51, body(51))], settled=[52, 53])
+    await storage.inbox.receive([], settled=[54])
+    assert [b["update_id"] for b in await storage.inbox.replay()] == [51]
+    assert [await storage.updates.is_processed(i) for i in (51, 52, 53, 54)] == [
+        False, True, True, True]
