@@ -166,10 +166,15 @@ class OutboxRepo:
 
         Only rows still ``sending`` change, so a row already settled stays as it is."""
         now = to_db_time(self._clock())
+        # One statement per outcome (a whole group is usually "sent"), not one per row:
+        # building and compiling a statement costs more than the row's write.
+        same: dict[tuple[OutboxState, str | None], list[int]] = {}
+        for row_id, outcome in outcomes.items():
+            same.setdefault(outcome, []).append(row_id)
         async with self._db.transaction():
-            for row_id, (state, error) in outcomes.items():
+            for (state, error), ids in same.items():
                 await self._db.execute(
-                    update(o).where(o.c.id == row_id, o.c.state == "sending").values(
+                    update(o).where(o.c.id.in_(ids), o.c.state == "sending").values(
                         state=state, error=error, lease_owner=None, lease_until=None,
                         updated_at=now, sent_at=now if state == "sent" else None,
                     )
