@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from types import TracebackType
 
+from sqlalchemy import text
 from telegram.ext import PersistenceInput
 
 from ._common import Clock, utcnow
@@ -146,8 +147,15 @@ class Storage:
         )
 
     async def forget_user(self, telegram_id: int, pseudonym: str) -> dict[str, int]:
-        """Delete every row about one user (see :mod:`.forget`); rows removed per table."""
-        return await forget_user(self.db, telegram_id, pseudonym)
+        """Delete every row about one user (see :mod:`.forget`); rows removed per table.
+
+        On SQLite the write-ahead log still holds the pages as they were before: they are
+        copied into the file (whose deleted bytes are zeroed, see :mod:`.engine`) and the
+        log emptied, so the old pages do not linger there either."""
+        removed = await forget_user(self.db, telegram_id, pseudonym)
+        if self.db.kind == "sqlite":
+            await self.db.fetchall(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        return removed
 
     def persistence(
         self, store_data: PersistenceInput | None = None, update_interval: float = 60

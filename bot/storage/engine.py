@@ -37,6 +37,9 @@ _PRAGMAS = (
     "PRAGMA synchronous = FULL",
     "PRAGMA busy_timeout = 5000",
     "PRAGMA foreign_keys = ON",
+    # A deleted row's bytes are zeroed in the pages that are written anyway, so what
+    # /forget removes does not linger in the file's free space (no extra writes).
+    "PRAGMA secure_delete = FAST",
 )
 
 

@@ -78,3 +78,23 @@ async def test_forget_user_leaves_no_row_naming_them(storage: Storage) -> None:
     assert removed["slot_watches"] == 1  # hers alone; Bob's stays (checked above)
     assert await storage.users.get(ADA) is None
     assert await storage.forget_user(ADA, ADA_WHO) == {}  # again: nothing left to remove
+
+
+async def test_on_sqlite_forgotten_bytes_do_not_linger_in_the_file_or_its_log(
+        storage: Storage, db_path) -> None:  # type: ignore[no-untyped-def]
+    """A conversation key is stored as plain text (the chat and user ids): once forgotten,
+    those digits are in neither the database file nor its write-ahead log."""
+    if storage.db.kind != "sqlite":
+        return  # PostgreSQL's files are the server's: VACUUM is its operator's
+    await keep_everything_about(storage, ADA, ADA_WHO)
+    await keep_everything_about(storage, BOB, BOB_WHO)
+    await storage.db.fetchall(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # all in the file now
+
+    def raw() -> bytes:
+        wal = db_path.with_name(db_path.name + "-wal")
+        return db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+    assert str(ADA).encode() in raw() and str(BOB).encode() in raw()
+    await storage.forget_user(ADA, ADA_WHO)
+    assert str(ADA).encode() not in raw()
+    assert str(BOB).encode() in raw()
