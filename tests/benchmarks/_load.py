@@ -63,12 +63,14 @@ class Child:
     def log_size(self) -> int:
         return self.log.stat().st_size if self.log.exists() else 0
 
-    def vendor_ms_since(self, offset: int) -> float:
-        """Time the bot's log says it spent waiting on vendors since ``offset``."""
+    def log_since(self, offset: int) -> str:
         with self.log.open("rb") as handle:
             handle.seek(offset)
-            text = handle.read().decode(errors="replace")
-        return float(sum(int(m) for m in _VENDOR_MS.findall(text)))
+            return handle.read().decode(errors="replace")
+
+    def vendor_ms_since(self, offset: int) -> float:
+        """Time the bot's log says it spent waiting on vendors since ``offset``."""
+        return float(sum(int(m) for m in _VENDOR_MS.findall(self.log_since(offset))))
 
     async def stop(self) -> None:
         if self.process.returncode is not None:

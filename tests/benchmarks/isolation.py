@@ -8,7 +8,8 @@ at ``--rate`` per second in all (open loop) for ``--seconds``, three times:
 
 * undisturbed;
 * while ``--hung`` users are on a booking step whose vendor call hangs (the
-  ufirst simulator holds its answers until the phase ends);
+  ufirst simulator holds its answers until the phase ends; their steps end
+  before the next phase begins);
 * while one user floods the bot: ``--burst`` /help at once, then 2 a second.
 
 Prints the others' p50/p99 each time and the ratio to the undisturbed figure
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from pathlib import Path
 
@@ -38,6 +40,8 @@ from _load import (  # noqa: E402
 )
 
 from bot.fake_telegram import FakeUser  # noqa: E402
+
+_SLOW_PRESS = re.compile(r"kind=callback user=\S+ ms=(\d+)")
 
 
 def others_load(bench: Bench, others: list[FakeUser], rate: float, seconds: float,
@@ -65,6 +69,7 @@ async def vendor_hanging(bench: Bench, bot: Child, others: list[FakeUser], args)
     screens = await set_up(bench, [500_000 + k for k in range(args.hung)])
     gate = bench.world.simulators["ufirst"].hold_responses("/points/", method="GET")
     press = day_or_back(screens)
+    log_from = bot.log_size()
     for uid in screens:
         press(bench.user(uid), 0)
     release = asyncio.get_running_loop().call_later(args.seconds, gate.set)
@@ -74,6 +79,19 @@ async def vendor_hanging(bench: Bench, bot: Child, others: list[FakeUser], args)
     finally:
         release.cancel()
         gate.set()
+        await hung_steps_over(bot, log_from, args.hung)
+
+
+async def hung_steps_over(bot: Child, log_from: int, hung: int, timeout: float = 60) -> None:
+    """Until the bot has logged the end of the ``hung`` steps (each took seconds: the
+    vendor's timeout or the gate), so the next phase measures its own disturbance only."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        ends = _SLOW_PRESS.findall(bot.log_since(log_from))
+        if sum(1 for ms in ends if int(ms) >= 5000) >= hung:
+            return
+        await asyncio.sleep(0.05)  # the bot's log file: nothing to wait on
+    print(f"(the {hung} hung steps had not all ended after {timeout:g} s)", flush=True)
 
 
 async def flooding(bench: Bench, bot: Child, others: list[FakeUser], args) -> Figures:  # type: ignore[no-untyped-def]
