@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp
 
 STARTUP_DEADLINE = 10.0
+KEEP_ALIVE_SECONDS = 75  # as common reverse proxies; longer than any client keeps one
 
 
 class _InLoopServer(uvicorn.Server):
@@ -104,8 +105,12 @@ class BackgroundServer:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = _listening_socket(host, port, family)
         # log_config=None: uvicorn must not re-run logging.dictConfig for the whole process.
+        # timeout_keep_alive: a server must keep an idle connection open longer than its
+        # clients do (httpx: 5 s), or a request sent on it just as the server closes it
+        # fails with a ReadError, which nothing may retry (it could have been taken).
         config = uvicorn.Config(self.app, lifespan="off", log_config=None, log_level="warning",
-                                access_log=False, timeout_graceful_shutdown=self.graceful_timeout)
+                                access_log=False, timeout_graceful_shutdown=self.graceful_timeout,
+                                timeout_keep_alive=KEEP_ALIVE_SECONDS)
         self._server = _InLoopServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]),
                                          name="in-loop-uvicorn")
