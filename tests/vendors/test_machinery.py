@@ -69,3 +69,24 @@ def test_a_timestamp_without_offset_is_local_time_there() -> None:
     assert naive.utcoffset() is not None and naive.hour == 10
     aware = in_zone(datetime(2030, 6, 25, 10, 0, tzinfo=timezone.utc), zurich)
     assert aware.hour == 12
+
+
+async def test_callers_waiting_on_a_load_that_fails_all_fail_with_it_at_once() -> None:
+    """Three users on a hung vendor: one load, one deadline, not three in a row."""
+    cache: TtlCache[str, int] = TtlCache(30.0)
+    loads, gate = [], asyncio.Event()
+
+    async def hanging() -> int:
+        loads.append(1)
+        await gate.wait()
+        raise TimeoutError("vendor deadline")
+
+    waiting = [asyncio.create_task(cache.get("k", hanging)) for _ in range(3)]
+    while not loads:
+        await asyncio.sleep(0)
+    waiting[0].cancel()  # one caller giving up does not end the others' wait
+    gate.set()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert all(isinstance(r, TimeoutError) for r in results[1:]) and len(loads) == 1
+    assert cache.peek("k") is None  # and the next caller tries afresh
