@@ -26,11 +26,11 @@ import contextlib
 import contextvars
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sqlalchemy import Executable, Row, TableClause, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,6 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .engine import BEGIN_KEY, DatabaseUrl, create_engine, parse_database_url
 from .errors import StorageError
+
+T = TypeVar("T")
 from .migrations import SCRIPTS, current_revision, upgrade
 
 if TYPE_CHECKING:  # the dialect in use is imported when the database is opened
@@ -191,7 +193,7 @@ class Database:
                 yield
             return
         async with self._exclusive(), self._connect("BEGIN IMMEDIATE") as conn:
-            trans = await conn.begin()
+            trans = await _settled(conn.begin())
             tx = _Tx(self, conn)
             ctx_token = _ACTIVE_TX.set((*_ACTIVE_TX.get(), tx))
             try:
@@ -199,7 +201,7 @@ class Database:
                     await self._exec(conn, "SELECT pg_advisory_xact_lock(:key)",
                                      {"key": _WRITER_LOCK}, fetch=True)  # fmt: skip
                 yield
-                await _wrapped(trans.commit(), "COMMIT")
+                await _wrapped(_settled(trans.commit()), "COMMIT")
             finally:
                 tx.open = False
                 _ACTIVE_TX.reset(ctx_token)
@@ -264,19 +266,45 @@ class Database:
             async with tx.lock:
                 return await self._exec(tx.conn, statement, params, fetch=fetch)
         async with self._exclusive(), self._connect("BEGIN") as conn:
-            async with conn.begin():
-                return await self._exec(conn, statement, params, fetch=fetch)
+            trans = await _settled(conn.begin())
+            try:
+                done = await self._exec(conn, statement, params, fetch=fetch)
+                await _settled(trans.commit())
+                return done
+            finally:
+                if trans.is_active:
+                    with contextlib.suppress(SQLAlchemyError):
+                        await asyncio.shield(trans.rollback())
 
     async def _exec(
         self, conn: AsyncConnection, statement: Statement, params: Params, *, fetch: bool
     ) -> tuple[int, list[Row[Any]]]:
         stmt = text(statement) if isinstance(statement, str) else statement
-        try:
+
+        async def run() -> tuple[int, list[Row[Any]]]:
             result = await conn.execute(stmt, params)  # type: ignore[arg-type]
             rows = list(result.all()) if fetch else []
+            return (result.rowcount if not fetch else len(rows)), rows
+
+        try:
+            return await _settled(run())
         except SQLAlchemyError as exc:
             raise StorageError(f"{getattr(exc, 'orig', None) or exc} [{_short(stmt)}]") from exc
-        return (result.rowcount if not fetch else len(rows)), rows
+
+
+async def _settled(awaitable: Awaitable[T]) -> T:
+    """Await a call on a connection; a cancellation meanwhile takes effect once the call
+    has finished. Interrupted midway, SQLAlchemy invalidates the connection while its
+    statement still runs in the driver (aiosqlite's thread): on SQLite that abandoned
+    connection could keep the write lock and the next one found the database locked
+    (seen when a background task was stopped mid-statement at shutdown)."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):  # a second cancellation stops the waiting
+            await asyncio.shield(task)
+        raise
 
 
 async def _wrapped(awaitable: Any, what: str) -> Any:

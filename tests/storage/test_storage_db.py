@@ -232,3 +232,30 @@ async def test_new_database_file_is_private(db_path: Path) -> None:
     async with await Database.open(db_path):
         pass
     assert db_path.stat().st_mode & 0o077 == 0
+
+
+async def test_a_caller_cancelled_mid_statement_keeps_the_connection(db_url: str) -> None:
+    """A background task stopped while its statement runs in the driver: the statement
+    finishes first, so SQLAlchemy does not abandon the connection (an abandoned SQLite
+    connection could keep the write lock: the next writer found the database locked)."""
+    from sqlalchemy import event
+
+    db = await Database.open(db_url)
+    connects: list[object] = []
+    event.listen(db._engine.sync_engine, "connect", lambda *_: connects.append(1))  # noqa: SLF001
+    try:
+        await db.execute("CREATE TABLE t (x INTEGER)")
+        before = len(connects)
+        slow = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000)"
+                " SELECT count(*) FROM c")
+        for _ in range(3):
+            task = asyncio.create_task(db.fetchall(slow))
+            await asyncio.sleep(0.05)  # the statement is running
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            async with db.transaction():
+                await db.execute("INSERT INTO t (x) VALUES (1)")
+        assert len(connects) == before  # the same connection throughout
+    finally:
+        await db.close()
