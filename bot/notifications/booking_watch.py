@@ -35,7 +35,8 @@ from bot.i18n import format_datetime, translator
 from bot.notifications.reminders import Reminders
 from bot.runtime import BotApplication
 from bot.storage import BookingRecord, NewMessage, Priority
-from bot.notifications.space_watch import EVENTS_PATH, run_woken, subscription_with
+from bot.notifications.space_watch import EVENTS_PATH, subscription_with
+from bot.notifications.woken import run_woken, stop_task
 from bot.vendors import (
     Booking,
     BookingRole,
@@ -89,10 +90,8 @@ class BookingWatcher:
         self._task = asyncio.create_task(self._run(), name="booking-watcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         await run_woken(self._wake, self.tick, self._round, "booking watcher")

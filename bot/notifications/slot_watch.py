@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n import format_day, format_time, translator
-from bot.notifications.space_watch import run_woken
+from bot.notifications.woken import run_woken, stop_task
 from bot.runtime import BotApplication
 from bot.storage import NewMessage, Priority, SlotWatch, SlotWatcher
 from bot.throttle import TokenBucket
@@ -84,10 +84,8 @@ class FreeSlotWatcher:
         self._task = asyncio.create_task(self._run(), name="slot-watcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         await run_woken(self._wake, self.tick, self._round, "slot watcher")

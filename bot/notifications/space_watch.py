@@ -24,7 +24,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -32,6 +32,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.i18n import format_time, translator
 from bot.notifications.blocking import user_blocked
+from bot.notifications.woken import run_woken, stop_task
 from bot.runtime import BotApplication
 from bot.throttle import TokenBucket
 from bot.vendors import (
@@ -64,22 +65,6 @@ def subscription_with(held: Iterable[tuple[EventSubscription, str]], vendor_name
         if sub.vendor == vendor_name and secrets.compare_digest(known.encode(), secret.encode()):
             found = sub
     return found
-
-
-async def run_woken(wake: asyncio.Event, tick: float, round_: Callable[[], Awaitable[None]],
-                    what: str) -> None:
-    """Run ``round_`` when ``wake`` is set and every ``tick`` seconds anyway, forever; a
-    failing round is logged and the next one runs all the same."""
-    while True:
-        try:
-            await asyncio.wait_for(wake.wait(), tick)
-        except TimeoutError:
-            pass
-        wake.clear()
-        try:
-            await round_()
-        except Exception:  # noqa: BLE001 - the watcher outlives any one failure
-            log.exception("%s round failed", what)
 
 
 def scope_of(space_id: str) -> str:
@@ -153,10 +138,8 @@ class SpaceWatcher:
             self.trigger_all()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
     def trigger(self, vendor_name: str, space_ids: Iterable[str]) -> int:
         keys = [f"{vendor_name}|{s}" for s in space_ids]

@@ -9,28 +9,14 @@ sending anything again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.sandbox.world import LocalWorld
-from tests.conftest import BotProcess, bot_env, wait_until
-
-
-@pytest.fixture
-async def process(world: LocalWorld, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    bot = BotProcess(bot_env(world, tmp_path), tmp_path / "bot.log")
-    await bot.start(world)
-    try:
-        yield bot
-    finally:
-        await bot.terminate()
+from tests.conftest import BotProcess, wait_until
 
 
 async def test_a_command_confirmed_to_telegram_then_killed_is_answered_after_the_restart(
-    world: LocalWorld, process: BotProcess
+    world: LocalWorld, bot_process: BotProcess
 ) -> None:
+    process = bot_process
     sim = world.simulators["ufirst"]
     user = world.telegram.user(3101)
     user.send_command("/start")
