@@ -21,6 +21,7 @@ from bot.runtime import pseudonym
 from bot.sandbox.world import LocalWorld
 from tests.conftest import bot_env, has_data, start_booking, wait_until
 from tests.e2e.booking_steps import POINT, day_ahead, ufirst
+from tests.e2e.test_crash_exactly_once import tap_again
 from tests.e2e.queue_steps import running_bot
 
 SERVICE = "UFROM001-passport"
@@ -83,6 +84,12 @@ async def test_a_freed_slot_reaches_each_watcher_once_and_its_button_books_it(
         await wait_until(lambda: _query(
             env, "SELECT state, count(*) FROM outbox WHERE kind = 'slot' GROUP BY state"
         ) == [("sent", 2)])
+
+        # the quitter pressing a copy of the notice's button books nothing
+        copied = next(d for row in notice.callback_data for d in row if d and d.startswith("sw:book:"))
+        tap_again(quitter, done, copied)
+        await quitter.wait_message(predicate=lambda m: "no longer valid" in (m.text or ""))
+        assert sim.reservations_for(pseudonym(env["BOT_SECRET_KEY"], quitter.id)) == []
 
         first.press(button, message_id=notice.message_id)
         await first.wait_screen(lambda m: bool(m.reply_keyboard))
