@@ -247,15 +247,18 @@ class RequestBudget:
         return pause
 
 
-_SHARED: dict[str, RequestBudget] = {}
+_SHARED: dict[tuple[str, str], RequestBudget] = {}
 
 
-def shared_budget(api_key: str, counter: SharedCounter | None = None) -> RequestBudget:
-    """The one budget of this process for ``api_key`` (the limit is per key), counted
-    in ``counter`` when one is given (every process of the deployment sees it)."""
-    budget = _SHARED.get(api_key)
+def shared_budget(api_key: str, counter: SharedCounter | None = None, *,
+                  server: str = "") -> RequestBudget:
+    """The one budget of this process for ``api_key`` at ``server`` (the limit is per
+    key; the server only tells apart two FileVirtuelles a process may talk to, such as
+    the simulators of tests running one after another), counted in ``counter`` when one
+    is given (every process of the deployment sees it)."""
+    budget = _SHARED.get((server, api_key))
     if budget is None:
-        budget = _SHARED[api_key] = RequestBudget()
+        budget = _SHARED[(server, api_key)] = RequestBudget()
     if counter is not None:
         budget.share(counter, counter_key(api_key))
     return budget

@@ -81,7 +81,8 @@ class FileVirtuelleClient:
             raise ServiceUnavailable("filevirtuelle is not configured", vendor=VENDOR)
         self.settings = settings
         self._clock = clock
-        self.budget = budget or shared_budget(settings.api_key or "", counter)
+        self.budget = budget or shared_budget(settings.api_key or "", counter,
+                                              server=settings.base_url or "")
         self.auth = SignatureAuth(settings.api_key or "", settings.api_secret.get_secret_value(),
                                   clock)
         self.http = VendorHttp(VENDOR, settings.base_url or "", transport=transport,
