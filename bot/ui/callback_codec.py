@@ -36,7 +36,9 @@ class CallbackData(BaseModel):
     a string decodes as at most one kind.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: each model's validator is built when first used, not at import; most
+    # are not needed for a process's first answer, and building them all cost ~0.1 s.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     prefix: ClassVar[str] = ""
     _kinds: ClassVar[dict[str, type[CallbackData]]] = {}

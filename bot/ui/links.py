@@ -40,7 +40,7 @@ def digest(identifier: str) -> str:
 class StartLink(BaseModel):
     """What a deep link asks for; ``site`` and ``service`` are digests of vendor ids."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: Kind
     vendor: str = Field(pattern=r"^[a-z][a-z0-9]{0,19}$")

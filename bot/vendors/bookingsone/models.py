@@ -27,7 +27,8 @@ BUSY_STATES = ("booked", "using", "waitingCheckIn")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True,
+                              defer_build=True)
 
 
 def text_of(value: Any, language: str | None = None) -> str:

@@ -19,7 +19,8 @@ from pydantic.alias_generators import to_camel
 
 class _Payload(BaseModel):
     model_config = ConfigDict(
-        extra="ignore", frozen=True, alias_generator=to_camel, populate_by_name=True
+        extra="ignore", frozen=True, alias_generator=to_camel, populate_by_name=True,
+        defer_build=True,
     )
 
 

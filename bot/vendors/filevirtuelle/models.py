@@ -24,7 +24,7 @@ def utc_iso(value: datetime) -> str:
 
 class _Fv(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True,
-                              coerce_numbers_to_str=True)
+                              coerce_numbers_to_str=True, defer_build=True)
 
 
 class FairUse(_Fv):
@@ -153,7 +153,7 @@ class Customer(_Fv):
 class Registration(BaseModel):
     """The body of ``POST /register``; absent contact fields are left out."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     lang: str
     prequalification: str
