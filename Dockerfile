@@ -15,7 +15,11 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY locales ./locales
+# python -m bot imports the copy in /app (the working directory), not the installed one:
+# compile it now, since PYTHONDONTWRITEBYTECODE (and the read-only user) would otherwise
+# have every start compile the bot's ~140 modules from source (~0.1 s of each cold start).
 RUN pip install . \
+    && python -m compileall -q bot \
     && useradd --create-home --uid 10001 bot \
     && mkdir -p /data && chown bot:bot /data
 
