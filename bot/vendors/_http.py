@@ -64,13 +64,28 @@ class VendorHttp:
         self.vendor = vendor
         self.deadline = deadline
         self._retries = transport_retries
-        self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            transport=transport,
-            verify=_tls(),  # one TLS context for every vendor client (~40 ms each to load)
-            timeout=httpx.Timeout(deadline, connect=min(CONNECT_TIMEOUT, deadline)),
-            headers=headers,
-        )
+        self._base_url = base_url.rstrip("/")
+        self._transport = transport
+        self._headers = headers
+        self._opened: httpx.AsyncClient | None = None
+        self._closed = False
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        """The client, made at the first call rather than at start: its TLS context
+        takes ~25 ms to load, which a start (and a first answer) need not wait for."""
+        if self._opened is None:
+            if self._closed:
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            self._opened = httpx.AsyncClient(
+                base_url=self._base_url,
+                transport=self._transport,
+                verify=_tls(),  # one TLS context for every vendor client (~40 ms each to load)
+                timeout=httpx.Timeout(self.deadline,
+                                      connect=min(CONNECT_TIMEOUT, self.deadline)),
+                headers=self._headers,
+            )
+        return self._opened
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request; raise :class:`ServiceUnavailable` if it never arrives,
@@ -123,7 +138,9 @@ class VendorHttp:
         raise ServiceUnavailable(f"HTTP {status}", vendor=self.vendor)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        self._closed = True
+        if self._opened is not None:
+            await self._opened.aclose()
 
 
 def _path(url: str) -> str:
