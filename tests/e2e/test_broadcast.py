@@ -70,6 +70,32 @@ async def test_broadcast_reaches_everyone_once_and_skips_who_blocked_the_bot(
     assert copies(world, ids[0], "Closed on Monday") == 0
 
 
+async def test_a_paid_photo_broadcast_goes_past_the_free_limit_with_its_caption(
+        world: LocalWorld, bot: RunningBot) -> None:
+    ids = await customers(world, 5200, 35)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (2).to_bytes(4, "big") * 2
+    photo = world.telegram.state.store_file("notice.png", "image/png", png)
+    staff = world.telegram.user(STAFF, first_name="Staff")
+    staff.send_command("broadcast")
+    await staff.wait_screen(has_button("Everyone"), timeout=20)
+    staff.press("Everyone")
+    await staff.wait_screen(lambda m: "Send the message" in (m.text or ""), timeout=20)
+    staff._send({"photo": [{"file_id": photo.file_id, "file_unique_id": photo.file_unique_id,
+                            "width": 2, "height": 2}], "caption": "New opening hours"})
+    await staff.wait_screen(has_button("Send fast"), timeout=20)
+    throttled, billed = world.telegram.throttled["sendPhoto"], world.telegram.billed
+    staff.press("Send fast")
+
+    def photos(uid: int) -> int:
+        return sum(1 for m in world.telegram.user(uid).bot_messages()
+                   if m.photo is not None and m.text == "New opening hours")
+
+    await wait_until(lambda: all(photos(u) == 1 for u in ids), 30)
+    # 36 at once (the staff member too) is past Telegram's free 30: only as paid, no 429
+    assert world.telegram.billed > billed
+    assert world.telegram.throttled["sendPhoto"] == throttled
+
+
 async def test_non_staff_cannot_broadcast(world: LocalWorld, bot: RunningBot) -> None:
     user = world.telegram.user(5100)
     user.send_command("broadcast")
