@@ -110,6 +110,11 @@ async def broadcast(bench: Bench, child: Child, ids: list[int], text: str, *,
     stop.set()
     help_latencies = await probe
     counts = received(bench, ids, before)
+    # From the first arrival to the last, as the fake Telegram saw them: the loop above
+    # notices the end up to half a second late (5 % of a 10 s paid run).
+    arrivals = [at for uid in ids for at in bench.replies.at[uid][before.get(uid, 0):]]
+    if arrivals and last is not None:
+        first, last = min(arrivals), max(arrivals)
     seconds = (last or time.monotonic()) - (first or started)
     return {
         "delivered": len(counts), "duplicates": sum(n - 1 for n in counts.values() if n > 1),
@@ -124,6 +129,8 @@ async def broadcast(bench: Bench, child: Child, ids: list[int], text: str, *,
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--modes", default="free,paid",
+                        help="which broadcasts, in order (free,paid; paid alone is quicker)")
     args = parser.parse_args()
     async with bench_world(flood_limits=True, vendors=()) as bench:
         ids = await seed_users(bench, args.users)
@@ -137,7 +144,7 @@ async def main() -> None:
             idle_p99 = percentile(idle_latencies, 99) * 1000
             print(f"users={args.users}  /help p99 with nothing else running: {idle_p99:.1f} ms "
                   f"(n={len(idle_latencies)})")
-            for paid in (False, True):
+            for paid in [mode.strip() == "paid" for mode in args.modes.split(",")]:
                 figures = await broadcast(bench, child, ids,
                                           f"Broadcast {'paid' if paid else 'free'} run", paid=paid)
                 mode = "paid" if paid else "free"
