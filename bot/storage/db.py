@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sqlalchemy import Executable, Row, TableClause, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ._async_engine import AsyncConnection, AsyncEngine
 from .engine import BEGIN_KEY, DatabaseUrl, create_engine, parse_database_url
 from .errors import StorageError
 

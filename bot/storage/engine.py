@@ -23,8 +23,8 @@ from typing import Any, Literal
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from ._async_engine import AsyncEngine, create_async_engine
 from .errors import StorageError
 
 __all__ = ["BEGIN_KEY", "DatabaseUrl", "create_engine", "parse_database_url"]
