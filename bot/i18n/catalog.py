@@ -1,15 +1,13 @@
-"""Loading gettext catalogs straight from the ``.po`` sources."""
+"""Loading gettext catalogs straight from the ``.po`` sources (see :mod:`bot.i18n.po`)."""
 
 from __future__ import annotations
 
 import gettext
 import os
-import io
 from functools import lru_cache
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from bot.i18n.po import load_po
 
 # The catalogs live at the top of the repository; an installed copy (the
 # Docker image) points LOCALES_DIR at them.
@@ -59,12 +57,7 @@ def _compile(language: str) -> gettext.NullTranslations:
     path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.exists():
         return gettext.NullTranslations()
-    with path.open("rb") as source:
-        catalog = read_po(source, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return load_po(path)
 
 
 @lru_cache(maxsize=None)

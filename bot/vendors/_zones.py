@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.core import get_global
-
 
 def zone_or_none(name: str | None) -> ZoneInfo | None:
     """The zone called ``name``; None when there is no such zone."""
@@ -36,6 +34,8 @@ def first_zone(*names: str | None, default: str = "UTC") -> ZoneInfo:
 
 def country_zone(country: str | None) -> str | None:
     """The main zone of an ISO 3166 country (``"CH"`` -> Europe/Zurich), if any."""
+    from babel.core import get_global  # babel's data, loaded at the first use, not at start
+
     zones = get_global("territory_zones").get((country or "").upper()) or []
     return zones[0] if zones else None
 
