@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Persiste
 from bot.app.durable import DurableApplication
 from bot.app.errors import on_error
 from bot.app.feedback import ChatFeedback
-from bot.app.telegram_http import UPDATES_READ_TIMEOUT, bot_api_request, updates_request
+from bot.runtime.telegram_http import UPDATES_READ_TIMEOUT, bot_api_request, updates_request
 from bot.app.processor import ChatOrderedProcessor
 from bot.app.ratelimit import BookingRateLimiter, SharedSends
 from bot.conversations import COMMANDS, register_handlers

@@ -29,7 +29,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, Ti
 
 from bot.app.durable import DurableApplication
 from bot.app.processor import Admission, ChatOrderedProcessor, Key
-from bot.app.telegram_http import UPDATES_READ_TIMEOUT
+from bot.runtime.telegram_http import UPDATES_READ_TIMEOUT
 from bot.runtime import BotApplication
 
 log = logging.getLogger("bot.updates")

@@ -38,6 +38,7 @@ from telegram.ext import ExtBot
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
+from bot.runtime.telegram_http import ConnectFailed, ConnectionLost
 from bot.storage import OutboxMessage, OutboxRepo, OutboxState, Priority
 from bot.throttle import BULK, NO_RETRY, Retries, SendOptions, TokenBucket
 
@@ -211,13 +212,12 @@ class OutboxSender:
             outcomes[row.id] = ("failed", exc.message)
         except TimedOut:
             outcomes[row.id] = ("uncertain", "timed out: Telegram may have delivered it")
-        except NetworkError as exc:
-            if not exc.message.startswith("httpx."):  # Telegram answered with an error (a 5xx)
-                retries.append((row, min(30.0, 2.0 ** row.attempts), exc.message))
-            elif "connect" in exc.message.lower():  # refused before sending: surely undelivered
-                retries.append((row, 5.0 * row.attempts, exc.message))
-            else:  # the connection broke mid-request: Telegram may have delivered it
-                outcomes[row.id] = ("uncertain", exc.message)
+        except ConnectFailed as exc:  # refused before sending: surely undelivered
+            retries.append((row, 5.0 * row.attempts, exc.message))
+        except ConnectionLost as exc:  # broke mid-request: Telegram may have delivered it
+            outcomes[row.id] = ("uncertain", exc.message)
+        except NetworkError as exc:  # Telegram answered with an error (a 5xx)
+            retries.append((row, min(30.0, 2.0 ** row.attempts), exc.message))
         except TelegramError as exc:
             outcomes[row.id] = ("failed", exc.message)
 

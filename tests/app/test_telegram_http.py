@@ -1,54 +1,130 @@
-"""The Bot API client's pool: idle connections checked with a poll() on a kept socket."""
+"""The Bot API transport: what goes on the wire, and how each failure is named.
+
+The outbox decides from the failure's kind whether a message may have reached
+the user (see :mod:`bot.runtime.telegram_http`), so each kind is provoked over
+a real socket here.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpcore
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import NetworkError, TimedOut
 
-from bot.app.telegram_http import _Backend, bot_api_request
-from tests.conftest import wait_until
+from bot.runtime import telegram_http
+from bot.runtime.telegram_http import (
+    AiohttpRequest,
+    ConnectFailed,
+    ConnectionLost,
+    bot_api_request,
+    updates_request,
+)
+
+Serve = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-def test_the_pool_of_the_bot_api_client_uses_the_cheap_check() -> None:
-    request = bot_api_request()
-    transport = request._client_kwargs["transport"]  # noqa: SLF001 - what PTB builds from
-    assert isinstance(transport._pool._network_backend, _Backend)  # noqa: SLF001
+async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return head, await reader.readexactly(length)
 
 
-async def test_an_idle_connection_reads_as_closed_once_the_server_closes_it() -> None:
-    closing = asyncio.Event()
+async def answer(writer: asyncio.StreamWriter, payload: object) -> None:
+    body = json.dumps(payload).encode()
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+
+
+async def serving(serve: Serve) -> tuple[asyncio.Server, str]:
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
+@pytest.fixture
+async def request_object() -> AsyncIterator[AiohttpRequest]:
+    request = AiohttpRequest(4, read_timeout=1.0, connect_timeout=1.0)
+    await request.initialize()
+    yield request
+    await request.shutdown()
+
+
+@pytest.mark.filterwarnings("ignore:Please use:UserWarning")
+async def test_a_call_goes_as_one_json_document_with_its_objects_nested() -> None:
+    seen: list[tuple[bytes, bytes]] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await closing.wait()
-        writer.close()
+        while True:
+            try:
+                head, body = await read_request(reader)
+            except asyncio.IncompleteReadError:  # the client closed its connection
+                return
+            me = {"id": 1, "is_bot": True, "first_name": "B", "username": "b_bot"}
+            await answer(writer, {"ok": True, "result": me if b"/getMe" in head else True})
+            seen.append((head, body))
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    stream = await _Backend(httpcore.AnyIOBackend()).connect_tcp("127.0.0.1", port, timeout=5)
-    try:
-        assert stream.get_extra_info("is_readable") is False  # open and quiet: reusable
-        assert stream.get_extra_info("socket") is not None  # everything else as before
-        closing.set()
-        await wait_until(lambda: stream.get_extra_info("is_readable"), timeout=10)
-    finally:
-        await stream.aclose()
-        server.close()
-        await server.wait_closed()
+    server, url = await serving(serve)
+    request = bot_api_request()
+    bot = Bot("1:x", base_url=f"{url}/bot", request=request, get_updates_request=updates_request(5))
+    async with bot:
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="y")]])
+        assert await bot.do_api_request("sendMessage", api_kwargs={
+            "chat_id": 7, "text": "hé", "reply_markup": markup.to_dict()}) is True
+    server.close()
+    head, body = seen[-1]
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body) == {"chat_id": 7, "text": "hé", "reply_markup": {
+        "inline_keyboard": [[{"text": "Yes", "callback_data": "y"}]]}}
 
 
-def test_the_clients_share_one_tls_context(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Loading the CA bundle costs some 40 ms per client at start: once is enough."""
-    import ssl
+async def test_a_refused_connection_is_named_as_nothing_sent(
+        request_object: AiohttpRequest) -> None:
+    server, url = await serving(lambda r, w: asyncio.sleep(0))
+    server.close()
+    await server.wait_closed()  # the port is free again: connecting is refused
+    with pytest.raises(ConnectFailed):
+        await request_object.do_request(f"{url}/botx/sendMessage", "POST")
 
-    from bot.app import telegram_http
-    from bot.app.telegram_http import updates_request
-    from bot.vendors import _http
-    from bot.vendors._http import VendorHttp
 
+async def test_a_connection_that_breaks_after_sending_is_named_as_maybe_delivered(
+        request_object: AiohttpRequest) -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.close()  # took the request, answered nothing
+
+    server, url = await serving(serve)
+    with pytest.raises(ConnectionLost) as caught:
+        await request_object.do_request(f"{url}/botx/sendMessage", "POST")
+    assert not isinstance(caught.value, ConnectFailed)
+    assert isinstance(caught.value, NetworkError)  # what python-telegram-bot's callers expect
+    server.close()
+
+
+async def test_a_silent_server_times_out(request_object: AiohttpRequest) -> None:
+    release = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await release.wait()
+
+    server, url = await serving(serve)
+    with pytest.raises(TimedOut):
+        await request_object.do_request(f"{url}/botx/sendMessage", "POST", read_timeout=0.2)
+    release.set()
+    server.close()
+
+
+def test_the_tls_context_is_loaded_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Loading the CA bundle costs some 40 ms: once per process is enough."""
     telegram_http._tls.cache_clear()  # noqa: SLF001 - count from a cold start
-    _http._tls.cache_clear()  # noqa: SLF001
-
     loads = []
     load = ssl.SSLContext.load_verify_locations
 
@@ -57,6 +133,11 @@ def test_the_clients_share_one_tls_context(monkeypatch) -> None:  # type: ignore
         return load(self, *args, **kwargs)
 
     monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
-    bot_api_request(), updates_request(40), bot_api_request()
-    VendorHttp("a", "https://a.example"), VendorHttp("b", "https://b.example")
-    assert len(loads) == 2  # one for the Bot API clients, one for the vendors'
+
+    async def start_two() -> None:
+        for request in (bot_api_request(), updates_request(40)):
+            await request.initialize()
+            await request.shutdown()
+
+    asyncio.run(start_two())
+    assert len(loads) == 1
