@@ -21,8 +21,8 @@ class StubBot:
         self.calls.append("answerCallbackQuery")
         return True
 
-    async def edit_message_text(self, *args: Any, **kwargs: Any) -> bool:
-        self.calls.append("editMessageText")
+    async def do_api_request(self, endpoint: str, *args: Any, **kwargs: Any) -> bool:
+        self.calls.append(endpoint)
         return True
 
 
