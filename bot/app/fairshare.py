@@ -47,7 +47,10 @@ class FairBudget:
         self.paused_until = 0.0
         self._waiting: dict[bool, deque[_Waiter]] = {False: deque(), True: deque()}
         self._last_interactive = -math.inf
-        self._timer: asyncio.TimerHandle | None = None
+        # The planned dispatch and its time (uvloop's call_at may return a plain Handle,
+        # which has no when()).
+        self._timer: asyncio.Handle | None = None
+        self._timer_at = 0.0
 
     # -- introspection ------------------------------------------------------------------
     def waiting(self, *, bulk: bool) -> int:
@@ -114,10 +117,10 @@ class FairBudget:
         loop = asyncio.get_running_loop()
         when = loop.time() + delay
         if self._timer is not None:
-            if self._timer.when() <= when + EPSILON:
+            if self._timer_at <= when + EPSILON:
                 return
             self._timer.cancel()
-        self._timer = loop.call_at(when, self._dispatch)
+        self._timer, self._timer_at = loop.call_at(when, self._dispatch), when
 
     def _dispatch(self) -> None:
         self._timer = None

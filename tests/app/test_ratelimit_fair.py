@@ -180,3 +180,32 @@ def test_replies_go_as_paid_while_a_paid_broadcast_is_sent_and_only_then() -> No
     assert flags[1] is False and flags[10_000] is True
     assert flags[2] is True and flags[3] is True and flags[4] is True
     assert flags[5] is False
+
+
+def test_the_budget_works_on_uvloop_too() -> None:
+    """``python -m bot`` runs on uvloop, whose ``call_at`` may return a plain Handle (no
+    ``when()``): twelve sends at once through a budget of five per 0.2 s all go, in turn."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def main() -> list[float]:
+        limiter = BookingRateLimiter(overall_max_rate=5, overall_time_period=0.2)
+        loop = asyncio.get_running_loop()
+        start, times = loop.time(), []
+
+        async def post(*_: Any, **__: Any) -> bool:
+            times.append(loop.time() - start)
+            return True
+
+        async def send(chat_id: int) -> Any:
+            data = {"chat_id": chat_id}
+            return await limiter.process_request(
+                callback=post, args=("sendMessage", data), kwargs={}, endpoint="sendMessage",
+                data=data, rate_limit_args=None)
+
+        await asyncio.wait_for(asyncio.gather(*(send(k) for k in range(12))), timeout=10)
+        return times
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        times = runner.run(main())
+    assert len(times) == 12
+    assert sorted(times)[-1] >= 0.35  # five, five more a window later, then two
