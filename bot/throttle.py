@@ -8,6 +8,8 @@ are exact under a fake clock and need no locks of their own):
 * :class:`TokenBucket` — a burst, then a steady rate (Telegram's per-chat rule);
 * :class:`SlidingWindow` — at most N in any period, a hard cap with no
   refill overshoot (Telegram's per-group rule, a vendor's hits per minute);
+* :class:`Spacing` — sends evenly spaced, each told once how long to wait (the outbox's
+  own pace);
 * :class:`Retries` — how often one Telegram call may be retried after a
   flood wait, passed as python-telegram-bot's ``rate_limit_args``;
 * :class:`SendOptions` — the same and the call's class: :data:`BULK` for what
@@ -108,6 +110,27 @@ class TokenBucket:
         """Full again: nothing to remember about this bucket."""
         self._refill(now)
         return self.tokens >= self.capacity - EPSILON
+
+
+class Spacing:
+    """Sends spaced evenly at ``rate`` a second, each taking the next free time as it asks:
+    one wait per send, computed once. (A :class:`TokenBucket` polled by several waiting
+    senders wakes them all at every token and all but one sleep again: with 16 sends
+    waiting at 900 a second that was about 8 sleeps per message, a fifth of a
+    broadcast's CPU.) After falling behind, up to ``slack`` sends may go at once."""
+
+    __slots__ = ("interval", "slack", "next")
+
+    def __init__(self, rate: float, slack: int, now: float) -> None:
+        self.interval = 1.0 / rate
+        self.slack = max(0, slack - 1) * self.interval
+        self.next = now
+
+    def reserve(self, now: float) -> float:
+        """Take the next time; the seconds to wait for it (0: go now)."""
+        slot = max(self.next, now - self.slack)
+        self.next = slot + self.interval
+        return max(0.0, slot - now)
 
 
 class SlidingWindow:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.throttle import SlidingWindow, TokenBucket
+from bot.throttle import SlidingWindow, Spacing, TokenBucket
 
 
 def test_token_bucket_bursts_then_refills_fractionally() -> None:
@@ -42,3 +42,17 @@ def test_sliding_window_is_a_hard_cap() -> None:
     assert window.used(60.0) == 2
     assert window.wait_time(60.0) == 0
     assert not window.idle(79.0) and window.idle(80.0)
+
+
+def test_spacing_gives_each_send_its_own_time_once() -> None:
+    spacing = Spacing(10.0, 1, now=0.0)
+    # five senders asking at once are told 0, 0.1, 0.2, ... : each waits once, in turn
+    assert [spacing.reserve(0.0) for _ in range(5)] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+    # the sixth, asking at 0.45, goes at 0.5
+    assert spacing.reserve(0.45) == pytest.approx(0.05)
+
+
+def test_spacing_catches_up_by_its_slack_only() -> None:
+    spacing = Spacing(10.0, 3, now=0.0)
+    # idle for ten seconds: three may go at once, then the pace again
+    assert [spacing.reserve(10.0) for _ in range(4)] == pytest.approx([0.0, 0.0, 0.0, 0.1])

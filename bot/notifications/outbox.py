@@ -40,7 +40,7 @@ from telegram.request._requestparameter import RequestParameter
 
 from bot.runtime.telegram_http import ConnectFailed, ConnectionLost
 from bot.storage import OutboxMessage, OutboxRepo, OutboxState, Priority
-from bot.throttle import BULK, NO_RETRY, Retries, SendOptions, TokenBucket
+from bot.throttle import BULK, NO_RETRY, Retries, SendOptions, Spacing
 
 log = logging.getLogger("bot.outbox")
 
@@ -75,8 +75,8 @@ class OutboxSender:
         # A few messages of slack: the pace lost to claiming and settling a group in the
         # database is made up for at the next group (the limiter still keeps Telegram's
         # limit, the bucket only the sender's own pace).
-        self._free = TokenBucket(CATCH_UP, rate, time.monotonic())
-        self._paid = TokenBucket(CATCH_UP, paid_rate, time.monotonic())
+        self._free = Spacing(rate, CATCH_UP, time.monotonic())
+        self._paid = Spacing(paid_rate, CATCH_UP, time.monotonic())
         self._in_flight = asyncio.Semaphore(in_flight)
         self._rates = (rate, paid_rate)
         self._group = self._group_size(paid=False)
@@ -221,10 +221,10 @@ class OutboxSender:
         except TelegramError as exc:
             outcomes[row.id] = ("failed", exc.message)
 
-    async def _pace(self, bucket: TokenBucket) -> None:
-        while (wait := bucket.wait_time(time.monotonic())) > 0:
+    async def _pace(self, spacing: Spacing) -> None:
+        wait = spacing.reserve(time.monotonic())
+        if wait > 0:
             await asyncio.sleep(wait)
-        bucket.take(time.monotonic())
 
     async def _deliver(self, row: OutboxMessage, paid: bool) -> None:
         payload = row.payload
