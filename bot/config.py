@@ -35,7 +35,7 @@ EXPECTED = {
     "REMINDER_LEADS": "comma-separated times before a booking, like 24h,2h (or 90m, 1d)",
     "REMINDER_QUIET_HOURS": "a local time range without reminders, like 21:00-08:00 (or off)",
     "BROADCAST_RATE": "messages per second above 0 and at most 30, like 30",
-    "BROADCAST_PAID_RATE": "messages per second above 0 and at most 1000, like 900",
+    "BROADCAST_PAID_RATE": "messages per second above 0 and at most 1000, like 1000",
     "BROADCAST_IN_FLIGHT": "a whole number from 1 to 500, like 16",
     "SLOT_WATCH_MIN_SECONDS": "a number of seconds greater than 0, like 30",
     "SLOT_WATCH_MAX_SECONDS": "a number of seconds greater than 0, like 300",
@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         (time(21), time(8)), validation_alias="REMINDER_QUIET_HOURS"
     )
     broadcast_rate: float = Field(30.0, gt=0, le=30, validation_alias="BROADCAST_RATE")
-    broadcast_paid_rate: float = Field(900.0, gt=0, le=1000, validation_alias="BROADCAST_PAID_RATE")
+    broadcast_paid_rate: float = Field(1000.0, gt=0, le=1000, validation_alias="BROADCAST_PAID_RATE")
     broadcast_in_flight: int = Field(16, ge=1, le=500, validation_alias="BROADCAST_IN_FLIGHT")
     # "Tell me if a time frees up": a watched day is read after the shortest wait, and
     # each read that finds nothing doubles the wait up to the longest; each vendor is

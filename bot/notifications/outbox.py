@@ -8,7 +8,8 @@ transaction per group, not per message.
 Pace: free messages are offered at ``rate`` per second (Telegram's 30 by default),
 strictly spaced, and the limiter lets them through after the bot's replies (keeping a
 slot a second for those); messages of a paid broadcast
-(``allow_paid_broadcast``) at ``paid_rate``. A 429 puts the row back and pauses the whole
+(``allow_paid_broadcast``) at ``paid_rate`` (Telegram's 1000 by default: the limiter
+holds them to 1000 in any second whatever the pace). A 429 puts the row back and pauses the whole
 sender for the time Telegram asked: never dropped, never hammered. The bot's rate
 limiter sees these sends as bulk (``BULK``: they give way to interactive replies for the
 global budget), except turn notices, which somebody is waiting for as for a reply; none get
@@ -50,7 +51,7 @@ EXPIRE_EVERY = 30.0
 MAX_ATTEMPTS = 5
 CATCH_UP = 4  # messages the sender may send back to back after falling behind its pace
 # Sends under way at once (BROADCAST_IN_FLIGHT): a paid broadcast's pace needs about
-# rate x round trip (900/s over 18 ms); more only crowds the event loop, where the bot's
+# rate x round trip (1000/s over 16 ms); more only crowds the event loop, where the bot's
 # replies would queue behind them (measured: 32 under way halved the paid pace of 16).
 IN_FLIGHT = 16
 GROUPS_IN_FLIGHT = 2  # one sending while the next is claimed; a crash loses at most these
@@ -64,7 +65,7 @@ class OutboxSender:
         outbox: OutboxRepo,
         *,
         rate: float = 30.0,
-        paid_rate: float = 900.0,
+        paid_rate: float = 1000.0,
         in_flight: int = IN_FLIGHT,
         on_settled: Callable[[list[OutboxMessage]], Awaitable[None]] | None = None,
         on_blocked: Callable[[int], Awaitable[None]] | None = None,
