@@ -59,6 +59,8 @@ CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 
 _BOT_DATA = "bot_data"
 _CALLBACK_DATA = "callback_data"
+# Stands for "stored, value unknown" in _written: never equal to JSON text (JSON escapes NUL).
+_UNKNOWN = "\x00unknown"
 
 
 class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
@@ -130,6 +132,13 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
             return False
         del self._written[item]
         return True
+
+    def distrust_written(self) -> None:
+        """After a failed transaction: what this object believes stored may have been
+        rolled back, so every entry it knows of is written again at its next write
+        (entries stay known, so none is read again over what is in memory)."""
+        for item in self._written:
+            self._written[item] = _UNKNOWN
 
     # -- bot data / callback data ------------------------------------------------------
 

@@ -337,3 +337,26 @@ async def test_a_failed_write_is_not_taken_as_stored(
             await p.update_user_data(5, {"a": 2})
         assert not p.forget("user", 5, {"a": 2})
         assert not p.forget("user", 5, {"a": 1})  # unknown now: kept in memory
+
+
+async def test_writes_rolled_back_with_their_transaction_are_made_again(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group commit writes entries inside a transaction that may still fail after
+    they went through; once told (distrust_written), the next write makes them again
+    instead of taking them as stored."""
+    async with await Database.open(db_url) as db:
+        p = DatabasePersistence(db, on_demand=True)
+        with pytest.raises(RuntimeError):
+            async with db.transaction():
+                await p.update_user_data(5, {"draft": {"day": "2026-12-03"}})
+                raise RuntimeError("the processed marks failed")
+        p.distrust_written()
+        counting = CountingDb(db, monkeypatch)
+        await p.update_user_data(5, {"draft": {"day": "2026-12-03"}})
+        assert counting.writes == 1
+        assert not p.forget("user", 5, {"draft": {"day": "2026-12-04"}})
+    async with await Database.open(db_url) as db:
+        again: dict[str, Any] = {}
+        await DatabasePersistence(db, on_demand=True).refresh_user_data(5, again)
+        assert again == {"draft": {"day": "2026-12-03"}}
