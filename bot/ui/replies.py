@@ -81,7 +81,24 @@ async def _edit_in_place(bot: Bot, shown: Shown, text: str,
     """
     await bot.do_api_request("editMessageText", api_kwargs={
         "chat_id": shown.chat_id, "message_id": shown.message_id, "text": text,
-        "reply_markup": markup}, return_type=None)
+        "reply_markup": markup_json(markup)}, return_type=None)
+
+
+def markup_json(markup: InlineKeyboardMarkup | None) -> dict[str, object] | None:
+    """The keyboard as Telegram's JSON, quickly for the common button.
+
+    ``TelegramObject.to_dict`` looks at every attribute of every button (a day's slots
+    make dozens). Telegram takes exactly one optional field per button, so a button
+    with string callback data is its text and that data; any other kind goes the
+    general way.
+    """
+    if markup is None or not markup.inline_keyboard:
+        return None if markup is None else markup.to_dict()  # as python-telegram-bot sends it
+    return {"inline_keyboard": [
+        [{"text": button.text, "callback_data": button.callback_data}
+         if isinstance(button.callback_data, str) else button.to_dict()
+         for button in row]
+        for row in markup.inline_keyboard]}
 
 
 def shows(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:

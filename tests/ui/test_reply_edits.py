@@ -68,3 +68,20 @@ async def test_a_second_reply_to_one_press_does_not_answer_again() -> None:
     await reply(update, None, "Which time?", markup("b"))  # type: ignore[arg-type]
     await reply(update, None, "Which time?", markup("c"))  # type: ignore[arg-type]
     assert bot.calls == ["answerCallbackQuery", "editMessageText", "editMessageText"]
+
+
+def test_the_quick_keyboard_json_is_what_telegram_objects_give() -> None:
+    from telegram import LoginUrl, WebAppInfo
+
+    from bot.ui.replies import markup_json
+
+    mixed = InlineKeyboardMarkup([
+        [InlineKeyboardButton("Mon 3 ✓", callback_data="bk:day:x:0"),
+         InlineKeyboardButton("Site", url="https://example.com/a?b=1")],
+        [InlineKeyboardButton("App", web_app=WebAppInfo("https://example.com")),
+         InlineKeyboardButton("Log in", login_url=LoginUrl("https://example.com/l"))],
+        [InlineKeyboardButton("Share", switch_inline_query="x")],
+    ])
+    for shown in (mixed, markup("a", "b"), InlineKeyboardMarkup([])):
+        assert markup_json(shown) == shown.to_dict()
+    assert markup_json(None) is None
