@@ -17,7 +17,8 @@ Other differences from python-telegram-bot's default, all deliberate:
 * the write timeout bounds the whole call together with the others (aiohttp
   times reads and connects, not writes): ``connect + pool + write + read``.
 
-The TLS context (the CA bundle, some 40 ms to load) is built once per process.
+The TLS context (certifi's CA bundle, as httpx uses; some 20-40 ms to load) is built
+once per process, at the first https call.
 """
 
 from __future__ import annotations
@@ -89,8 +90,7 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=_tls(),
-                                             enable_cleanup_closed=False)
+            connector = aiohttp.TCPConnector(limit=self._pool_size, enable_cleanup_closed=False)
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
                                                   auto_decompress=True)
 
@@ -121,8 +121,10 @@ class AiohttpRequest(BaseRequest):
         )
         body, headers = _body(request_data)
         try:
+            # The CA bundle is loaded at the first https call (the local world is http).
+            tls = _tls() if url.startswith("https:") else True
             async with self._session.request(method, url, data=body, headers=headers,
-                                             timeout=timeout) as response:
+                                             timeout=timeout, ssl=tls) as response:
                 return response.status, await response.read()
         except (TimeoutError, asyncio.TimeoutError) as exc:
             raise TimedOut from exc

@@ -122,8 +122,8 @@ async def test_a_silent_server_times_out(request_object: AiohttpRequest) -> None
     server.close()
 
 
-def test_the_tls_context_is_loaded_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Loading the CA bundle costs some 40 ms: once per process is enough."""
+async def test_the_tls_context_is_loaded_once_and_only_for_https(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Loading the CA bundle costs some 20-40 ms: not at start, once per process."""
     telegram_http._tls.cache_clear()  # noqa: SLF001 - count from a cold start
     loads = []
     load = ssl.SSLContext.load_verify_locations
@@ -133,11 +133,21 @@ def test_the_tls_context_is_loaded_once(monkeypatch) -> None:  # type: ignore[no
         return load(self, *args, **kwargs)
 
     monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
-
-    async def start_two() -> None:
-        for request in (bot_api_request(), updates_request(40)):
-            await request.initialize()
+    requests = [bot_api_request(), updates_request(40)]
+    for request in requests:
+        await request.initialize()
+    try:
+        assert loads == []  # nothing at start
+        server, url = await serving(lambda r, w: asyncio.sleep(0))
+        server.close()
+        await server.wait_closed()
+        with pytest.raises(NetworkError):  # plain http: no bundle
+            await requests[0].do_request(f"{url}/botx/getMe", "POST")
+        assert loads == []
+        for request in requests:
+            with pytest.raises(NetworkError):  # nothing listens there: refused
+                await request.do_request(f"{url.replace('http:', 'https:')}/botx/getMe", "POST")
+        assert len(loads) == 1
+    finally:
+        for request in requests:
             await request.shutdown()
-
-    asyncio.run(start_two())
-    assert len(loads) == 1
