@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
 log = logging.getLogger("bot.conversations")
@@ -72,14 +72,37 @@ async def answer(update: Update, text: str | None = None, *, alert: bool = False
         if text:
             log.info("button answered already; toast not shown: %s", text)
         return False
-    _answered[query.id] = None
+    _remember(query.id)
+    await _send(query, text, alert)
+    return True
+
+
+def answer_soon(update: Update) -> None:
+    """Answer the pressed button (empty) without waiting for Telegram's reply.
+
+    The step's own calls (its edit) go out alongside instead of a round trip later;
+    the query counts as answered at once, so nobody answers it a second time.
+    """
+    query = update.callback_query
+    if query is None or query.id in _answered:
+        return
+    _remember(query.id)
+    task = asyncio.ensure_future(_send(query, None, False))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _remember(query_id: str) -> None:
+    _answered[query_id] = None
     while len(_answered) > _REMEMBERED:
         _answered.popitem(last=False)
+
+
+async def _send(query: CallbackQuery, text: str | None, alert: bool) -> None:
     try:
         await query.answer(text, show_alert=alert)
     except TelegramError as exc:
         log.info("could not answer a callback query: %s", exc)
-    return True
 
 
 def answer_by(update: Update, delay: float = ANSWER_WITHIN) -> asyncio.TimerHandle | None:

@@ -12,8 +12,9 @@ button of a flow that ended) reaches :func:`stale_buttons`, registered last,
 which answers with a toast; so every query gets exactly one answer.
 
 The answer comes first: once the payload is checked (stale, not the user's),
-the button is answered and only then does the handler work, so the spinner
-stops at once however long a vendor takes. A handler whose toast says what
+the button is answered, and the handler works meanwhile (it does not wait for
+the answer's round trip), so the spinner stops at once however long a vendor
+takes. A handler whose toast says what
 it found is marked :func:`~bot.ui.answers.answers_itself` and answers within
 :data:`~bot.ui.answers.ANSWER_WITHIN` seconds, or is answered for.
 """
@@ -30,7 +31,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, filters
 
 from bot.runtime import BotContext
-from bot.ui.answers import answer, answer_by, does_answer_itself
+from bot.ui.answers import answer, answer_by, answer_soon, does_answer_itself
 from bot.ui.callbacks import CallbackData, FlowButton
 
 log = logging.getLogger("bot.conversations")
@@ -153,7 +154,7 @@ class ButtonHandler(CallbackQueryHandler):  # type: ignore[type-arg]
                 if not allowed:
                     return None
             if not self_answering:
-                await answer(update)
+                answer_soon(update)
                 return await _call(update, context, payload, row)
             deadline = answer_by(update)
             try:
