@@ -3,7 +3,10 @@
 /forget (or "Forget me" under /help and /privacy) shows one screen: what will
 be deleted, what stays at the businesses, and Yes / No; with bookings or
 queue places ahead, a first button cancels them at the vendors (and leaves
-the queues) and shows the screen again. "Yes, forget me" deletes every row
+the queues), all at once and within :data:`CANCEL_FIRST_SECONDS`, and shows the
+screen again: nothing is forgotten there, so a vendor that hung is simply asked
+again by the next press (one that did cancel then answers "not found", which
+counts as cancelled). "Yes, forget me" deletes every row
 about the user (:meth:`bot.storage.Storage.forget_user`), what vendor
 adapters keep for them (:meth:`bot.vendors.Vendor.forget_customer`), their
 room watches, and the bot's memory of them (user and chat data,
@@ -17,9 +20,11 @@ were forgotten, is stale.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Literal
 
 from telegram import Update, User
 from telegram.ext import Application, CommandHandler, ConversationHandler
@@ -32,11 +37,16 @@ from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
 from bot.ui.answers import answers_itself
 from bot.ui.buttons import ButtonHandler, answer_stale, for_owner
-from bot.vendors import Capability, Ticket, VendorError
+from bot.vendors import Capability, NotFound, Ticket, VendorError, VendorTimeout
 
 log = logging.getLogger(__name__)
 
 SCREEN = "forget_screen"  # user_data: the nonce of the /forget screen on show
+# "Cancel ... first" asks every vendor at once and waits this long at most for them
+# all (each call also has its vendor's own deadline), so the user hears back within
+# 10 s even when several vendors hang; an unanswered call may still have cancelled.
+CANCEL_FIRST_SECONDS = 8.0
+Outcome = Literal["done", "failed", "slow"]
 
 
 @dataclass(frozen=True)
@@ -134,51 +144,65 @@ async def on_cancel_first(update: Update, context: BotContext, button: cb.Forget
     assert user is not None
     t = context.t
     bookings, tickets = await _ahead(context, user.id)
-    done = 0
-    for booking in bookings:
-        done += await _cancel(context, user, booking)
-    for ticket in tickets:
-        done += await _leave(context, ticket)
-    total = len(bookings) + len(tickets)
+    deadline = asyncio.get_running_loop().time() + CANCEL_FIRST_SECONDS
+    outcomes = await asyncio.gather(*[_cancel(context, user, b, deadline) for b in bookings],
+                                    *[_leave(context, k, deadline) for k in tickets])
+    done, total = outcomes.count("done"), len(outcomes)
     note = t._("Cancelled at the businesses: {done} of {total}.", done=done, total=total)
-    if done < total:
+    if "slow" in outcomes:
+        note += " " + t._("The booking system is slow to answer right now, so the rest may "
+                          "still be booked. Nothing was deleted here: please try again in a "
+                          "moment.")
+    elif done < total:
         note += " " + t._("The rest could not be cancelled from here now: they stay booked "
                           "unless you cancel them with the business.")
     await ask(update, context, note)
 
 
-async def _cancel(context: BotContext, user: User, booking: BookingRecord) -> int:
+async def _cancel(context: BotContext, user: User, booking: BookingRecord, deadline: float) -> Outcome:
     services = context.services
     vendor = services.vendors.get(booking.vendor)
     if vendor is None or not vendor.can(Capability.CANCEL) or booking.external_id is None:
-        return 0
+        return "failed"
     try:
-        await vendor.cancel(context.customer(user), vendor_booking(booking))
+        async with asyncio.timeout_at(deadline):
+            await vendor.cancel(context.customer(user), vendor_booking(booking))
+    except NotFound:
+        pass  # gone at the vendor already (e.g. an earlier try whose answer was lost)
+    except (VendorTimeout, TimeoutError):
+        log.warning("vendor=%s booking %d: no answer to the cancel before forgetting",
+                    booking.vendor, booking.id)
+        return "slow"
     except VendorError as exc:
         log.warning("vendor=%s booking %d not cancelled before forgetting: %r",
                     booking.vendor, booking.id, exc)
-        return 0
+        return "failed"
     await services.booking_changed(await services.storage.bookings.set_state(booking.id, "cancelled"))
-    return 1
+    return "done"
 
 
-async def _leave(context: BotContext, ticket: TicketRecord) -> int:
+async def _leave(context: BotContext, ticket: TicketRecord, deadline: float) -> Outcome:
     services = context.services
     vendor = services.vendors.queue(ticket.vendor)
     if vendor is None:
-        return 0
+        return "failed"
     try:
-        await vendor.leave(Ticket(vendor=ticket.vendor, external_id=ticket.external_id,
-                                  site_id=ticket.site_id, number=ticket.number, state=ticket.state))
+        async with asyncio.timeout_at(deadline):  # a ticket already gone is no error (leave)
+            await vendor.leave(Ticket(vendor=ticket.vendor, external_id=ticket.external_id,
+                                      site_id=ticket.site_id, number=ticket.number, state=ticket.state))
+    except (VendorTimeout, TimeoutError):
+        log.warning("vendor=%s ticket %d: no answer to leaving before forgetting",
+                    ticket.vendor, ticket.id)
+        return "slow"
     except VendorError as exc:
         log.warning("vendor=%s ticket %d not left before forgetting: %r", ticket.vendor,
                     ticket.id, exc)
-        return 0
+        return "failed"
     if services.queue_watcher is not None:
         await services.queue_watcher.ended(ticket, "left")
     else:
         await services.storage.tickets.set_state(ticket.id, "left")
-    return 1
+    return "done"
 
 
 @answers_itself  # a stale screen's toast; the rest is answered for in time
