@@ -15,9 +15,12 @@ or many times (it is idempotent):
 
 Nothing is cancelled at any vendor: their bookings and places in a queue
 stay theirs. When they come back (``my_chat_member``: member again)
-:func:`user_returned` clears the mark and the queue watcher takes their
-tickets still waiting up again; reminders follow bookings made from then on
-(those settled ``blocked`` stay so: their keys are used).
+:func:`user_returned` clears the mark, the queue watcher takes their
+tickets still waiting up again, and their reminders settled ``blocked`` go
+back to the queue for bookings still confirmed and ahead: those not yet due
+at their time, and of those due during the block only each booking's latest,
+at once (:meth:`~bot.notifications.reminders.Reminders.resume`). Other
+blocked rows (status notices, broadcasts) stay so: they were news then.
 """
 
 from __future__ import annotations
@@ -46,7 +49,10 @@ async def user_blocked(application: BotApplication, user_id: int) -> None:
 async def user_returned(application: BotApplication, user_id: int) -> None:
     services = application.services
     await services.storage.users.set_blocked(user_id, False)
-    resumed = 0
+    resumed = reminded = 0
     if services.queue_watcher is not None:
         resumed = await services.queue_watcher.resume(user_id)
-    log.info("user=%s is back: %d ticket(s) watched again", services.pseudonym(user_id), resumed)
+    if services.booking_follow is not None:
+        reminded = await services.booking_follow.user_returned(user_id)
+    log.info("user=%s is back: %d ticket(s) watched again, %d reminder(s) queued again",
+             services.pseudonym(user_id), resumed, reminded)

@@ -82,6 +82,12 @@ class BookingWatcher:
         await self.reminders.schedule(booking)
         self._wake.set()  # the sites to watch may have changed
 
+    async def user_returned(self, owner: int) -> int:
+        """``owner`` unblocked the bot: their reminders blocked meanwhile, queued again."""
+        resumed = await self.reminders.resume(owner)
+        self._wake.set()  # their bookings are followed again
+        return resumed
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:

@@ -14,7 +14,9 @@ booking, its start and the lead (``reminder:<id>:<start>:<minutes>``), with
   start, when there is nothing left to remind of.
 
 Reminders already due when a booking is made (booked 1 h ahead: no "in
-2 hours") are not queued. The clock is injectable so tests move time the
+2 hours") are not queued. A user who blocks the bot has theirs settled
+``blocked`` (:mod:`.blocking`); when they come back, :meth:`Reminders.resume`
+queues those of bookings still ahead again. The clock is injectable so tests move time the
 way the vendors' simulators do; the outbox's sender uses the same clock.
 """
 
@@ -131,6 +133,32 @@ class Reminders:
         ]
         queued = await outbox.enqueue_many(messages)
         if queued:
+            self._wake()
+        return queued
+
+    async def resume(self, owner: int) -> int:
+        """``owner`` unblocked the bot: their reminders settled ``blocked`` meanwhile go
+        back to the queue, for bookings still confirmed and ahead, at the current start.
+
+        Those not yet due keep their time. Of those that fell due during the block,
+        only the latest of each booking goes, now (it names the booking's time, so
+        late it is still right; the earlier ones would only repeat it); the rest
+        stay ``blocked``. Rows move from ``blocked`` to ``queued`` once, under
+        their own keys: a second return finds nothing to move, and nothing is
+        queued twice. How many were queued again."""
+        now = self.clock()
+        keys: list[str] = []
+        for booking in await self.services.storage.bookings.list_upcoming(
+                owner, now, states=("confirmed",)):
+            if booking.start_utc <= now:
+                continue
+            times = reminder_times(booking.start_utc, booking.timezone, self.leads, self.quiet)
+            keys += [reminder_key(booking, lead) for lead, at in times if at > now]
+            late = [reminder_key(booking, lead) for lead, at in times if at <= now]
+            keys += late[-1:]  # longest lead first: the last is the latest due
+        queued = await self.services.storage.outbox.unblock(owner, keys) if keys else 0
+        if queued:
+            log.info("%d reminder(s) queued again for a user who came back", queued)
             self._wake()
         return queued
 

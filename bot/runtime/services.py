@@ -70,6 +70,8 @@ class BookingFollow(Protocol):
 
     async def changed(self, booking: BookingRecord) -> None: ...
 
+    async def user_returned(self, owner: int) -> int: ...
+
 
 class SlotWatchWake(Protocol):
     """The running free-slot watcher: told when a watch was added, to read it in time."""

@@ -238,6 +238,12 @@ class OutboxRepo:
         """The chat blocked the bot: its unsent messages are settled ``blocked``, not tried."""
         return await self._move(o.c.chat_id == chat_id, ("queued", "held"), "blocked")
 
+    async def unblock(self, chat_id: int, keys: Iterable[str]) -> int:
+        """The chat is back: these of its rows settled ``blocked`` are queued again (each
+        row once: a row already queued, sent or cancelled is left as it is)."""
+        return await self._move((o.c.chat_id == chat_id) & o.c.key.in_(list(keys)),
+                                "blocked", "queued")
+
     async def forget_chat(self, chat_id: int) -> int:
         """Delete every row for a chat (the user asked the bot to forget them)."""
         return (await self._db.execute(o.delete().where(o.c.chat_id == chat_id))).rowcount

@@ -116,3 +116,14 @@ async def test_a_chat_that_blocked_the_bot_gets_its_unsent_rows_settled_not_trie
     assert claimed.key == "other"
     assert (await storage.outbox.get("r:1")).state == "blocked"  # type: ignore[union-attr]
     assert await storage.outbox.enqueue(note("r:1", chat_id=7)) is False  # never queued again
+
+
+async def test_unblocking_queues_the_named_blocked_rows_of_that_chat_once(storage: Storage) -> None:
+    await storage.outbox.enqueue_many([note("r:1", chat_id=7), note("r:2", chat_id=7),
+                                       note("r:3", chat_id=7), note("x", chat_id=8)])
+    await storage.outbox.block_chat(7)
+    await storage.outbox.block_chat(8)
+    assert await storage.outbox.unblock(7, ["r:1", "r:3", "x"]) == 2  # not another chat's row
+    assert await storage.outbox.unblock(7, ["r:1", "r:3"]) == 0  # once
+    states = {key: (await storage.outbox.get(key)).state for key in ("r:1", "r:2", "r:3", "x")}  # type: ignore[union-attr]
+    assert states == {"r:1": "queued", "r:2": "blocked", "r:3": "queued", "x": "blocked"}
