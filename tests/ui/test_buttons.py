@@ -11,6 +11,7 @@ from bot.ui import callbacks as cb
 from bot.ui.access import staff_only
 from bot.ui.answers import answers_itself
 from bot.ui.buttons import ButtonHandler, toast
+from tests.conftest import wait_until
 
 
 def _press(data: str | None, user_id: int = 1, query_id: str = "q1") -> Update:
@@ -71,11 +72,7 @@ async def test_the_button_is_answered_while_the_handler_works_and_only_once() ->
         await toast(_update, "too late: answered already")
 
     running = asyncio.ensure_future(ButtonHandler(cb.SlotPick, slow_step).callback(update, None))  # type: ignore[arg-type]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not bot.answers:
-        assert loop.time() < deadline, "the press was never answered"
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: bot.answers, timeout=10)  # answered, or TimeoutError
     assert not running.done() and bot.answers == [None]
     release.set()
     await running
@@ -92,11 +89,7 @@ async def test_a_handler_that_answers_itself_is_answered_for_when_it_takes_long(
         await toast(_update, "Up to date")
 
     running = asyncio.ensure_future(ButtonHandler(cb.SlotPick, refresh).callback(update, None))  # type: ignore[arg-type]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not bot.answers:
-        assert loop.time() < deadline, "the press was never answered"
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: bot.answers, timeout=10)  # answered, or TimeoutError
     assert not running.done() and bot.answers == [None]  # answered while still working
     release.set()
     await running
