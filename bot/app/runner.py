@@ -137,6 +137,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
         if not await _lead(leadership, stop):
             return
         async with application:
+            services.blocked_users.update(await storage.users.blocked_ids())  # as the last leader left them
             await application.start()
             for task in background:
                 await task.start()

@@ -2,7 +2,9 @@
 
 Runs before every other handler (group -1) but touches the database only on
 a user's first update in this process's memory, so it costs nothing per
-message afterwards.
+message afterwards; and when a user marked as having blocked the bot writes
+in their private chat (they are back, even if Telegram's ``my_chat_member``
+saying so was lost), as :func:`~bot.notifications.blocking.user_returned`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from bot.runtime import BotContext, bot_application
 async def remember_user(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or update.effective_user is None:
         return
+    if update.effective_user.id in context.services.blocked_users and _back(update):
+        await user_returned(bot_application(context.application), update.effective_user.id)
     data = context.user_data
     if data is None or "lang" in data:
         return
@@ -26,6 +30,14 @@ async def remember_user(update: object, context: BotContext) -> None:
         user.id, resolve_language(user.language_code)
     )
     data["lang"] = resolve_language(record.language)
+
+
+def _back(update: Update) -> bool:
+    """An update a user who blocked the bot can only send once they are back: anything
+    in their private chat but a ``my_chat_member`` (that one says either way)."""
+    chat = update.effective_chat
+    return (update.my_chat_member is None and chat is not None and chat.type == "private"
+            and update.effective_user is not None and chat.id == update.effective_user.id)
 
 
 async def track_blocking(update: Update, context: BotContext) -> None:

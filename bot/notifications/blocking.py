@@ -14,7 +14,9 @@ or many times (it is idempotent):
 * their free-slot and room ("notify me when it frees up") watches are dropped.
 
 Nothing is cancelled at any vendor: their bookings and places in a queue
-stay theirs. When they come back (``my_chat_member``: member again)
+stay theirs. When they come back (``my_chat_member``: member again, or
+any other update from them in their private chat, in case that one was
+lost: :func:`bot.conversations.users.remember_user`)
 :func:`user_returned` clears the mark, the queue watcher takes their
 tickets still waiting up again, and their reminders settled ``blocked`` go
 back to the queue for bookings still confirmed and ahead: those not yet due
@@ -37,6 +39,7 @@ async def user_blocked(application: BotApplication, user_id: int) -> None:
     storage = services.storage
     before = await storage.users.get(user_id)
     await storage.users.set_blocked(user_id, True)
+    services.blocked_users.add(user_id)
     dropped = await storage.outbox.block_chat(user_id)
     await storage.slot_watches.delete_for_user(user_id)
     if services.space_watcher is not None:
@@ -49,6 +52,7 @@ async def user_blocked(application: BotApplication, user_id: int) -> None:
 async def user_returned(application: BotApplication, user_id: int) -> None:
     services = application.services
     await services.storage.users.set_blocked(user_id, False)
+    services.blocked_users.discard(user_id)
     resumed = reminded = 0
     if services.queue_watcher is not None:
         resumed = await services.queue_watcher.resume(user_id)

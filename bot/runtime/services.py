@@ -15,7 +15,7 @@ import functools
 import hashlib
 import hmac
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from telegram import User
@@ -109,6 +109,9 @@ class Services:
     booking_follow: BookingFollow | None = None
     broadcasts: BroadcastTracking | None = None
     slot_watcher: SlotWatchWake | None = None
+    # Users marked blocked (see bot.notifications.blocking), kept in memory so that
+    # an update from one of them (they are back) is noticed without a database read.
+    blocked_users: set[int] = field(default_factory=set)
 
     async def booking_changed(self, booking: BookingRecord) -> None:
         """A feature booked, cancelled or moved ``booking``: reminders and watches follow."""

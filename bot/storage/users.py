@@ -67,6 +67,11 @@ class UserRepo:
         """Users that can be messaged (have not blocked the bot), by id for stable paging."""
         return await self._many(t.c.blocked_bot == 0)
 
+    async def blocked_ids(self) -> set[int]:
+        """The ids of users marked as having blocked the bot."""
+        rows = await self._db.fetchall(select(t.c.telegram_id).where(t.c.blocked_bot == 1))
+        return {telegram_id for (telegram_id,) in rows}
+
     async def list_staff(self) -> list[UserRecord]:
         return await self._many(t.c.role == "staff")
 

@@ -58,3 +58,32 @@ async def test_a_returning_user_gets_the_latest_missed_reminder_once_and_the_res
         await user.wait_message(predicate=lambda m: "Reminder" in (m.text or ""))
         await wait_until(lambda: states(env) == ["blocked", "sent", "sent"])
         assert len(_reminders(user)) == 2
+
+
+async def test_writing_again_brings_the_reminders_back_when_the_member_update_was_lost(
+    world: LocalWorld, tmp_path: Path
+) -> None:
+    """The user unblocks the bot but Telegram's ``my_chat_member`` never reaches it (and
+    the bot restarted meanwhile): their next message is enough."""
+    env = bot_env(world, tmp_path, **ENV)
+    user = world.telegram.user(432, language_code="en")
+    at = day_ahead(2).replace(hour=11)
+    async with running_bot(world, env, ufirst(world).clock.now) as bot:
+        await book_in_rome(user, env, ufirst(world), at)
+        await wait_until(lambda: states(env) == ["queued"] * 3)
+        user.block_bot()
+        await marked_blocked(bot, user.id)
+        await wait_until(lambda: states(env) == ["blocked"] * 3)
+
+    async with running_bot(world, env, ufirst(world).clock.now) as bot:
+        user.chat.blocked = False  # unblocked; the update saying so is lost
+        user.send_command("/help")
+        await user.wait_message(predicate=lambda m: "/book" in (m.text or ""))
+        await marked_blocked(bot, user.id, blocked=False)
+        await wait_until(lambda: states(env) == ["queued"] * 3)  # none due yet: all at their time
+        user.send_text("hello")  # and later messages change nothing more
+        await user.wait_message()
+        assert states(env) == ["queued"] * 3
+        _move_clock_to(world, at - timedelta(hours=36) + timedelta(minutes=1))
+        await user.wait_message(predicate=lambda m: "Reminder" in (m.text or ""))
+        await wait_until(lambda: states(env) == ["sent", "queued", "queued"])
