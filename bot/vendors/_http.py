@@ -87,16 +87,21 @@ class VendorHttp:
             )
         return self._opened
 
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def request(self, method: str, url: str, *, deadline: float | None = None,
+                      **kwargs: Any) -> httpx.Response:
         """Send a request; raise :class:`ServiceUnavailable` if it never arrives,
-        :class:`VendorTimeout` if it is not answered within the deadline."""
+        :class:`VendorTimeout` if it is not answered within the deadline.
+
+        ``deadline`` is what is left of the call's own when the adapter spent some
+        of it before sending (waiting for a request permit); by default the whole."""
+        bound = self.deadline if deadline is None else max(0.0, min(deadline, self.deadline))
         try:
-            async with asyncio.timeout(self.deadline):
+            async with asyncio.timeout(bound):
                 return await self._attempts(method.upper(), url, **kwargs)
         except TimeoutError:
             log.warning("vendor=%s %s %s no answer within %.1fs",
-                        self.vendor, method.upper(), _path(url), self.deadline)
-            raise VendorTimeout(f"no answer within {self.deadline:g}s", vendor=self.vendor) from None
+                        self.vendor, method.upper(), _path(url), bound)
+            raise VendorTimeout(f"no answer within {bound:g}s", vendor=self.vendor) from None
 
     async def _attempts(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         attempts = 1 + (self._retries if method in _IDEMPOTENT else 0)

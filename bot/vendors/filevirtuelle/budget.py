@@ -15,7 +15,8 @@ good. So no request leaves without a permit from this budget:
   now whatever waits for a permit gets one when the next minute starts.)
 * **interactive** calls (a person waits: register, leave, staff next, the
   steps of a conversation) may use the whole limit and wait a little for a
-  permit; **background** calls (polling) may only use ``limit - reserved``,
+  permit (the client waits only within its call's deadline, see
+  :meth:`~bot.vendors.filevirtuelle.client.FileVirtuelleClient._send`); **background** calls (polling) may only use ``limit - reserved``,
   never wait unless asked to, and yield while any interactive call waits;
 * after a 429 every call is refused until the next minute starts (plus a
   second of grace); nothing is retried, callers get :class:`RateLimited`

@@ -2,7 +2,9 @@
 
 Every request is signed (:mod:`.signing`), takes a permit from the key's
 request budget first (:mod:`.budget`, counted with every process when a
-shared counter is lent) and is never retried: not on a
+shared counter is lent), waiting for it only within the call's deadline
+(``FILEVIRTUELLE_DEADLINE_SECONDS``, which bounds the wait and the request
+together), and is never retried: not on a
 transport error (a lost answer may still have been counted), never on a
 429. The first call reads ``GET /api_info`` for ``max_hits`` (the budget)
 and ``urls.next``. Every GET carries a projection so answers hold only what
@@ -95,8 +97,15 @@ class FileVirtuelleClient:
 
     async def _send(self, method: str, target: str, priority: Priority,
                     json: Any = None) -> Any:
-        await self.budget.acquire(priority)
-        response = await self.http.request(method, target, json=json, auth=self.auth)
+        # The wait for a permit is part of the call's deadline: a person waiting on an
+        # interactive call hears back within it. A permit is awaited only while at least
+        # half of the deadline is left for the request; later, the call is refused at
+        # once (RateLimited, nothing sent) rather than waiting for the next minute.
+        deadline = self.http.deadline
+        asked = self._clock()
+        await self.budget.acquire(priority, max_wait=deadline / 2 if priority is INTERACTIVE else None)
+        left = deadline - max(0.0, self._clock() - asked)
+        response = await self.http.request(method, target, deadline=left, json=json, auth=self.auth)
         if response.status_code >= 400:
             raise self._failure(response)
         try:
