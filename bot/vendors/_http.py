@@ -101,7 +101,7 @@ class VendorHttp:
         except TimeoutError:
             log.warning("vendor=%s %s %s no answer within %.1fs",
                         self.vendor, method.upper(), _path(url), bound)
-            raise VendorTimeout(f"no answer within {bound:g}s", vendor=self.vendor) from None
+            raise VendorTimeout(f"no answer within {bound:.1f}s", vendor=self.vendor) from None
 
     async def _attempts(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         attempts = 1 + (self._retries if method in _IDEMPOTENT else 0)

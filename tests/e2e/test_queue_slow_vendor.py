@@ -4,9 +4,12 @@ step, and the retry once the vendor answers takes exactly one ticket."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import time
 from pathlib import Path
+
+import pytest
 
 from bot.sandbox.world import LocalWorld
 from bot.vendors.filevirtuelle import simulator_data as data
@@ -21,9 +24,10 @@ def tickets_of(database: Path, owner: int) -> list[str]:
 
 
 async def test_a_hanging_vendor_during_join_is_explained_and_the_retry_takes_one_ticket(
-    world: LocalWorld, tmp_path: Path
+    world: LocalWorld, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     sim = sim_of(world)
+    caplog.set_level(logging.WARNING)
     async with running_bot(world, queue_env(world, tmp_path)) as bot:  # the default deadline
         user = world.telegram.user(611, first_name="Ines", language_code="fr")
         user.send_command("/queue")
@@ -42,6 +46,11 @@ async def test_a_hanging_vendor_during_join_is_explained_and_the_retry_takes_one
             assert time.monotonic() - pressed < 10
             assert not gate.is_set()  # told while the vendor still hangs
             assert "Traceback" not in (slow.text or "") and not has_data("tk:refresh:")(slow)
+            # the queue's own words (not the booking's), and a warning, not an error
+            assert "file d'attente" in slow.text and "réservation" not in slow.text
+            assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+            timeouts = [r for r in caplog.records if "VendorTimeout" in r.getMessage()]
+            assert timeouts and all(r.levelno == logging.WARNING and not r.exc_info for r in timeouts)
             assert tickets_of(bot.database, 611) == []
         finally:
             gate.set()
