@@ -225,9 +225,14 @@ class BookingtimeVendor(BookingRole):
         return self.catalogue.organization(booking.site_id)
 
     async def cancel(self, customer: Customer, booking: Booking) -> None:
-        org = await self._own(customer, booking)
-        await self.client.cancel_appointment(org, self.catalogue.locale(customer),
-                                             booking.external_id)
+        org, locale = await self._own(customer, booking), self.catalogue.locale(customer)
+        try:
+            await self.client.cancel_appointment(org, locale, booking.external_id)
+        except InputRejected:
+            # Refused, maybe because it is cancelled already: an earlier cancel whose
+            # answer was lost. Then it is done, as the person asked.
+            if not (await self.client.appointment(org, locale, booking.external_id)).is_cancelled:
+                raise
         await self.index.remove(customer.pseudonym, booking.external_id)
 
     async def reschedule(self, customer: Customer, booking: Booking, slot: Slot) -> Booking:

@@ -285,3 +285,16 @@ async def test_bookings_cancelled_elsewhere_show_as_cancelled_once(
 async def test_customers_unknown_since_start_cannot_be_listed(vendor, customer):
     with pytest.raises(ServiceUnavailable):  # rather than "none", which would read as cancelled
         await vendor.list_bookings(customer())
+
+
+async def test_cancelling_an_appointment_cancelled_already_is_done(wednesday, sim, customer, pick, draft):
+    """An earlier cancel did it but its answer was lost: bookingtime refuses the repeat
+    (400, already cancelled); the booking is cancelled, so the repeat succeeds."""
+    (vendor, today), anna = wednesday, customer()
+    thursday = today + timedelta(days=1)
+    site, service, slot = await pick(vendor, anna, BERLIN, HAIRCUT, thursday, "15:00")
+    booking = await vendor.book(anna, draft(site, service, slot, first_name="A",
+                                            last_name="S", email="a@example.org"))
+    await vendor.cancel(anna, booking)
+    await vendor.cancel(anna, booking)
+    assert sim.appointment(booking.external_id).status == "CANCELED"
