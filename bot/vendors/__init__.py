@@ -16,6 +16,7 @@ from bot.vendors.errors import (
     SlotUnavailable,
     VendorError,
 )
+from bot.vendors._http import calls_within
 from bot.vendors.registry import VENDORS, VendorDeps, Vendors, build_enabled
 from bot.vendors.roles.accounts import AccountsRole, Company, CompanyPage, LinkRequest, Profile
 from bot.vendors.roles.base import Capability, Customer, Money, RoleModel, Vendor
@@ -60,6 +61,7 @@ from bot.vendors.roles.spaces import (
 )
 
 __all__ = [
+    "calls_within",
     # roles
     "AccountsRole", "BookingRole", "CatalogueRole", "EventsRole", "QueueRole", "ReportsRole",
     "SpacesRole", "Vendor", "Capability",

@@ -10,18 +10,23 @@ is known in a second or two) and one bound on the whole call, retry
 included, well under the 10 s within which a user must hear back. Past it
 the call raises :class:`~bot.vendors.errors.VendorTimeout` and the step
 says the vendor is slow; each vendor's ``<PREFIX>_DEADLINE_SECONDS`` sets
-its own bound. Vendor specifics (auth,
-signing, body-level error codes) plug in through ``httpx.Auth`` and the
-adapter's own response checks.
+its own bound. A step that makes several calls (a token, then the call; a
+lookup, then a registration) runs them :func:`calls_within` one budget, so
+together they too end in time. Vendor specifics (auth, signing, body-level
+error codes) plug in through ``httpx.Auth`` and the adapter's own response
+checks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import ssl
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -41,6 +46,33 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # The whole call, retry included; vendors may set their own (DEADLINE_SECONDS).
 DEFAULT_DEADLINE = 7.0
 CONNECT_TIMEOUT = 2.0
+# The step under way: its task and when its budget ends (time.monotonic()).
+_BUDGET: ContextVar[tuple[asyncio.Task[Any] | None, float] | None] = ContextVar(
+    "vendor_budget", default=None)
+
+
+@contextlib.contextmanager
+def calls_within(seconds: float) -> Iterator[None]:
+    """Every vendor call this task makes inside ends within ``seconds`` from now, however
+    many there are: each gets what is left, up to its own deadline. Nested budgets keep
+    the earlier end. Tasks started inside (a watcher, a parallel cancel) do not share
+    it, though they inherit the context: a watcher outlives the step."""
+    task, ends = asyncio.current_task(), time.monotonic() + seconds
+    outer = _BUDGET.get()
+    if outer is not None and outer[0] is task:
+        ends = min(ends, outer[1])
+    token = _BUDGET.set((task, ends))
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _budget_left() -> float | None:
+    budget = _BUDGET.get()
+    if budget is None or budget[0] is not asyncio.current_task():
+        return None
+    return budget[1] - time.monotonic()
 
 
 @functools.cache
@@ -95,6 +127,9 @@ class VendorHttp:
         ``deadline`` is what is left of the call's own when the adapter spent some
         of it before sending (waiting for a request permit); by default the whole."""
         bound = self.deadline if deadline is None else max(0.0, min(deadline, self.deadline))
+        left = _budget_left()
+        if left is not None:
+            bound = max(0.0, min(bound, left))
         try:
             async with asyncio.timeout(bound):
                 return await self._attempts(method.upper(), url, **kwargs)

@@ -90,3 +90,37 @@ async def test_callers_waiting_on_a_load_that_fails_all_fail_with_it_at_once() -
     assert isinstance(results[0], asyncio.CancelledError)
     assert all(isinstance(r, TimeoutError) for r in results[1:]) and len(loads) == 1
     assert cache.peek("k") is None  # and the next caller tries afresh
+
+
+async def test_a_steps_vendor_calls_share_one_budget_but_tasks_it_starts_do_not() -> None:
+    """Two calls to a vendor that never answers, each with a 0.6 s deadline, inside a
+    0.9 s budget: together they end with the budget, not after 1.2 s. A task started
+    inside (a watcher outlives the step) keeps its own full deadline."""
+    import time
+
+    from bot.vendors import VendorTimeout, calls_within
+    from bot.vendors._http import VendorHttp
+
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # reads nothing, answers nothing
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    http = VendorHttp("v", f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}",
+                      deadline=0.6, transport_retries=0)
+    try:
+        started = time.monotonic()
+        with calls_within(0.9):
+            for _ in range(2):
+                with pytest.raises(VendorTimeout):
+                    await http.request("GET", "/slow")
+            inner = asyncio.create_task(http.request("GET", "/watch"))
+        assert time.monotonic() - started < 1.1  # 1.2 s and more without the budget
+        with pytest.raises(VendorTimeout, match="within 0.6s"):
+            await inner
+    finally:
+        await http.aclose()
+        for writer in held:
+            writer.close()
+        server.close()
