@@ -25,7 +25,6 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from telegram.error import (
     BadRequest,
@@ -36,12 +35,10 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import ExtBot
-from telegram.request import RequestData
-from telegram.request._requestparameter import RequestParameter
 
-from bot.runtime.telegram_http import ConnectFailed, ConnectionLost
+from bot.runtime.telegram_http import ConnectFailed, ConnectionLost, raw_call
 from bot.storage import OutboxMessage, OutboxRepo, OutboxState, Priority
-from bot.throttle import BULK, NO_RETRY, Retries, SendOptions, Spacing
+from bot.throttle import BULK, NO_RETRY, Spacing
 
 log = logging.getLogger("bot.outbox")
 
@@ -243,28 +240,7 @@ class OutboxSender:
             data["allow_paid_broadcast"] = True
         # A turn notice is awaited like a reply; everything else gives way to replies.
         options = NO_RETRY if row.priority <= Priority.NOTICE else BULK
-        await self._call(method, data, options)
-
-    async def _call(self, method: str, data: dict[str, Any], options: SendOptions | Retries
-                    ) -> None:
-        """``method`` through the bot's rate limiter and request object, as the bot's own
-        methods send it, minus their reading of the answer: a python-telegram-bot
-        ``Message`` built from every answer (and the helpers' handling of arguments) was
-        about a tenth of a paid broadcast's CPU per message, and nothing here reads it.
-        (``do_api_request`` would do the same with a warning per call that the method
-        has a helper.) Errors are Telegram's as usual: RetryAfter, Forbidden, ..."""
-        bot = self.bot
-
-        async def post(endpoint: str, sent: dict[str, Any]) -> object:
-            # ``sent`` is ``data``, as the limiter may have changed it (paid while paying)
-            parameters = [RequestParameter.from_input(k, v) for k, v in sent.items()]
-            return await bot.request.post(f"{bot.base_url}/{endpoint}", RequestData(parameters))
-
-        limiter = bot.rate_limiter
-        if limiter is None:
-            await post(method, data)
-        else:
-            await limiter.process_request(post, (method, data), {}, method, data, options)
+        await raw_call(self.bot, method, data, rate_limit_args=options)
 
 
 def _markup(rows: object) -> dict[str, object] | None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Awaitable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from telegram import Bot, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.warnings import PTBUserWarning
+from telegram.ext import ExtBot
 
 from bot.runtime import BotContext
+from bot.runtime.telegram_http import raw_call
 from bot.ui.answers import answer
 from bot.ui.limits import fit
 
@@ -19,12 +19,6 @@ _DETECTED = frozenset({
     MessageEntity.BOT_COMMAND, MessageEntity.URL, MessageEntity.MENTION, MessageEntity.HASHTAG,
     MessageEntity.CASHTAG, MessageEntity.EMAIL, MessageEntity.PHONE_NUMBER,
 })
-
-
-# python-telegram-bot warns when do_api_request names a method it has a shortcut for;
-# :func:`_edit_in_place` goes that way on purpose.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.editMessageText'",
-                        category=PTBUserWarning)
 
 
 class Shown(NamedTuple):
@@ -60,7 +54,7 @@ async def reply(
         if edit and query.message is not None:
             shown = Shown(query.message.chat.id, query.message.message_id)
             try:
-                await _edit_in_place(query.get_bot(), shown, text, markup)
+                await _edit_in_place(query.get_bot(), shown, text, markup)  # type: ignore[arg-type]
                 return shown
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
@@ -71,17 +65,13 @@ async def reply(
     return Shown(sent.chat_id, sent.message_id)
 
 
-async def _edit_in_place(bot: Bot, shown: Shown, text: str,
+async def _edit_in_place(bot: ExtBot[Any], shown: Shown, text: str,
                          markup: InlineKeyboardMarkup | None) -> None:
-    """``editMessageText`` without reading its answer into a :class:`Message`.
-
-    ``Bot.edit_message_text`` builds a Message from Telegram's answer, the whole
-    keyboard again, button by button: about a tenth of a booking step's CPU, for an
-    object nothing here reads.
-    """
-    await bot.do_api_request("editMessageText", api_kwargs={
+    """``editMessageText`` without reading its answer into a :class:`Message` (see
+    :func:`~bot.runtime.telegram_http.raw_call`)."""
+    await raw_call(bot, "editMessageText", {
         "chat_id": shown.chat_id, "message_id": shown.message_id, "text": text,
-        "reply_markup": markup_json(markup)}, return_type=None)
+        "reply_markup": markup_json(markup)})
 
 
 def markup_json(markup: InlineKeyboardMarkup | None) -> dict[str, object] | None:
