@@ -248,21 +248,36 @@ class RequestBudget:
         return pause
 
 
-_SHARED: dict[tuple[str, str], RequestBudget] = {}
+# The budgets of this process's open clients, with how many clients use each.
+_SHARED: dict[tuple[str, str], tuple[RequestBudget, int]] = {}
 
 
 def shared_budget(api_key: str, counter: SharedCounter | None = None, *,
                   server: str = "") -> RequestBudget:
     """The one budget of this process for ``api_key`` at ``server`` (the limit is per
-    key; the server only tells apart two FileVirtuelles a process may talk to, such as
-    the simulators of tests running one after another), counted in ``counter`` when one
-    is given (every process of the deployment sees it)."""
-    budget = _SHARED.get((server, api_key))
+    key; the server only tells apart two FileVirtuelles a process may talk to), counted
+    in ``counter`` when one is given (every process of the deployment sees it). Each
+    caller gives it back with :func:`release_budget` when its client closes; the last
+    one out drops it, so a later client starts afresh (a test's bot after another's, on
+    a simulator that got the same port, no longer inherits its spent minute)."""
+    budget, users = _SHARED.get((server, api_key), (None, 0))
     if budget is None:
-        budget = _SHARED[(server, api_key)] = RequestBudget()
+        budget = RequestBudget()
+    _SHARED[(server, api_key)] = (budget, users + 1)
     if counter is not None:
         budget.share(counter, counter_key(api_key))
     return budget
+
+
+def release_budget(api_key: str, *, server: str = "") -> None:
+    """A client of :func:`shared_budget` closed."""
+    budget, users = _SHARED.get((server, api_key), (None, 0))
+    if budget is None:
+        return
+    if users <= 1:
+        del _SHARED[(server, api_key)]
+    else:
+        _SHARED[(server, api_key)] = (budget, users - 1)
 
 
 def counter_key(api_key: str) -> str:

@@ -41,7 +41,7 @@ from pydantic import BaseModel, TypeAdapter
 from bot.throttle import SharedCounter
 from bot.vendors._http import VendorHttp, parse_payload
 from bot.vendors.errors import RateLimited, ServiceUnavailable, VendorError
-from bot.vendors.filevirtuelle.budget import Priority, RequestBudget, shared_budget
+from bot.vendors.filevirtuelle.budget import Priority, RequestBudget, release_budget, shared_budget
 from bot.vendors.filevirtuelle.config import Settings
 from bot.vendors.filevirtuelle.errors import VENDOR, ErrorTranslator
 from bot.vendors.filevirtuelle.models import (
@@ -83,6 +83,7 @@ class FileVirtuelleClient:
             raise ServiceUnavailable("filevirtuelle is not configured", vendor=VENDOR)
         self.settings = settings
         self._clock = clock
+        self._shares_budget = budget is None
         self.budget = budget or shared_budget(settings.api_key or "", counter,
                                               server=settings.base_url or "")
         self.auth = SignatureAuth(settings.api_key or "", settings.api_secret.get_secret_value(),
@@ -216,4 +217,7 @@ class FileVirtuelleClient:
         await self._call("DELETE", f"/customer/{_id(customer_id)}", INTERACTIVE)
 
     async def aclose(self) -> None:
+        if self._shares_budget:
+            self._shares_budget = False
+            release_budget(self.settings.api_key or "", server=self.settings.base_url or "")
         await self.http.aclose()
