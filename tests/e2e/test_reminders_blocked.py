@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.fake_telegram import FakeUser
 from bot.sandbox.world import LocalWorld
-from tests.conftest import bot_env, wait_until
+from tests.conftest import RunningBot, bot_env, wait_until
 from tests.e2e.booking_steps import book_in_rome, day_ahead, ufirst
 from tests.e2e.queue_steps import marked_blocked, running_bot
 from tests.e2e.test_forget import settled
@@ -29,6 +30,17 @@ def states(env: dict[str, str]) -> list[str]:
             "SELECT state FROM outbox WHERE kind = 'reminder' ORDER BY due_at")]
 
 
+async def book_then_block(bot: RunningBot, world: LocalWorld, env: dict[str, str],
+                          user: FakeUser, at: datetime) -> None:
+    """Book in Rome at ``at`` (three reminders queued), then block the bot (all three
+    settled ``blocked``)."""
+    await book_in_rome(user, env, ufirst(world), at)
+    await wait_until(lambda: states(env) == ["queued"] * 3)
+    user.block_bot()
+    await marked_blocked(bot, user.id)
+    await wait_until(lambda: states(env) == ["blocked"] * 3)
+
+
 async def test_a_returning_user_gets_the_latest_missed_reminder_once_and_the_rest_on_time(
     world: LocalWorld, tmp_path: Path
 ) -> None:
@@ -36,12 +48,7 @@ async def test_a_returning_user_gets_the_latest_missed_reminder_once_and_the_res
     user = world.telegram.user(431, language_code="en")
     at = day_ahead(2).replace(hour=11)
     async with running_bot(world, env, ufirst(world).clock.now) as bot:
-        await book_in_rome(user, env, ufirst(world), at)
-        await wait_until(lambda: states(env) == ["queued"] * 3)
-
-        user.block_bot()
-        await marked_blocked(bot, user.id)
-        await wait_until(lambda: states(env) == ["blocked"] * 3)
+        await book_then_block(bot, world, env, user, at)
         _move_clock_to(world, at - timedelta(hours=24) + timedelta(minutes=1))  # 36 h and 24 h missed
 
         user.unblock_bot()
@@ -69,11 +76,7 @@ async def test_writing_again_brings_the_reminders_back_when_the_member_update_wa
     user = world.telegram.user(432, language_code="en")
     at = day_ahead(2).replace(hour=11)
     async with running_bot(world, env, ufirst(world).clock.now) as bot:
-        await book_in_rome(user, env, ufirst(world), at)
-        await wait_until(lambda: states(env) == ["queued"] * 3)
-        user.block_bot()
-        await marked_blocked(bot, user.id)
-        await wait_until(lambda: states(env) == ["blocked"] * 3)
+        await book_then_block(bot, world, env, user, at)
 
     async with running_bot(world, env, ufirst(world).clock.now) as bot:
         user.chat.blocked = False  # unblocked; the update saying so is lost
