@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.runtime import pseudonym
 from bot.sandbox.world import LocalWorld
-from tests.conftest import RunningBot, book_until_summary, has_data
+from tests.conftest import BotProcess, RunningBot, book_until_summary, has_data, wait_until
 from tests.e2e.test_forget import settled
 
 
@@ -62,3 +62,44 @@ async def test_a_cancel_whose_answer_was_lost_is_cancelled_on_the_retry(
 
     lena.send_command("/my")
     assert "no upcoming bookings" in (await lena.wait_message()).text
+
+
+async def test_a_cancel_killed_inside_the_vendor_call_is_cancelled_after_the_restart(
+    world: LocalWorld, bot_process: BotProcess
+) -> None:
+    """kill -9 while ufirst holds the DELETE it has done: the press was kept in the inbox,
+    so after the restart it runs again without the user doing anything, the vendor's 404
+    counts as cancelled, and the user hears it once; record and reminders follow."""
+    ufirst = world.simulators["ufirst"]
+    database = Path(bot_process.env["DATABASE_PATH"])
+    mia = world.telegram.user(864209812, first_name="Mia", language_code="en")
+    who = pseudonym(bot_process.env["BOT_SECRET_KEY"], mia.id)
+    summary = await book_until_summary(mia, day=2)
+    mia.press(summary.labels[0], message_id=summary.message_id)
+    await mia.wait_message(predicate=has_data("my:cancel:"))
+
+    mia.send_command("/my")
+    listing = await mia.wait_screen(lambda m: "upcoming bookings" in (m.text or ""))
+    mia.press("✖ Cancel #1", message_id=listing.message_id)
+    confirm = await mia.wait_screen(has_data("my:cancel!:"))
+    gate = ufirst.hold_responses("/reservations/", method="DELETE")
+    try:
+        mia.press("Yes, cancel it", message_id=confirm.message_id)
+        await wait_until(lambda: not [r for r in ufirst.reservations_for(who)
+                                      if r.state != "cancelled"], timeout=15)  # done there
+        await bot_process.kill()
+    finally:
+        gate.set()
+    await bot_process.start(world)
+
+    done = await mia.wait_screen(lambda m: m.message_id == confirm.message_id and not m.buttons,
+                                 timeout=20)
+    assert done.text.startswith("Cancelled"), done.text
+    def all_cancelled() -> bool:
+        bookings, reminders = states(database)
+        return bookings == ["cancelled"] and bool(reminders) and set(reminders) == {"cancelled"}
+
+    await wait_until(all_cancelled, timeout=15)
+    assert len([m for m in mia.bot_messages() if (m.text or "").startswith("Cancelled")]) == 1
+    mia.send_command("/my")
+    assert "no upcoming bookings" in (await mia.wait_message()).text
