@@ -6,10 +6,12 @@ forgetting then removes everything."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 from bot.runtime import pseudonym
 from bot.sandbox.world import LocalWorld
-from tests.conftest import RunningBot, has_data
+from tests.conftest import BotProcess, RunningBot, has_data, wait_until
 from tests.e2e.queue_steps import join_by_name, sim_of
 from tests.e2e.test_forget import PHONE, about, book_ufirst, forget_screen
 
@@ -58,3 +60,40 @@ async def test_cancel_first_with_hanging_vendors_answers_in_time_and_forgets_not
                     message_id=again.message_id)
     await cleo.wait_screen(lambda m: (m.text or "").startswith("Erledigt"))
     assert await about(bot, world, cleo, [PHONE]) == []
+
+
+async def test_cancel_first_killed_inside_the_vendor_call_finishes_after_the_restart(
+    world: LocalWorld, bot_process: BotProcess
+) -> None:
+    """kill -9 while ufirst holds the DELETE it has done: after the restart the kept press
+    runs again by itself, the booking counts as cancelled, nothing was forgotten
+    meanwhile, and "Yes, forget me" then leaves no row."""
+    ufirst = world.simulators["ufirst"]
+    ivo = world.telegram.user(864209802, first_name="Ivo", language_code="en")
+    who = pseudonym(bot_process.env["BOT_SECRET_KEY"], ivo.id)
+    # about() reads the database the way it does for an in-process bot
+    bot = SimpleNamespace(env=bot_process.env, database=Path(bot_process.env["DATABASE_PATH"]))
+    await book_ufirst(ivo)
+    screen = await forget_screen(ivo)
+    gate = ufirst.hold_responses("/reservations/", method="DELETE")
+    try:
+        ivo.press(next(label for row, data in zip(screen.buttons, screen.callback_data, strict=True)
+                       for label, d in zip(row, data, strict=True) if d and d.startswith("fg:cancel:")),
+                  message_id=screen.message_id)
+        await wait_until(lambda: not [r for r in ufirst.reservations_for(who)
+                                      if r.state != "cancelled"], timeout=15)  # done there
+        await bot_process.kill()
+    finally:
+        gate.set()
+    await bot_process.start(world)
+
+    again = await ivo.wait_screen(lambda m: m.message_id == screen.message_id
+                                  and "Cancelled at the businesses: 1 of 1" in (m.text or ""),
+                                  timeout=20)
+    kept = await about(bot, world, ivo, [PHONE])  # type: ignore[arg-type]
+    for table in ("users", "bookings", "ptb_user_data"):  # nothing forgotten yet
+        assert any(row.startswith(table + ":") for row in kept), (table, kept)
+    ivo.press_data(next(d for row in again.callback_data for d in row if d and d.startswith("fg:yes:")),
+                   message_id=again.message_id)
+    await ivo.wait_screen(lambda m: (m.text or "").startswith("Done"))
+    assert await about(bot, world, ivo, [PHONE]) == []  # type: ignore[arg-type]
