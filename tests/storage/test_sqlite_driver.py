@@ -1,0 +1,75 @@
+"""SQLite's driver: one trip to aiosqlite's thread per statement, same results as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.storage import Database, StorageError
+from bot.storage._sqlite_driver import OneTripConnection
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What each trip to the thread ran, in order."""
+    seen: list[str] = []
+    original = OneTripConnection._execute
+
+    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(OneTripConnection, "_execute", counted)
+    return seen
+
+
+async def test_a_statement_is_one_trip_to_the_thread(db_path: Path, trips: list[str]) -> None:
+    async with await Database.open(db_path) as db:
+        trips.clear()
+        async with db.transaction():
+            await db.execute("INSERT INTO broadcasts (author, text, created_at) VALUES (1, 'a', 't')")
+            assert len(await db.fetchall("SELECT id, text FROM broadcasts")) == 1
+            await db.execute("UPDATE broadcasts SET text = 'b'")
+        # BEGIN, three statements, COMMIT. SQLAlchemy's own aiosqlite adapter made four
+        # trips per statement (cursor, execute, fetch, close) and the pool a rollback.
+        assert trips == ["_execute_fetch_close"] * 4 + ["commit"], trips
+
+
+async def test_rows_counts_and_errors_are_the_drivers(db_path: Path) -> None:
+    async with await Database.open(db_path) as db:
+        async with db.transaction():
+            for n in range(5):
+                await db.execute("INSERT INTO broadcasts (author, text, created_at)"
+                                 " VALUES (:a, :t, 't')", {"a": n, "t": f"text {n}"})
+        rows = await db.fetchall("SELECT author, text FROM broadcasts ORDER BY author")
+        assert [tuple(r) for r in rows] == [(n, f"text {n}") for n in range(5)]
+        assert await db.fetchone("SELECT author FROM broadcasts WHERE author > 2"
+                                 " ORDER BY author") == (3,)
+        assert await db.fetchone("SELECT author FROM broadcasts WHERE author > 9") is None
+        assert (await db.execute("UPDATE broadcasts SET text = 'x' WHERE author < 3")).rowcount == 3
+        assert (await db.execute("DELETE FROM broadcasts WHERE author = 99")).rowcount == 0
+        # many parameter sets in one statement (executemany)
+        await db.execute("INSERT INTO broadcasts (author, text, created_at) VALUES (:a, 'm', 't')",
+                         [{"a": 10}, {"a": 11}])
+        assert await db.fetchval("SELECT COUNT(*) FROM broadcasts WHERE text = 'm'") == 2
+        with pytest.raises(StorageError, match="no such table"):
+            await db.execute("SELECT * FROM nowhere")
+        # a failed statement leaves the connection usable, the transaction rolled back
+        with pytest.raises(StorageError):
+            async with db.transaction():
+                await db.execute("DELETE FROM broadcasts")
+                await db.execute("INSERT INTO nowhere VALUES (1)")
+        assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 7
+
+
+async def test_a_rollback_still_undoes_an_open_transaction(db_path: Path, trips: list[str]) -> None:
+    async with await Database.open(db_path) as db:
+        trips.clear()
+        with pytest.raises(RuntimeError):
+            async with db.transaction():
+                await db.execute("INSERT INTO broadcasts (author, text, created_at)"
+                                 " VALUES (1, 'a', 't')")
+                raise RuntimeError("the step failed")
+        assert trips[-1] == "rollback"
+        assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 0
