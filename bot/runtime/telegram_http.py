@@ -19,20 +19,41 @@ Other differences from python-telegram-bot's default, all deliberate:
   times reads and connects, not writes): ``connect + pool + write + read``.
 
 The TLS context (certifi's CA bundle, as httpx uses; some 20-40 ms to load) is built
-once per process, at the first https call.
+once per process, at the first https call. aiohttp itself builds two default contexts
+when it is imported, each loading the system's CA store (about 50 ms of a cold start
+together); every https call here passes its own context, so those two are imported
+without a CA store (:func:`_without_ca_store`): a call that fell back to aiohttp's
+verified default would fail verification, never skip it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import ssl
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
-import aiohttp
-import certifi
+
+@contextlib.contextmanager
+def _without_ca_store() -> Iterator[None]:
+    """SSL contexts made meanwhile load no default CA store: aiohttp's import makes two
+    that the bot never uses (see the module's docstring)."""
+    original = ssl.SSLContext.set_default_verify_paths
+    ssl.SSLContext.set_default_verify_paths = lambda self: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ssl.SSLContext.set_default_verify_paths = original  # type: ignore[method-assign]
+
+
+with _without_ca_store():
+    import aiohttp
+
+import certifi  # noqa: E402
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut

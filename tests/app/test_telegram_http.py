@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -120,6 +122,26 @@ async def test_a_silent_server_times_out(request_object: AiohttpRequest) -> None
         await request_object.do_request(f"{url}/botx/sendMessage", "POST", read_timeout=0.2)
     release.set()
     server.close()
+
+
+def test_aiohttps_own_default_contexts_load_no_ca_store_and_later_contexts_do() -> None:
+    """aiohttp loads the system's CA store twice when imported (some 50 ms of a cold
+    start) for contexts the bot never uses; other contexts are left as they were."""
+    code = """if True:
+        import ssl
+        from bot.runtime import telegram_http
+        from aiohttp import connector
+        defaults = (connector._SSL_CONTEXT_VERIFIED, connector._SSL_CONTEXT_UNVERIFIED)
+        print([context.cert_store_stats()["x509_ca"] for context in defaults])
+        ours = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ours.set_default_verify_paths()
+        print(ssl.SSLContext.set_default_verify_paths is ssl._ssl._SSLContext.set_default_verify_paths)
+        print(telegram_http._tls().cert_store_stats()["x509_ca"] > 0)
+    """
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[0,", "0]", "True", "True"]
 
 
 async def test_the_tls_context_is_loaded_once_and_only_for_https(monkeypatch) -> None:  # type: ignore[no-untyped-def]
