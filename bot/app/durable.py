@@ -12,8 +12,9 @@ restart before the next ``getUpdates`` confirms the offset, or a webhook
 retry, repeats an update). An update is marked processed only after its
 effects are persisted, in the same transaction, so a crash in between repeats
 it rather than losing it; the same transaction takes it out of the inbox
-(:class:`bot.storage.Inbox`), where it was kept from before Telegram was told
-it arrived (:mod:`bot.app.polling`, the webhook route).
+(:class:`bot.storage.Inbox`), if it was kept there before Telegram was told it
+arrived (:mod:`bot.app.receiving`: a webhook's always, polling's when still running
+a moment later; :meth:`DurableApplication.watch_commits` tells polling which).
 
 Chats run concurrently (:mod:`bot.app.processor`), so updates finish close
 together: the updates that finish while one write is under way are written
@@ -74,6 +75,7 @@ class DurableApplication(BotApplication):
         # updates; ``_started`` holds those it has taken since (see :meth:`_surely_new`).
         self._known_floor: int | None = None
         self._started: set[int] = set()
+        self._commit_watches: dict[int, asyncio.Future[None]] = {}
 
     async def initialize(self) -> None:
         await super().initialize()
@@ -91,6 +93,27 @@ class DurableApplication(BotApplication):
             self._known_floor = max(self._started)
             self._started.clear()
         return True
+
+    def watch_commits(self, update_ids: list[int]) -> dict[int, asyncio.Future[None]]:
+        """A future per update, done once the update is committed as processed (or
+        found to be a duplicate): polling keeps in the inbox only those not done soon.
+        Hand them back to :meth:`unwatch_commits`."""
+        loop = asyncio.get_running_loop()
+        watches = {update_id: loop.create_future() for update_id in update_ids}
+        self._commit_watches.update(watches)
+        return watches
+
+    def unwatch_commits(self, watches: dict[int, asyncio.Future[None]]) -> None:
+        for update_id, future in watches.items():
+            if self._commit_watches.get(update_id) is future:
+                del self._commit_watches[update_id]
+            future.cancel()
+
+    def _committed(self, update_ids: list[int]) -> None:
+        for update_id in update_ids:
+            future = self._commit_watches.pop(update_id, None)
+            if future is not None and not future.done():
+                future.set_result(None)
 
     async def process_update(self, update: object) -> None:
         keys = _data_keys(update)
@@ -143,6 +166,7 @@ class DurableApplication(BotApplication):
             if await storage.updates.is_processed(update.update_id):
                 log.info("update=%d duplicate, skipped", update.update_id)
                 await storage.inbox.settle([update.update_id])  # received again meanwhile
+                self._committed([update.update_id])
                 return
         started = time.perf_counter()
         await super().process_update(update)
@@ -204,6 +228,7 @@ class DurableApplication(BotApplication):
                     if not done.done():
                         done.set_exception(exc)
                 continue
+            self._committed(processed)
             for _, done in group:
                 if not done.done():
                     done.set_result(None)

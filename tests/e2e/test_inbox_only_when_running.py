@@ -1,0 +1,56 @@
+"""Polling keeps in the inbox only the updates still running when it confirms them.
+
+A quick step is committed as processed before its batch is confirmed to Telegram, so
+it needs no inbox transaction; a step still waiting on a vendor then is kept, and
+confirmed only once kept (tests/e2e/test_received_updates.py kills the bot then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from bot.sandbox.world import LocalWorld
+from bot.storage import Inbox
+from tests.conftest import RunningBot, wait_until
+
+
+@pytest.fixture
+def kept(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ids of the updates written to the inbox, in order."""
+    ids: list[int] = []
+    receive = Inbox.receive
+
+    async def spy(self: Inbox, updates: Sequence[tuple[int, dict[str, Any]]],
+                  settled: Sequence[int] = ()) -> None:
+        await receive(self, updates, settled)
+        ids.extend(update_id for update_id, _ in updates)
+
+    monkeypatch.setattr(Inbox, "receive", spy)
+    return ids
+
+
+async def test_a_quick_step_skips_the_inbox_and_a_slow_one_is_kept_before_confirmed(
+    world: LocalWorld, bot: RunningBot, kept: list[int]
+) -> None:
+    telegram = world.telegram.bot()
+    user = world.telegram.user(3201)
+    user.send_command("/start")
+    await user.wait_message()
+    quick = telegram.next_update_id - 1
+    await wait_until(lambda: not telegram.pending_updates, timeout=10)  # confirmed
+    assert quick not in kept
+
+    sim = world.simulators["ufirst"]
+    gate = sim.hold_responses("/reservations", method="GET")  # /my waits on the vendor
+    answered = len(user.bot_messages())
+    user.send_command("/my")
+    slow = telegram.next_update_id - 1
+    await wait_until(lambda: not telegram.pending_updates, timeout=10)
+    assert slow in kept  # kept before Telegram was told it arrived
+    assert len(user.bot_messages()) == answered  # still running
+    gate.set()
+    await wait_until(lambda: len(user.bot_messages()) > answered, timeout=15)
+    assert kept.count(slow) == 1
