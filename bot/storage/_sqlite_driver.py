@@ -9,8 +9,9 @@ futex calls per update), CPU that a bare echo bot does not spend.
 
 :class:`OneTripConnection` is an ``aiosqlite.Connection`` whose cursors execute, fetch
 every row and close the sqlite3 cursor in one trip; ``fetch*`` and ``close`` then cost
-nothing; a rollback with no transaction open (the pool's after each commit) makes no
-trip. Everything else (the thread, commit, close) is aiosqlite's own. The
+nothing; a transaction's BEGIN travels with its first statement (see
+``engine._begin_sqlite``), and a rollback with no transaction open (the pool's after
+each commit) makes no trip. Everything else (the thread, commit, close) is aiosqlite's own. The
 engine gets it through SQLAlchemy's documented ``async_creator``. Like SQLAlchemy's own
 adapter, this reaches into aiosqlite's ``_execute`` and ``_conn``; the dependency range
 in ``pyproject.toml`` keeps to the aiosqlite versions it was tested with.
@@ -55,8 +56,10 @@ class OneTripCursor:
         return self
 
     async def _run(self, work: Any, sql: str, parameters: Any) -> None:
-        raw = self._connection._conn  # noqa: SLF001 - aiosqlite's sqlite3 connection
-        outcome = await self._connection._execute(work, raw, sql, parameters)  # noqa: SLF001
+        connection = self._connection
+        begin, connection.pending_begin = connection.pending_begin, None
+        raw = connection._conn  # noqa: SLF001 - aiosqlite's sqlite3 connection
+        outcome = await connection._execute(work, raw, begin, sql, parameters)  # noqa: SLF001
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
 
     async def fetchone(self) -> Any:
@@ -75,10 +78,13 @@ class OneTripCursor:
         self._rows = []
 
 
-def _execute_fetch_close(raw: sqlite3.Connection, sql: str, parameters: Any) -> tuple[Any, ...]:
+def _execute_fetch_close(raw: sqlite3.Connection, begin: str | None, sql: str,
+                         parameters: Any) -> tuple[Any, ...]:
     """Runs on aiosqlite's thread: the whole statement, rows included."""
     cursor = raw.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         if parameters is None:
             cursor.execute(sql)
         else:
@@ -89,9 +95,12 @@ def _execute_fetch_close(raw: sqlite3.Connection, sql: str, parameters: Any) -> 
         cursor.close()
 
 
-def _executemany_close(raw: sqlite3.Connection, sql: str, parameters: Any) -> tuple[Any, ...]:
+def _executemany_close(raw: sqlite3.Connection, begin: str | None, sql: str,
+                       parameters: Any) -> tuple[Any, ...]:
     cursor = raw.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         cursor.executemany(sql, parameters)
         return cursor.description, cursor.rowcount, cursor.lastrowid, []
     finally:
@@ -101,12 +110,27 @@ def _executemany_close(raw: sqlite3.Connection, sql: str, parameters: Any) -> tu
 class OneTripConnection(aiosqlite.Connection):
     """aiosqlite's connection, with :class:`OneTripCursor` cursors."""
 
+    #: The BEGIN statement the next statement's trip runs first (:meth:`begin_on_next`).
+    pending_begin: str | None = None
+
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
+
+    def begin_on_next(self, begin: str) -> None:
+        """Open the transaction with ``begin`` in the trip of its first statement, not a
+        trip of its own; a transaction that runs no statement then costs no trip."""
+        self.pending_begin = begin
+
+    async def commit(self) -> None:
+        if self.pending_begin is not None:  # nothing ran: nothing to commit
+            self.pending_begin = None
+            return
+        await super().commit()
 
     async def rollback(self) -> None:
         """No trip when no transaction is open: the pool rolls back every connection
         handed back to it, after every commit too, and there is nothing to undo then."""
+        self.pending_begin = None
         if self._conn.in_transaction:  # noqa: SLF001 - sqlite3's own flag, safe to read
             await super().rollback()
 

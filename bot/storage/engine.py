@@ -115,7 +115,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: object) -> None:
 
 
 def _begin_sqlite(conn: Any) -> None:
-    conn.exec_driver_sql(conn.info.get(BEGIN_KEY, "BEGIN"))
+    begin = conn.info.get(BEGIN_KEY, "BEGIN")
+    driver = conn.connection.driver_connection
+    if isinstance(driver, _sqlite_driver.OneTripConnection):
+        driver.begin_on_next(begin)  # sent with the first statement, in its trip
+    else:
+        conn.exec_driver_sql(begin)
 
 
 def _create_private(path: Path) -> None:

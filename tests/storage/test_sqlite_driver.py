@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,14 @@ async def test_a_statement_is_one_trip_to_the_thread(db_path: Path, trips: list[
             await db.execute("INSERT INTO broadcasts (author, text, created_at) VALUES (1, 'a', 't')")
             assert len(await db.fetchall("SELECT id, text FROM broadcasts")) == 1
             await db.execute("UPDATE broadcasts SET text = 'b'")
-        # BEGIN, three statements, COMMIT. SQLAlchemy's own aiosqlite adapter made four
-        # trips per statement (cursor, execute, fetch, close) and the pool a rollback.
-        assert trips == ["_execute_fetch_close"] * 4 + ["commit"], trips
+        # Three statements (BEGIN travels with the first), COMMIT. SQLAlchemy's own
+        # aiosqlite adapter made a trip for BEGIN, four per statement (cursor, execute,
+        # fetch, close) and the pool a rollback.
+        assert trips == ["_execute_fetch_close"] * 3 + ["commit"], trips
+        trips.clear()
+        async with db.transaction():
+            pass
+        assert trips == []  # a transaction that ran nothing costs nothing
 
 
 async def test_rows_counts_and_errors_are_the_drivers(db_path: Path) -> None:
@@ -73,3 +79,23 @@ async def test_a_rollback_still_undoes_an_open_transaction(db_path: Path, trips:
                 raise RuntimeError("the step failed")
         assert trips[-1] == "rollback"
         assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 0
+
+
+async def test_a_transaction_holds_the_write_lock_from_its_first_statement(db_path: Path) -> None:
+    """BEGIN IMMEDIATE still opens it (with the first statement): a read first takes the
+    write lock too, so the transaction never fails half-way upgrading its lock."""
+    async with await Database.open(db_path) as db:
+        async with db.transaction():
+            assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 0
+            other = sqlite3.connect(db_path, timeout=0)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+        other = sqlite3.connect(db_path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # released at COMMIT
+            other.rollback()
+        finally:
+            other.close()
