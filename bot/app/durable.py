@@ -76,6 +76,7 @@ class DurableApplication(BotApplication):
         self._known_floor: int | None = None
         self._started: set[int] = set()
         self._commit_watches: dict[int, asyncio.Future[None]] = {}
+        self._unkept: set[int] = set()  # watched and not (being) written to the inbox
 
     async def initialize(self) -> None:
         await super().initialize()
@@ -101,9 +102,16 @@ class DurableApplication(BotApplication):
         loop = asyncio.get_running_loop()
         watches = {update_id: loop.create_future() for update_id in update_ids}
         self._commit_watches.update(watches)
+        self._unkept.update(update_ids)
         return watches
 
+    def keeping(self, update_ids: list[int]) -> None:
+        """These watched updates are being written to the inbox: their commit takes them
+        out of it. The commit of one that never went there skips that statement."""
+        self._unkept.difference_update(update_ids)
+
     def unwatch_commits(self, watches: dict[int, asyncio.Future[None]]) -> None:
+        self._unkept.difference_update(watches)
         for update_id, future in watches.items():
             if self._commit_watches.get(update_id) is future:
                 del self._commit_watches[update_id]
@@ -220,7 +228,8 @@ class DurableApplication(BotApplication):
                         await super().update_persistence()
                     processed = [update_id for update_id, _ in group if update_id is not None]
                     await storage.updates.mark_all_processed(processed)
-                    await storage.inbox.settle(processed)
+                    await storage.inbox.settle([update_id for update_id in processed
+                                                if update_id not in self._unkept])
             except Exception as exc:  # noqa: BLE001 - each waiter gets the failure
                 if isinstance(self.persistence, DatabasePersistence):
                     self.persistence.distrust_written()  # rolled back with the rest
@@ -228,6 +237,7 @@ class DurableApplication(BotApplication):
                     if not done.done():
                         done.set_exception(exc)
                 continue
+            self._unkept.difference_update(processed)
             self._committed(processed)
             for _, done in group:
                 if not done.done():

@@ -141,6 +141,7 @@ class Receiver:
                            if not commits[update_id].done()]
                 if not running and not dropped:
                     return
+                application.keeping([update_id for update_id, _ in running])
                 try:
                     await self._keep(running, dropped)
                 except Exception as exc:  # noqa: BLE001 - the database: again, later

@@ -7,6 +7,8 @@ confirmed only once kept (tests/e2e/test_received_updates.py kills the bot then)
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,6 +53,13 @@ async def test_a_quick_step_skips_the_inbox_and_a_slow_one_is_kept_before_confir
     await wait_until(lambda: not telegram.pending_updates, timeout=10)
     assert slow in kept  # kept before Telegram was told it arrived
     assert len(user.bot_messages()) == answered  # still running
+    assert inbox_ids(bot) == [slow]
     gate.set()
     await wait_until(lambda: len(user.bot_messages()) > answered, timeout=15)
+    await wait_until(lambda: not inbox_ids(bot), timeout=15)  # its commit took it out
     assert kept.count(slow) == 1
+
+
+def inbox_ids(bot: RunningBot) -> list[int]:
+    with contextlib.closing(sqlite3.connect(bot.database, timeout=30)) as db:
+        return [row[0] for row in db.execute("SELECT update_id FROM inbox")]
