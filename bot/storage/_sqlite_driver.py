@@ -48,18 +48,19 @@ class OneTripCursor:
         self._rows = []
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
-        await self._run(_execute_fetch_close, sql, parameters)
+        await self._run(sql, parameters, many=False)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
-        await self._run(_executemany_close, sql, parameters)
+        await self._run(sql, parameters, many=True)
         return self
 
-    async def _run(self, work: Any, sql: str, parameters: Any) -> None:
+    async def _run(self, sql: str, parameters: Any, *, many: bool) -> None:
         connection = self._connection
         begin, connection.pending_begin = connection.pending_begin, None
         raw = connection._conn  # noqa: SLF001 - aiosqlite's sqlite3 connection
-        outcome = await connection._execute(work, raw, begin, sql, parameters)  # noqa: SLF001
+        outcome = await connection._execute(  # noqa: SLF001
+            _whole_statement, raw, begin, sql, parameters, many)
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
 
     async def fetchone(self) -> Any:
@@ -78,31 +79,22 @@ class OneTripCursor:
         self._rows = []
 
 
-def _execute_fetch_close(raw: sqlite3.Connection, begin: str | None, sql: str,
-                         parameters: Any) -> tuple[Any, ...]:
-    """Runs on aiosqlite's thread: the whole statement, rows included."""
+def _whole_statement(raw: sqlite3.Connection, begin: str | None, sql: str, parameters: Any,
+                     many: bool) -> tuple[Any, ...]:
+    """Runs on aiosqlite's thread: the transaction's BEGIN if due, the statement, its
+    rows, the cursor closed."""
     cursor = raw.cursor()
     try:
         if begin is not None:
             cursor.execute(begin)
-        if parameters is None:
+        if many:
+            cursor.executemany(sql, parameters)
+        elif parameters is None:
             cursor.execute(sql)
         else:
             cursor.execute(sql, parameters)
         rows = cursor.fetchall() if cursor.description else []
         return cursor.description, cursor.rowcount, cursor.lastrowid, rows
-    finally:
-        cursor.close()
-
-
-def _executemany_close(raw: sqlite3.Connection, begin: str | None, sql: str,
-                       parameters: Any) -> tuple[Any, ...]:
-    cursor = raw.cursor()
-    try:
-        if begin is not None:
-            cursor.execute(begin)
-        cursor.executemany(sql, parameters)
-        return cursor.description, cursor.rowcount, cursor.lastrowid, []
     finally:
         cursor.close()
 

@@ -35,7 +35,7 @@ async def test_a_statement_is_one_trip_to_the_thread(db_path: Path, trips: list[
         # Three statements (BEGIN travels with the first), COMMIT. SQLAlchemy's own
         # aiosqlite adapter made a trip for BEGIN, four per statement (cursor, execute,
         # fetch, close) and the pool a rollback.
-        assert trips == ["_execute_fetch_close"] * 3 + ["commit"], trips
+        assert trips == ["_whole_statement"] * 3 + ["commit"], trips
         trips.clear()
         async with db.transaction():
             pass
