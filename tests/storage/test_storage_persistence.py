@@ -118,8 +118,10 @@ async def test_ended_conversation_and_dropped_data_are_deleted(db_url: str) -> N
 async def test_non_json_data_is_refused_instead_of_silently_changed(db_url: str) -> None:
     async with await Database.open(db_url) as db:
         p = DatabasePersistence(db)
-        with pytest.raises(TypeError, match="str dict keys"):
+        with pytest.raises(TypeError, match=r"str dict keys; data\['slots'\] has key 1$"):
             await p.update_user_data(5, {"slots": {1: "09:00"}})
+        with pytest.raises(TypeError, match=r"data\['a'\]\[1\] has key 2$"):
+            await p.update_user_data(5, {"a": [{"x": [1, {"y": 2}]}, {2: "z"}], "b": 3})
         with pytest.raises(TypeError, match="JSON"):
             await p.update_bot_data({"when": object()})
         assert await p.get_user_data() == {} and await p.get_bot_data() == {}
