@@ -8,6 +8,12 @@ free up. Availability is computed from the busy intervals of the next
 :data:`HORIZON` (:func:`bot.vendors.availability`), every time shown in the
 building's timezone and the user's language. Any vendor playing the spaces
 role takes part; none is named here.
+
+Each run of /rooms is a :class:`RoomsDraft` with its own nonce, carried by
+every button of the run (:class:`bot.ui.callbacks.RoomButton`): a button of
+an earlier run still on screen, or of a run whose building list differed, is
+answered as stale by :class:`~bot.ui.buttons.ButtonHandler` and changes
+nothing. "Notify me" buttons outlive their run; see :func:`on_watch`.
 """
 
 from __future__ import annotations
@@ -32,9 +38,9 @@ from bot.i18n import Translator, format_datetime, format_time
 from bot.i18n.when import parse_when
 from bot.runtime import BotContext
 from bot.ui import callbacks as cb
-from bot.ui import keyboard, reply, user_message
-from bot.ui.answers import answer, answers_itself
-from bot.ui.buttons import ButtonHandler
+from bot.ui import UserDataDraft, keyboard, reply, user_message
+from bot.ui.answers import answers_itself
+from bot.ui.buttons import ButtonHandler, answer_stale
 from bot.vendors import Availability, Building, Space, SpacesRole, VendorError, availability
 
 log = logging.getLogger(__name__)
@@ -42,17 +48,28 @@ log = logging.getLogger(__name__)
 END = ConversationHandler.END
 HORIZON = timedelta(hours=12)
 SIZES = (1, 2, 4, 6, 8, 10)
-KEY = "rooms"  # user_data: {"buildings": [[vendor, building json]...], "pick": i, "at": iso}
-WATCHABLE = "rooms_busy"  # user_data: the busy spaces of the last answer, for "Notify me"
+# user_data: {"flow": nonce, "buildings": [[vendor, building json]...], "pick": i, "at": iso}
+KEY = "rooms"
+WATCHABLE = "rooms_busy"  # user_data: {run nonce: the busy spaces of its answer}, for "Notify me"
+OFFERS_KEPT = 5  # the last listings whose "Notify me" buttons still work
 
 
 class Step(enum.IntEnum):
     BUILDING, WHEN, SIZE = range(3)
 
 
+class RoomsDraft(UserDataDraft):
+    """One run of /rooms: the buildings listed, the one picked, the time asked, the nonce."""
+
+    KEY = KEY
+
+
+def _draft(context: BotContext) -> RoomsDraft:
+    return RoomsDraft.of(context.user_data)
+
+
 def _state(context: BotContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    return context.user_data.setdefault(KEY, {})
+    return _draft(context).data
 
 
 def _picked(context: BotContext) -> tuple[SpacesRole, Building] | None:
@@ -68,23 +85,26 @@ def _picked(context: BotContext) -> tuple[SpacesRole, Building] | None:
 
 async def start_rooms(update: Update, context: BotContext) -> int:
     t = context.t
-    context.user_data.pop(KEY, None) if context.user_data is not None else None
+    draft = RoomsDraft.of(context.user_data, new=True)  # a new run: older buttons are stale
     listed: list[list[Any]] = []
     try:
         for name, vendor in context.services.vendors.playing(SpacesRole).items():
             listed += [[name, b.model_dump(mode="json")] for b in await vendor.list_buildings()]
     except VendorError as exc:
         log.warning("/rooms: buildings failed: %r", exc)
+        RoomsDraft.clear(context.user_data)
         await reply(update, context, user_message(exc, t))
         return END
     if not listed:
+        RoomsDraft.clear(context.user_data)
         await reply(update, context, t._("No office with rooms is set up yet."))
         return END
-    _state(context)["buildings"] = listed
+    draft.data["buildings"] = listed
     if len(listed) == 1:
-        _state(context)["pick"] = 0
+        draft.data["pick"] = 0
         return await _ask_when(update, context)
-    rows = [[(raw["name"], cb.RoomBuilding(index=i).encode())] for i, (_, raw) in enumerate(listed)]
+    rows = [[(raw["name"], cb.RoomBuilding(flow=draft.flow, index=i).encode())]
+            for i, (_, raw) in enumerate(listed)]
     await reply(update, context, t._("Which building?"), keyboard(rows))
     return Step.BUILDING
 
@@ -101,7 +121,8 @@ async def _ask_when(update: Update, context: BotContext) -> int:
     t = context.t
     text = t._("{building}: for when? Tap Now, or write a time, e.g. 14:30 or tomorrow 9:00.",
                building=picked[1].name)
-    await reply(update, context, text, keyboard([[(t._("Now"), cb.RoomNow().encode())]]))
+    now = cb.RoomNow(flow=_draft(context).flow)
+    await reply(update, context, text, keyboard([[(t._("Now"), now.encode())]]))
     return Step.WHEN
 
 
@@ -135,7 +156,8 @@ async def on_when_text(update: Update, context: BotContext) -> int:
 async def _ask_size(update: Update, context: BotContext) -> int:
     t = context.t
     labels = [t._("1 (desk)") if n == 1 else str(n) for n in SIZES]
-    rows = [[(label, cb.RoomSize(index=i).encode()) for i, label in enumerate(labels)]]
+    flow = _draft(context).flow
+    rows = [[(label, cb.RoomSize(flow=flow, index=i).encode()) for i, label in enumerate(labels)]]
     await reply(update, context, t._("For how many people?"), keyboard(rows))
     return Step.SIZE
 
@@ -165,31 +187,61 @@ async def _answer(update: Update, context: BotContext, people: int) -> int:
     found = [availability(s, busy, at) for s in spaces]
     markup = None
     if context.user_data is not None:
-        context.user_data.pop(KEY, None)
+        flow = _draft(context).flow
+        RoomsDraft.clear(context.user_data)
         taken = [a.space for a in found if not a.free]
         if raw_at is None and taken and context.services.space_watcher is not None:
-            context.user_data[WATCHABLE] = {
+            _offer(context.user_data, flow, {
                 "vendor": vendor.name, "building": building.model_dump(mode="json"),
-                "spaces": [s.model_dump(mode="json") for s in taken]}
+                "spaces": [s.model_dump(mode="json") for s in taken]})
             markup = keyboard([[(t._("🔔 Notify me when {space} frees up", space=s.name),
-                                 cb.RoomWatch(index=i).encode())] for i, s in enumerate(taken)])
+                                 cb.RoomWatch(flow=flow, index=i).encode())]
+                               for i, s in enumerate(taken)])
     await reply(update, context, _listing(t, building, at, people, found, raw_at is None), markup)
     return END
 
 
+def _offer(user_data: dict[str, Any], flow: str, offer: dict[str, Any]) -> None:
+    """Keep ``offer`` (a listing's busy spaces) under its run's nonce, with the last few others."""
+    kept = user_data.get(WATCHABLE)
+    # (the single offer kept before nonces, {"vendor": …, "spaces": …}, leaves no entry)
+    offers = {k: v for k, v in (kept if isinstance(kept, dict) else {}).items()
+              if isinstance(v, dict) and "spaces" in v}
+    offers.pop(flow, None)
+    offers[flow] = offer
+    user_data[WATCHABLE] = dict(list(offers.items())[-OFFERS_KEPT:])
+
+
 @answers_itself
 async def on_watch(update: Update, context: BotContext, button: cb.RoomWatch) -> None:
-    """"Notify me when it frees up" under a /rooms answer."""
+    """"Notify me when it frees up" under a /rooms answer.
+
+    The /rooms run has ended by then (the answer ends it), and the user may
+    well press it later, after another /rooms: what they expect is a watch on
+    the room whose name is on the button. So this button is not checked
+    against the current run (no ``flow=``); it carries the nonce of the run
+    it was shown under, and the busy spaces of that run's answer stay kept
+    under that nonce (the last :data:`OFFERS_KEPT` answers), so the index
+    means the same room it did then. A listing older than those, a forged
+    nonce, or an index past the list is answered as stale and watches nothing.
+
+    It acts only for whoever pressed: the offers are looked up in the
+    presser's own ``user_data`` and the watch is set for the presser's id, so
+    a button copied from another user's chat names no offer of theirs (it is
+    stale) and can never set or change a watch for the user who got it.
+    """
     t = context.t
     query = update.callback_query
     user = update.effective_user
-    offered = (context.user_data or {}).get(WATCHABLE) or {}
+    offers = (context.user_data or {}).get(WATCHABLE)
+    offered = offers.get(button.flow) if isinstance(offers, dict) else None
     index = button.index
-    spaces = offered.get("spaces", [])
+    spaces = offered.get("spaces", []) if isinstance(offered, dict) else []
     watcher = context.services.space_watcher
-    if query is None or user is None or watcher is None or not 0 <= index < len(spaces):
+    if query is None or user is None or watcher is None or offered is None \
+            or not 0 <= index < len(spaces):
         if query is not None:
-            await answer(update, t._("That button is no longer active."))
+            await answer_stale(update, context)
         return
     space = Space.model_validate(spaces[index])
     building = Building.model_validate(offered["building"])
@@ -243,8 +295,7 @@ def _space(t: Translator, item: Availability) -> str:
 
 
 async def quit_rooms(update: Update, context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(KEY, None)
+    RoomsDraft.clear(context.user_data)
     await reply(update, context, context.t._("Stopped."), edit=False)
     return END
 
@@ -258,10 +309,10 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
             allow_reentry=True,
             entry_points=[CommandHandler("rooms", start_rooms)],
             states={
-                Step.BUILDING: [ButtonHandler(cb.RoomBuilding, on_building)],
-                Step.WHEN: [ButtonHandler(cb.RoomNow, on_now),
+                Step.BUILDING: [ButtonHandler(cb.RoomBuilding, on_building, flow=RoomsDraft)],
+                Step.WHEN: [ButtonHandler(cb.RoomNow, on_now, flow=RoomsDraft),
                             MessageHandler(filters.TEXT & ~filters.COMMAND, on_when_text)],
-                Step.SIZE: [ButtonHandler(cb.RoomSize, on_size)],
+                Step.SIZE: [ButtonHandler(cb.RoomSize, on_size, flow=RoomsDraft)],
             },
             fallbacks=[CommandHandler("cancel", quit_rooms)],
         )
@@ -269,4 +320,4 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(conversation())
-    application.add_handler(ButtonHandler(cb.RoomWatch, on_watch))
+    application.add_handler(ButtonHandler(cb.RoomWatch, on_watch))  # outlives the run: see on_watch

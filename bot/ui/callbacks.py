@@ -278,20 +278,28 @@ class CompaniesPage(StaffButton, prefix="co:page"):
 
 
 # -- /rooms (bot/conversations/rooms.py) ------------------------------------------
-class RoomBuilding(CallbackData, prefix="rm:b"):
+class RoomButton(FlowButton):
+    """Any button of one /rooms run (an earlier run's is answered as stale)."""
+
+
+class RoomBuilding(RoomButton, prefix="rm:b"):
     index: Index
 
 
-class RoomNow(CallbackData, prefix="rm:now"):
+class RoomNow(RoomButton, prefix="rm:now"):
     pass
 
 
-class RoomSize(CallbackData, prefix="rm:n"):
+class RoomSize(RoomButton, prefix="rm:n"):
     index: Index
 
 
-class RoomWatch(CallbackData, prefix="rm:w"):
-    """The "Notify me when it frees up" button: a busy space of the last answer."""
+class RoomWatch(RoomButton, prefix="rm:w"):
+    """The "Notify me when it frees up" button: a busy space of the listing of run ``flow``.
+
+    It outlives its run: the listing's busy spaces stay kept under the run's
+    nonce (the last few listings), so it watches the room it was shown under.
+    """
 
     index: Index
 
