@@ -125,41 +125,52 @@ class Receiver:
 
     async def _queue_then_keep(self, application: DurableApplication, kept: list[Kept],
                                dropped: list[int], keep_after: float) -> None:
-        """Queue, give the updates ``keep_after`` seconds to be committed, keep the rest.
-
-        Once queued they run, so a failed write is tried again (backing off) until it
-        succeeds or they are committed meanwhile: returning or raising before would let
-        Telegram forget an update nobody kept, or deliver again one that is running."""
+        """Queue, give the updates ``keep_after`` seconds to be committed, keep the rest."""
         commits = application.watch_commits([update_id for update_id, _, _ in kept])
         try:
             await self._queue(kept)
             if commits:
                 await asyncio.wait(commits.values(), timeout=keep_after)
-            delay = 0.5
-            while True:
-                running = [(update_id, body) for update_id, body, _ in kept
-                           if not commits[update_id].done()]
-                if not running and not dropped:
-                    return
-                application.keeping([update_id for update_id, _ in running])
-                try:
-                    await self._keep(running, dropped)
-                except Exception as exc:  # noqa: BLE001 - the database: again, later
-                    log.error("could not keep %d running update(s): %s; again in %.1f s",
-                              len(running), exc, delay)
-                    if running:
-                        await asyncio.wait([commits[i] for i, _ in running], timeout=delay)
-                    else:
-                        await asyncio.sleep(delay)
-                    delay = min(MAX_BACKOFF, delay * 2)
-                    continue
-                # committed while being kept: its commit may have come first
-                late = [update_id for update_id, _ in running if commits[update_id].done()]
-                if late:
-                    await self.application.services.storage.inbox.settle(late)
-                return
+            await self._keep_running(application, kept, dropped, commits)
         finally:
             application.unwatch_commits(commits)
+
+    async def _keep_running(self, application: DurableApplication, kept: list[Kept],
+                            dropped: list[int], commits: dict[int, asyncio.Future[None]],
+                            ) -> None:
+        """Keep the updates not committed yet (and record ``dropped``).
+
+        They are running already, so a failed write is tried again (backing off) until
+        it succeeds or they are committed meanwhile: returning or raising before would
+        let Telegram forget an update nobody kept, or deliver again one that is running."""
+        delay = 0.5
+        while True:
+            running = [(update_id, body) for update_id, body, _ in kept
+                       if not commits[update_id].done()]
+            if not running and not dropped:
+                return
+            application.keeping([update_id for update_id, _ in running])
+            try:
+                await self._keep(running, dropped)
+                break
+            except Exception as exc:  # noqa: BLE001 - the database: again, later
+                log.error("could not keep %d running update(s): %s; again in %.1f s",
+                          len(running), exc, delay)
+                if running:
+                    await asyncio.wait([commits[i] for i, _ in running], timeout=delay)
+                else:
+                    await asyncio.sleep(delay)
+                delay = min(MAX_BACKOFF, delay * 2)
+        # Committed while being kept: that commit may have come first and left the row.
+        # Only tidiness (a row left is settled as a duplicate at the next start), so a
+        # failure here must not fail the batch, which is kept.
+        late = [update_id for update_id, _ in running if commits[update_id].done()]
+        if late:
+            try:
+                await application.services.storage.inbox.settle(late)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("could not take %d finished update(s) out of the inbox: %s",
+                            len(late), exc)
 
     async def _keep(self, kept: list[Received], dropped: list[int]) -> None:
         """Write ``kept`` to the inbox and ``dropped`` as processed, in the group write."""
