@@ -32,6 +32,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.vendors._gone import gone_is_done
 from bot.vendors._tokens import utcnow
 from bot.vendors.bookingtime.catalogue import Catalogue, language_of, to_service
 from bot.vendors.bookingtime.client import VENDOR, BookingtimeClient
@@ -225,15 +226,27 @@ class BookingtimeVendor(BookingRole):
         return self.catalogue.organization(booking.site_id)
 
     async def cancel(self, customer: Customer, booking: Booking) -> None:
+        """PUT the cancel; an appointment gone (404) or cancelled already is done.
+
+        Another customer's booking is still refused with NotFound: only the
+        vendor's own answer to the cancel counts as gone.
+        """
         org, locale = await self._own(customer, booking), self.catalogue.locale(customer)
-        try:
-            await self.client.cancel_appointment(org, locale, booking.external_id)
-        except InputRejected:
-            # Refused, maybe because it is cancelled already: an earlier cancel whose
-            # answer was lost. Then it is done, as the person asked.
-            if not (await self.client.appointment(org, locale, booking.external_id)).is_cancelled:
-                raise
+        async with gone_is_done(VENDOR, booking.external_id):
+            await self._cancel_appointment(org, locale, booking.external_id)
         await self.index.remove(customer.pseudonym, booking.external_id)
+
+    async def _cancel_appointment(self, org: str, locale: str, appointment_id: str) -> None:
+        """The vendor's cancel; its refusal of an appointment cancelled already is done.
+
+        bookingtime answers a second cancel with a refusal (400), not a 404, so the
+        appointment is read to tell "cancelled already" from any other refusal.
+        """
+        try:
+            await self.client.cancel_appointment(org, locale, appointment_id)
+        except InputRejected:
+            if not (await self.client.appointment(org, locale, appointment_id)).is_cancelled:
+                raise
 
     async def reschedule(self, customer: Customer, booking: Booking, slot: Slot) -> Booking:
         org = await self._own(customer, booking)

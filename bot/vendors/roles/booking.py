@@ -177,7 +177,15 @@ class BookingRole(CatalogueRole):
         return None
 
     async def cancel(self, customer: Customer, booking: Booking) -> None:
-        """Only where :attr:`Capability.CANCEL` is declared."""
+        """Cancel ``booking``; only where :attr:`Capability.CANCEL` is declared.
+
+        Idempotent: a booking the vendor no longer has (404, or cancelled
+        already) returns normally. A cancel is retried or replayed when its
+        answer never arrived (a timeout, a kill -9 inside the vendor call, a
+        second press): the vendor's state is then what the user asked for, so
+        they must not see an error. Adapters wrap the vendor's call in
+        :func:`bot.vendors._gone.gone_is_done`; callers need not catch NotFound.
+        """
         raise NotImplementedError(f"{self.name} cannot cancel")
 
     async def reschedule(self, customer: Customer, booking: Booking, slot: Slot) -> Booking:

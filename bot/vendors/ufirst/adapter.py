@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.vendors._cache import TtlCache
+from bot.vendors._gone import gone_is_done
 from bot.vendors._tokens import utcnow
 from bot.vendors._zones import first_zone
 from bot.vendors.errors import NotFound, SlotUnavailable
@@ -293,7 +294,9 @@ class UfirstVendor(UfirstEvents, BookingRole):
         return sorted(bookings, key=lambda b: b.start)
 
     async def cancel(self, customer: Customer, booking: Booking) -> None:
-        await self.client.delete_reservation(customer.pseudonym, booking.external_id)
+        """DELETE the reservation; a 404 means deleted already, which is done."""
+        async with gone_is_done(VENDOR, booking.external_id):
+            await self.client.delete_reservation(customer.pseudonym, booking.external_id)
         self._days.forget((booking.site_id, booking.start.date()))
 
     async def forget_customer(self, customer: Customer) -> None:
