@@ -24,7 +24,7 @@ from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
 from bot.ui.buttons import ButtonHandler, for_owner
 from bot.ui.errors import user_message
-from bot.vendors import Booking, Capability, Customer, NotFound, VendorError
+from bot.vendors import Booking, Capability, Customer, VendorError
 
 log = logging.getLogger(__name__)
 
@@ -139,11 +139,6 @@ async def do_cancel(
         return
     try:
         await vendor.cancel(context.customer(update.effective_user), vendor_booking(booking))  # type: ignore[arg-type]
-    except NotFound:
-        # Gone at the vendor already: most often an earlier press that did cancel but
-        # whose answer was lost (the user was told the system is slow). It is cancelled.
-        log.info("vendor=%s booking %d: not found on cancel, taken as cancelled",
-                 booking.vendor, booking.id)
     except VendorError as exc:
         await reply(update, context, user_message(exc, t))
         return

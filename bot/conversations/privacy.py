@@ -37,7 +37,7 @@ from bot.ui import callbacks as cb
 from bot.ui import keyboard, reply
 from bot.ui.answers import answers_itself
 from bot.ui.buttons import ButtonHandler, answer_stale, for_owner
-from bot.vendors import Capability, NotFound, Ticket, VendorError, VendorTimeout
+from bot.vendors import Capability, Ticket, VendorError, VendorTimeout
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +167,6 @@ async def _cancel(context: BotContext, user: User, booking: BookingRecord, deadl
     try:
         async with asyncio.timeout_at(deadline):
             await vendor.cancel(context.customer(user), vendor_booking(booking))
-    except NotFound:
-        pass  # gone at the vendor already (e.g. an earlier try whose answer was lost)
     except (VendorTimeout, TimeoutError):
         log.warning("vendor=%s booking %d: no answer to the cancel before forgetting",
                     booking.vendor, booking.id)
