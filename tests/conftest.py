@@ -74,9 +74,11 @@ async def wait_until(predicate, timeout: float = 10.0, interval: float = 0.01) -
         await asyncio.sleep(interval)
 
 
-@pytest.fixture
-async def bot(world: LocalWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
-    env = bot_env(world, tmp_path)
+@contextlib.asynccontextmanager
+async def bot_running(world: LocalWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                      **extra: str) -> AsyncIterator[RunningBot]:
+    """The bot in this process with :func:`bot_env` (plus ``extra``) in its environment."""
+    env = bot_env(world, tmp_path, **extra)
     for name in env:
         monkeypatch.setenv(name, env[name])
     running = RunningBot(env, tmp_path / "bot.sqlite3")
@@ -85,6 +87,12 @@ async def bot(world: LocalWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         yield running
     finally:
         await running.stop()
+
+
+@pytest.fixture
+async def bot(world: LocalWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
+    async with bot_running(world, tmp_path, monkeypatch) as running:
+        yield running
 
 
 class BotProcess:

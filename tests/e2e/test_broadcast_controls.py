@@ -19,7 +19,7 @@ import pytest
 from bot.fake_telegram import BotMessage
 from bot.sandbox.world import LocalWorld
 from bot.ui.callbacks import BroadcastControl
-from tests.conftest import RunningBot, bot_env, wait_until
+from tests.conftest import RunningBot, bot_running, wait_until
 from tests.e2e.button_steps import STALE, answers, only_toasts
 from tests.e2e.test_broadcast import STAFF, copies, customers, send_broadcast
 
@@ -74,15 +74,8 @@ async def controls(world: LocalWorld, progress: int, action: str) -> str:
 async def slow_bot(world: LocalWorld, tmp_path: Path,
                    monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
     """One message a second: a broadcast to a few people is still sending while we press."""
-    env = bot_env(world, tmp_path, BROADCAST_RATE="1")
-    for name in env:
-        monkeypatch.setenv(name, env[name])
-    running = RunningBot(env, tmp_path / "bot.sqlite3")
-    await running.start(world)
-    try:
+    async with bot_running(world, tmp_path, monkeypatch, BROADCAST_RATE="1") as running:
         yield running
-    finally:
-        await running.stop()
 
 
 async def test_controls_of_a_finished_broadcast_are_stale_and_change_nothing(

@@ -22,7 +22,7 @@ from bot.runtime import pseudonym
 from bot.sandbox.world import LocalWorld, free_port
 from bot.vendors.bookingtime import simulator_data as seed
 from bot.vendors.faces.simulator_keys import SigningKey
-from tests.conftest import RunningBot, bot_env, has_data, start_booking
+from tests.conftest import RunningBot, bot_running, has_data, start_booking
 from tests.e2e.test_bookingtime_booking import at, berlin_today, confirm, next_weekday
 
 REMO = "Herr Remo Räber"
@@ -32,15 +32,9 @@ REMO = "Herr Remo Räber"
 async def faces_bot(world: LocalWorld, tmp_path: Path,
                     monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningBot]:
     port = free_port()
-    env = bot_env(world, tmp_path, WEB_PORT=str(port), PUBLIC_URL=f"http://127.0.0.1:{port}")
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    running = RunningBot(env, tmp_path / "bot.sqlite3")
-    await running.start(world)
-    try:
+    async with bot_running(world, tmp_path, monkeypatch, WEB_PORT=str(port),
+                           PUBLIC_URL=f"http://127.0.0.1:{port}") as running:
         yield running
-    finally:
-        await running.stop()
 
 
 def _expire_oauth_states(database: str) -> None:
