@@ -125,7 +125,8 @@ class BroadcastProgress:
         if broadcast is None:
             return True, shown
         stats = await self.storage.outbox.stats(broadcast.batch)
-        if broadcast.state == "sending" and stats.remaining == 0 and await repo.finish(broadcast.id):
+        if broadcast.state in ("sending", "paused") and stats.remaining == 0 \
+                and await repo.finish(broadcast.id):
             broadcast = await repo.get(broadcast_id) or broadcast
         t = await translator_for(self.application, broadcast.author)
         text, markup = render_progress(t, broadcast, stats, self.rate)

@@ -165,8 +165,13 @@ class BroadcastRepo:
         return False
 
     async def finish(self, broadcast_id: int) -> bool:
-        """Mark a broadcast whose rows are all settled as done."""
-        return await self._switch(broadcast_id, "sending", "done", None)
+        """Mark a broadcast whose rows are all settled as done; a paused one too: its
+        pause came while its last messages were already going out, nothing was left to
+        hold, and "Paused, 0 remaining" would wait for a Resume that has nothing to do."""
+        for state in ("sending", "paused"):
+            if await self._switch(broadcast_id, state, "done", None):
+                return True
+        return False
 
     async def _switch(self, broadcast_id: int, old: str, new: str, rows: Any) -> bool:
         async with self._db.transaction():

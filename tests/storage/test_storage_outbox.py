@@ -106,6 +106,22 @@ async def test_broadcast_audiences_pause_resume_and_stop(storage: Storage) -> No
     assert [b.id for b in await storage.broadcasts.list_running()] == []
 
 
+async def test_a_broadcast_paused_as_its_last_messages_went_out_can_finish(
+    storage: Storage,
+) -> None:
+    for user in (1, 2):
+        await storage.users.upsert_seen(user, "en")
+    broadcast, queued = await storage.broadcasts.create(99, "Hi", Audience(), paid=False)
+    claimed = await storage.outbox.claim("s1", 10, LEASE)  # all of them on their way
+    assert queued == len(claimed) == 2
+    assert await storage.broadcasts.pause(broadcast.id) is True  # nothing left to hold
+    await storage.outbox.settle({m.id: ("sent", None) for m in claimed})
+    assert (await storage.outbox.stats(broadcast.batch)).remaining == 0
+    assert await storage.broadcasts.finish(broadcast.id) is True
+    assert (await storage.broadcasts.get(broadcast.id)).state == "done"  # type: ignore[union-attr]
+    assert await storage.broadcasts.resume(broadcast.id) is False  # nothing to resume
+
+
 async def test_a_chat_that_blocked_the_bot_gets_its_unsent_rows_settled_not_tried(
     storage: Storage,
 ) -> None:
