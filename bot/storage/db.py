@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from sqlalchemy import Executable, Row, TableClause, text
+from sqlalchemy import Executable, Row, TableClause, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ._async_engine import AsyncConnection, AsyncEngine
@@ -280,6 +280,11 @@ class Database:
         self, conn: AsyncConnection, statement: Statement, params: Params, *, fetch: bool
     ) -> tuple[int, list[Row[Any]]]:
         stmt = text(statement) if isinstance(statement, str) else statement
+        if isinstance(statement, str) and isinstance(params, Mapping):
+            # ``IN :ids`` with a list or tuple: one parameter per element.
+            lists = [name for name, value in params.items() if isinstance(value, (list, tuple))]
+            if lists:
+                stmt = stmt.bindparams(*(bindparam(name, expanding=True) for name in lists))
 
         async def run() -> tuple[int, list[Row[Any]]]:
             result = await conn.execute(stmt, params)  # type: ignore[arg-type]
