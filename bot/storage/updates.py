@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
-
 from ._common import Clock, to_db_time, utcnow
 from .db import Database
-from .schema import processed_updates as t
 
 __all__ = ["UpdateLog"]
+
+# Constants: mark_processed runs for every Telegram update, nothing is built per call.
+_IS_PROCESSED = "SELECT update_id FROM processed_updates WHERE update_id = :update_id"
+_NEWEST = "SELECT MAX(update_id) FROM processed_updates"
+_MARK = """
+    INSERT INTO processed_updates (update_id, processed_at)
+    VALUES (:update_id, :processed_at)
+    ON CONFLICT (update_id) DO NOTHING
+"""
+_PRUNE = "DELETE FROM processed_updates WHERE processed_at < :cutoff"
 
 
 class UpdateLog:
@@ -25,12 +32,12 @@ class UpdateLog:
         self._clock = clock
 
     async def is_processed(self, update_id: int) -> bool:
-        row = await self._db.fetchone(select(t.c.update_id).where(t.c.update_id == update_id))
+        row = await self._db.fetchone(_IS_PROCESSED, {"update_id": update_id})
         return row is not None
 
     async def newest(self) -> int | None:
         """The highest id recorded, None when there is none."""
-        value = await self._db.fetchval(select(func.max(t.c.update_id)))
+        value = await self._db.fetchval(_NEWEST)
         return None if value is None else int(value)
 
     async def mark_processed(self, update_id: int) -> bool:
@@ -38,9 +45,7 @@ class UpdateLog:
         write are one statement, ``if await log.mark_processed(uid): handle()`` is a safe
         claim even with concurrent updates."""
         result = await self._db.execute(
-            self._db.insert(t)
-            .values(update_id=update_id, processed_at=to_db_time(self._clock()))
-            .on_conflict_do_nothing(index_elements=["update_id"])
+            _MARK, {"update_id": update_id, "processed_at": to_db_time(self._clock())}
         )
         return result.rowcount == 1
 
@@ -52,8 +57,7 @@ class UpdateLog:
             return
         now = to_db_time(self._clock())
         await self._db.execute(
-            self._db.insert(t).on_conflict_do_nothing(index_elements=["update_id"]),
-            [{"update_id": update_id, "processed_at": now} for update_id in update_ids],
+            _MARK, [{"update_id": update_id, "processed_at": now} for update_id in update_ids]
         )
 
     async def prune(self, older_than_days: float = 7) -> int:
@@ -61,5 +65,5 @@ class UpdateLog:
         hours, so a week is ample; pruning also matters because update ids may restart
         from a random value after a week without updates."""
         cutoff = self._clock() - timedelta(days=older_than_days)
-        result = await self._db.execute(delete(t).where(t.c.processed_at < to_db_time(cutoff)))
+        result = await self._db.execute(_PRUNE, {"cutoff": to_db_time(cutoff)})
         return result.rowcount
