@@ -21,13 +21,9 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
-
 from ._common import Clock, dumps_json, to_db_time, utcnow
 from .crypto import SecretBox
 from .db import Database
-from .schema import inbox as t
-from .schema import processed_updates as processed
 
 __all__ = ["Inbox"]
 
@@ -35,6 +31,24 @@ log = logging.getLogger(__name__)
 
 MAX_REPLAYS = 3
 _CONTEXT = "inbox"
+
+# Constants: receive and settle run for every batch of updates, nothing is built per call.
+_KEEP = """
+    INSERT INTO inbox (update_id, body, attempts, received_at)
+    VALUES (:update_id, :body, 0, :received_at)
+    ON CONFLICT (update_id) DO NOTHING
+"""
+_MARK_PROCESSED = """
+    INSERT INTO processed_updates (update_id, processed_at)
+    VALUES (:update_id, :processed_at)
+    ON CONFLICT (update_id) DO NOTHING
+"""
+_COUNT_REPLAY = "UPDATE inbox SET attempts = attempts + 1"
+_GIVEN_UP = "SELECT update_id FROM inbox WHERE attempts > :max_replays"
+_DROP_GIVEN_UP = "DELETE FROM inbox WHERE attempts > :max_replays"
+_BODIES = "SELECT body FROM inbox ORDER BY update_id"
+_SETTLE = "DELETE FROM inbox WHERE update_id IN :update_ids"
+_PRUNE = "DELETE FROM inbox WHERE received_at < :cutoff"
 
 
 class Inbox:
@@ -52,41 +66,39 @@ class Inbox:
         if not updates and not settled:
             return
         now = to_db_time(self._clock())
-        rows = [{"update_id": update_id, "attempts": 0, "received_at": now,
+        rows = [{"update_id": update_id, "received_at": now,
                  "body": self._box.encrypt(dumps_json(body), context=_CONTEXT)}
                 for update_id, body in updates]
-        statement = self._db.insert(t).on_conflict_do_nothing(index_elements=["update_id"])
         async with self._db.transaction():
             if rows:
-                await self._db.execute(statement, rows)
+                await self._db.execute(_KEEP, rows)
             if settled:
                 await self._db.execute(
-                    self._db.insert(processed).on_conflict_do_nothing(
-                        index_elements=["update_id"]),
+                    _MARK_PROCESSED,
                     [{"update_id": update_id, "processed_at": now} for update_id in settled])
 
     async def replay(self) -> list[dict[str, Any]]:
         """Bodies still here, oldest first, each counted as one more replay; those
         replayed too often are dropped instead."""
         async with self._db.transaction():
-            await self._db.execute(update(t).values(attempts=t.c.attempts + 1))
-            given_up = await self._db.fetchall(
-                select(t.c.update_id).where(t.c.attempts > MAX_REPLAYS))
+            await self._db.execute(_COUNT_REPLAY)
+            limit = {"max_replays": MAX_REPLAYS}
+            given_up = await self._db.fetchall(_GIVEN_UP, limit)
             if given_up:
                 log.warning("updates %s never finished after %d starts: dropped",
                             [row[0] for row in given_up], MAX_REPLAYS)
-                await self._db.execute(delete(t).where(t.c.attempts > MAX_REPLAYS))
-            rows = await self._db.fetchall(select(t.c.body).order_by(t.c.update_id))
+                await self._db.execute(_DROP_GIVEN_UP, limit)
+            rows = await self._db.fetchall(_BODIES)
         return [json.loads(self._box.decrypt(row[0], context=_CONTEXT)) for row in rows]
 
     async def settle(self, update_ids: Iterable[int]) -> None:
         """Processed (or known to be): gone from here."""
         ids = list(update_ids)
         if ids:
-            await self._db.execute(delete(t).where(t.c.update_id.in_(ids)))
+            await self._db.execute(_SETTLE, {"update_ids": ids})
 
     async def prune(self, older_than: timedelta = timedelta(days=1)) -> int:
         """Drop what Telegram itself would have given up on (it keeps updates a day)."""
         cutoff = to_db_time(self._clock() - older_than)
-        result = await self._db.execute(delete(t).where(t.c.received_at < cutoff))
+        result = await self._db.execute(_PRUNE, {"cutoff": cutoff})
         return result.rowcount
