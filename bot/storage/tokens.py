@@ -9,14 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, delete, select
-
 from ._common import Clock, from_db_time, to_db_time, utcnow
 from .crypto import SecretBox
 from .db import Database
-from .schema import vendor_tokens as t
 
 __all__ = ["StoredToken", "TokenRepo"]
+
+_LOAD = """
+    SELECT ciphertext, expires_at FROM vendor_tokens
+    WHERE vendor = :vendor AND owner = :owner AND kind = :kind
+"""
+_SAVE = """
+    INSERT INTO vendor_tokens (vendor, owner, kind, ciphertext, expires_at, updated_at)
+    VALUES (:vendor, :owner, :kind, :ciphertext, :expires_at, :updated_at)
+    ON CONFLICT (vendor, owner, kind) DO UPDATE SET
+        ciphertext = excluded.ciphertext,
+        expires_at = excluded.expires_at,
+        updated_at = excluded.updated_at
+"""
+_DELETE = "DELETE FROM vendor_tokens WHERE vendor = :vendor AND owner = :owner AND kind = :kind"
+_DELETE_OWNER = "DELETE FROM vendor_tokens WHERE vendor = :vendor AND owner = :owner"
 
 
 @dataclass(frozen=True)
@@ -37,11 +49,7 @@ class TokenRepo:
         """Return the token, or None if absent. Expired tokens are returned too: the caller
         decides (a refresh token outlives its access token). Raises ``DecryptionError``
         when BOT_SECRET_KEY changed or the row was tampered with."""
-        row = await self._db.fetchone(
-            select(t.c.ciphertext, t.c.expires_at).where(
-                t.c.vendor == vendor, t.c.owner == owner, t.c.kind == kind
-            )
-        )
+        row = await self._db.fetchone(_LOAD, {"vendor": vendor, "owner": owner, "kind": kind})
         if row is None:
             return None
         value = self._box.decrypt(row.ciphertext, context=_context(vendor, owner, kind))
@@ -51,27 +59,17 @@ class TokenRepo:
         self, vendor: str, owner: str, token: StoredToken, kind: str = "access"
     ) -> None:
         ciphertext = self._box.encrypt(token.value, context=_context(vendor, owner, kind))
-        changed = {
-            "ciphertext": ciphertext,
-            "expires_at": to_db_time(token.expires_at),
-            "updated_at": to_db_time(self._clock()),
-        }
-        await self._db.execute(
-            self._db.insert(t)
-            .values(vendor=vendor, owner=owner, kind=kind, **changed)
-            .on_conflict_do_update(index_elements=["vendor", "owner", "kind"], set_=changed)
-        )
+        await self._db.execute(_SAVE, {
+            "vendor": vendor, "owner": owner, "kind": kind, "ciphertext": ciphertext,
+            "expires_at": to_db_time(token.expires_at), "updated_at": to_db_time(self._clock()),
+        })
 
     async def delete(self, vendor: str, owner: str, kind: str = "access") -> None:
-        await self._db.execute(
-            delete(t).where(and_(t.c.vendor == vendor, t.c.owner == owner, t.c.kind == kind))
-        )
+        await self._db.execute(_DELETE, {"vendor": vendor, "owner": owner, "kind": kind})
 
     async def delete_owner(self, vendor: str, owner: str) -> int:
         """Forget every kind of token of one owner (logout / account unlink)."""
-        result = await self._db.execute(
-            delete(t).where(t.c.vendor == vendor, t.c.owner == owner)
-        )
+        result = await self._db.execute(_DELETE_OWNER, {"vendor": vendor, "owner": owner})
         return result.rowcount
 
 
