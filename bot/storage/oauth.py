@@ -10,14 +10,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import Field
-from sqlalchemy import delete, insert, select
 
 from ._common import Clock, Row, UtcDatetime, from_db_time, to_db_time, utcnow
 from .crypto import SecretBox
 from .db import Database
-from .schema import oauth_states as t
 
 __all__ = ["OAuthState", "OAuthStateRepo"]
+
+_CREATE = """
+    INSERT INTO oauth_states (state, telegram_id, vendor, code_verifier, expires_at, created_at)
+    VALUES (:state, :telegram_id, :vendor, :code_verifier, :expires_at, :created_at)
+"""
+_GET = """
+    SELECT state, telegram_id, vendor, code_verifier, expires_at, created_at
+    FROM oauth_states WHERE state = :state
+"""
+_DELETE = "DELETE FROM oauth_states WHERE state = :state"
+_PRUNE = "DELETE FROM oauth_states WHERE expires_at <= :now"
 
 
 class OAuthState(Row):
@@ -45,16 +54,14 @@ class OAuthStateRepo:
     ) -> OAuthState:
         """Store a new state; a duplicate ``state`` raises (it must be random)."""
         created = self._clock()
-        await self._db.execute(
-            insert(t).values(
-                state=state,
-                telegram_id=telegram_id,
-                vendor=vendor,
-                code_verifier=self._box.encrypt(code_verifier, context=_context(state)),
-                expires_at=to_db_time(expires_at),
-                created_at=to_db_time(created),
-            )
-        )
+        await self._db.execute(_CREATE, {
+            "state": state,
+            "telegram_id": telegram_id,
+            "vendor": vendor,
+            "code_verifier": self._box.encrypt(code_verifier, context=_context(state)),
+            "expires_at": to_db_time(expires_at),
+            "created_at": to_db_time(created),
+        })
         return OAuthState(
             state=state,
             telegram_id=telegram_id,
@@ -68,10 +75,10 @@ class OAuthStateRepo:
         """Return and delete the state. None if unknown, already used, or expired (an
         expired one is deleted too). Two concurrent callers cannot both get it."""
         async with self._db.transaction():
-            row = await self._db.fetchone(select(t).where(t.c.state == state))
+            row = await self._db.fetchone(_GET, {"state": state})
             if row is None:
                 return None
-            await self._db.execute(delete(t).where(t.c.state == state))
+            await self._db.execute(_DELETE, {"state": state})
         expires_at = from_db_time(row.expires_at)
         if expires_at <= now:
             return None
@@ -86,7 +93,7 @@ class OAuthStateRepo:
 
     async def prune_expired(self, now: datetime) -> int:
         """Delete abandoned logins; returns how many."""
-        result = await self._db.execute(delete(t).where(t.c.expires_at <= to_db_time(now)))
+        result = await self._db.execute(_PRUNE, {"now": to_db_time(now)})
         return result.rowcount
 
 
