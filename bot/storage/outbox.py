@@ -31,14 +31,67 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
-
 from ._common import Clock, Row, UtcDatetime, dumps_json, opt_to_db_time, to_db_time, utcnow
 from .db import Database
-from .schema import outbox as o
-from .schema import users
 
 __all__ = ["NewMessage", "OutboxMessage", "OutboxRepo", "OutboxState", "OutboxStats", "Priority"]
+
+#: The columns an :class:`OutboxMessage` is read from.
+_MESSAGE = (
+    "id, key, chat_id, kind, priority, batch, payload, due_at, state, attempts, error, sent_at"
+)
+
+_ENQUEUE = """
+    INSERT INTO outbox (key, chat_id, kind, priority, batch, payload, due_at, state, attempts,
+                        created_at, updated_at)
+    VALUES (:key, :chat_id, :kind, :priority, :batch, :payload, :due_at, 'queued', 0,
+            :now, :now)
+    ON CONFLICT (key) DO NOTHING
+"""
+_COUNT = "SELECT COUNT(*) FROM outbox"
+_GET = f"SELECT {_MESSAGE} FROM outbox WHERE key = :key"
+_DUE = """
+    SELECT id FROM outbox WHERE state = 'queued' AND due_at <= :now
+    ORDER BY priority, due_at, id LIMIT :limit
+"""
+_CLAIM = """
+    UPDATE outbox SET state = 'sending', lease_owner = :owner, lease_until = :lease_until,
+                      attempts = attempts + 1, updated_at = :now
+    WHERE id IN :ids
+"""
+_CLAIMED = f"SELECT {_MESSAGE} FROM outbox WHERE id IN :ids ORDER BY priority, due_at, id"
+_SETTLE = """
+    UPDATE outbox SET state = :state, error = :error, lease_owner = NULL, lease_until = NULL,
+                      updated_at = :now, sent_at = :sent_at
+    WHERE id IN :ids AND state = 'sending'
+"""
+_BLOCK_USERS = """
+    UPDATE users SET blocked_bot = 1
+    WHERE telegram_id IN (SELECT chat_id FROM outbox WHERE id IN :ids)
+"""
+_RETRY = """
+    UPDATE outbox SET state = 'queued', due_at = :due_at, error = :error, lease_owner = NULL,
+                      lease_until = NULL, updated_at = :now
+    WHERE id = :id AND state = 'sending'
+"""
+_EXPIRE_LEASES = """
+    UPDATE outbox SET state = 'uncertain', error = 'sender stopped during the send',
+                      lease_owner = NULL, lease_until = NULL, updated_at = :now
+    WHERE state = 'sending' AND lease_until < :now
+"""
+_NEXT_DUE = "SELECT MIN(due_at) FROM outbox WHERE state = 'queued'"
+_FORGET_CHAT = "DELETE FROM outbox WHERE chat_id = :chat_id"
+_STATS = "SELECT state, COUNT(*) FROM outbox WHERE batch = :batch GROUP BY state"
+
+# Moving rows from one state to another: rows in one of the states :olds get :new.
+_MOVE = "UPDATE outbox SET state = :new, updated_at = :now WHERE state IN :olds AND "
+_MOVE_BATCH = _MOVE + "batch = :batch"
+_MOVE_KEYS = _MOVE + "key IN :keys"
+#: ``/`` escapes ``%``, ``_`` and itself in the pattern (see :func:`_prefix_pattern`).
+_MOVE_PREFIX = _MOVE + "key LIKE :pattern ESCAPE '/'"
+_MOVE_PREFIX_KEEPING = _MOVE_PREFIX + " AND key NOT IN :keep"
+_MOVE_CHAT = _MOVE + "chat_id = :chat_id"
+_MOVE_CHAT_KEYS = _MOVE_CHAT + " AND key IN :keys"
 
 OutboxState = Literal[
     "queued", "held", "sending", "sent", "failed", "blocked", "cancelled", "uncertain"
@@ -114,25 +167,23 @@ class OutboxRepo:
             {
                 "key": m.key, "chat_id": m.chat_id, "kind": m.kind, "priority": m.priority,
                 "batch": m.batch, "payload": dumps_json(m.payload),
-                "due_at": opt_to_db_time(m.due_at) or now, "state": "queued",
-                "attempts": 0, "created_at": now, "updated_at": now,
+                "due_at": opt_to_db_time(m.due_at) or now, "now": now,
             }
             for m in messages
         ]
         if not rows:
             return 0
-        statement = self._db.insert(o).on_conflict_do_nothing(index_elements=["key"])
         async with self._db.transaction():
             before = await self._count()
             for start in range(0, len(rows), 500):
-                await self._db.execute(statement, rows[start:start + 500])
+                await self._db.execute(_ENQUEUE, rows[start:start + 500])
             return await self._count() - before
 
     async def _count(self) -> int:
-        return int(await self._db.fetchval(select(func.count()).select_from(o)) or 0)
+        return int(await self._db.fetchval(_COUNT) or 0)
 
     async def get(self, key: str) -> OutboxMessage | None:
-        row = await self._db.fetchone(select(o).where(o.c.key == key))
+        row = await self._db.fetchone(_GET, {"key": key})
         return None if row is None else _message(row)
 
     # -- sending ----------------------------------------------------------------------
@@ -140,25 +191,15 @@ class OutboxRepo:
         """Claim up to ``limit`` due rows for ``owner``, most urgent first."""
         now = self._clock()
         async with self._db.transaction():
-            ids = [
-                row.id
-                for row in await self._db.fetchall(
-                    select(o.c.id)
-                    .where(o.c.state == "queued", o.c.due_at <= to_db_time(now))
-                    .order_by(o.c.priority, o.c.due_at, o.c.id)
-                    .limit(limit)
-                )
-            ]
+            due = await self._db.fetchall(_DUE, {"now": to_db_time(now), "limit": limit})
+            ids = [row.id for row in due]
             if not ids:
                 return []
-            await self._db.execute(
-                update(o).where(o.c.id.in_(ids)).values(
-                    state="sending", lease_owner=owner, lease_until=to_db_time(now + lease),
-                    attempts=o.c.attempts + 1, updated_at=to_db_time(now),
-                )
-            )
-            rows = await self._db.fetchall(select(o).where(o.c.id.in_(ids)).order_by(
-                o.c.priority, o.c.due_at, o.c.id))
+            await self._db.execute(_CLAIM, {
+                "ids": ids, "owner": owner, "lease_until": to_db_time(now + lease),
+                "now": to_db_time(now),
+            })
+            rows = await self._db.fetchall(_CLAIMED, {"ids": ids})
         return [_message(row) for row in rows]
 
     async def settle(self, outcomes: dict[int, tuple[OutboxState, str | None]]) -> None:
@@ -166,107 +207,103 @@ class OutboxRepo:
 
         Only rows still ``sending`` change, so a row already settled stays as it is."""
         now = to_db_time(self._clock())
-        # One statement per outcome (a whole group is usually "sent"), not one per row:
-        # building and compiling a statement costs more than the row's write.
+        # One statement per outcome (a whole group is usually "sent"), not one per row.
         same: dict[tuple[OutboxState, str | None], list[int]] = {}
         for row_id, outcome in outcomes.items():
             same.setdefault(outcome, []).append(row_id)
         async with self._db.transaction():
             for (state, error), ids in same.items():
-                await self._db.execute(
-                    update(o).where(o.c.id.in_(ids), o.c.state == "sending").values(
-                        state=state, error=error, lease_owner=None, lease_until=None,
-                        updated_at=now, sent_at=now if state == "sent" else None,
-                    )
-                )
+                await self._db.execute(_SETTLE, {
+                    "ids": ids, "state": state, "error": error, "now": now,
+                    "sent_at": now if state == "sent" else None,
+                })
             blocked = [row_id for row_id, (state, _) in outcomes.items() if state == "blocked"]
             if blocked:
-                chats = select(o.c.chat_id).where(o.c.id.in_(blocked)).scalar_subquery()
-                await self._db.execute(
-                    update(users).where(users.c.telegram_id.in_(chats)).values(blocked_bot=1)
-                )
+                await self._db.execute(_BLOCK_USERS, {"ids": blocked})
 
     async def retry(self, row_id: int, due_at: datetime, error: str) -> None:
         """A claimed row that surely was not delivered goes back in the queue."""
-        await self._db.execute(
-            update(o).where(o.c.id == row_id, o.c.state == "sending").values(
-                state="queued", due_at=to_db_time(due_at), error=error, lease_owner=None,
-                lease_until=None, updated_at=to_db_time(self._clock()),
-            )
-        )
+        await self._db.execute(_RETRY, {
+            "id": row_id, "due_at": to_db_time(due_at), "error": error,
+            "now": to_db_time(self._clock()),
+        })
 
     async def expire_leases(self) -> int:
         """Rows claimed by a sender that died are ``uncertain``: maybe delivered, never resent."""
         now = to_db_time(self._clock())
-        result = await self._db.execute(
-            update(o).where(o.c.state == "sending", o.c.lease_until < now).values(
-                state="uncertain", error="sender stopped during the send",
-                lease_owner=None, lease_until=None, updated_at=now,
-            )
-        )
+        result = await self._db.execute(_EXPIRE_LEASES, {"now": now})
         return result.rowcount
 
     async def next_due(self) -> datetime | None:
         """When the earliest queued row falls due (to sleep until then)."""
-        value = await self._db.fetchval(select(func.min(o.c.due_at)).where(o.c.state == "queued"))
+        value = await self._db.fetchval(_NEXT_DUE)
         return None if value is None else datetime.fromisoformat(value)
 
     # -- batches, keys ----------------------------------------------------------------
     async def hold(self, batch: str) -> int:
-        return await self._move(o.c.batch == batch, "queued", "held")
+        return await self._move(_MOVE_BATCH, {"batch": batch}, ("queued",), "held")
 
     async def release(self, batch: str) -> int:
-        return await self._move(o.c.batch == batch, "held", "queued")
+        return await self._move(_MOVE_BATCH, {"batch": batch}, ("held",), "queued")
 
     async def cancel_batch(self, batch: str) -> int:
-        return await self._move(o.c.batch == batch, ("queued", "held"), "cancelled")
+        return await self._move(_MOVE_BATCH, {"batch": batch}, ("queued", "held"), "cancelled")
 
     async def cancel(self, keys: Iterable[str]) -> int:
         """Cancel messages not sent yet (a reminder of a booking that was cancelled)."""
-        return await self._move(o.c.key.in_(list(keys)), ("queued", "held"), "cancelled")
+        listed = list(keys)
+        if not listed:
+            return 0
+        return await self._move(_MOVE_KEYS, {"keys": listed}, ("queued", "held"), "cancelled")
 
     async def cancel_prefix(self, prefix: str, *, keep: Iterable[str] = ()) -> int:
         """Cancel unsent messages whose key starts with ``prefix``, except the ``keep`` keys
         (a moved booking's reminders: the old time's go, the new time's stay)."""
-        where = o.c.key.startswith(prefix, autoescape=True)
         kept = list(keep)
-        if kept:
-            where = where & o.c.key.not_in(kept)
-        return await self._move(where, ("queued", "held"), "cancelled")
+        statement, params = (
+            (_MOVE_PREFIX_KEEPING, {"pattern": _prefix_pattern(prefix), "keep": kept}) if kept
+            else (_MOVE_PREFIX, {"pattern": _prefix_pattern(prefix)})
+        )
+        return await self._move(statement, params, ("queued", "held"), "cancelled")
 
     async def block_chat(self, chat_id: int) -> int:
         """The chat blocked the bot: its unsent messages are settled ``blocked``, not tried."""
-        return await self._move(o.c.chat_id == chat_id, ("queued", "held"), "blocked")
+        return await self._move(_MOVE_CHAT, {"chat_id": chat_id}, ("queued", "held"), "blocked")
 
     async def unblock(self, chat_id: int, keys: Iterable[str]) -> int:
         """The chat is back: these of its rows settled ``blocked`` are queued again (each
         row once: a row already queued, sent or cancelled is left as it is)."""
-        return await self._move((o.c.chat_id == chat_id) & o.c.key.in_(list(keys)),
-                                "blocked", "queued")
+        listed = list(keys)
+        if not listed:
+            return 0
+        return await self._move(_MOVE_CHAT_KEYS, {"chat_id": chat_id, "keys": listed},
+                                ("blocked",), "queued")
 
     async def forget_chat(self, chat_id: int) -> int:
         """Delete every row for a chat (the user asked the bot to forget them)."""
-        return (await self._db.execute(o.delete().where(o.c.chat_id == chat_id))).rowcount
+        return (await self._db.execute(_FORGET_CHAT, {"chat_id": chat_id})).rowcount
 
     async def stats(self, batch: str) -> OutboxStats:
-        rows = await self._db.fetchall(
-            select(o.c.state, func.count()).where(o.c.batch == batch).group_by(o.c.state)
-        )
+        rows = await self._db.fetchall(_STATS, {"batch": batch})
         return OutboxStats(**{state: count for state, count in rows})
 
-    async def _move(self, where: Any, old: str | tuple[str, ...], new: OutboxState) -> int:
-        olds = (old,) if isinstance(old, str) else old
-        result = await self._db.execute(
-            update(o).where(where, o.c.state.in_(olds)).values(
-                state=new, updated_at=to_db_time(self._clock())
-            )
-        )
+    async def _move(self, statement: str, params: dict[str, Any], olds: tuple[str, ...],
+                    new: OutboxState) -> int:
+        """Run one of the ``_MOVE_*`` statements: rows it selects that are in one of the
+        ``olds`` states get state ``new``."""
+        result = await self._db.execute(statement, {
+            **params, "olds": olds, "new": new, "now": to_db_time(self._clock()),
+        })
         return result.rowcount
 
 
+def _prefix_pattern(prefix: str) -> str:
+    """A LIKE pattern (escape character ``/``) for keys that start with ``prefix``."""
+    escaped = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return escaped + "%"
+
+
 def _message(row: Any) -> OutboxMessage:
-    data = dict(row._mapping)
+    data = dict(row._mapping)  # the _MESSAGE columns
     data["payload"] = json.loads(data["payload"])
-    for name in ("lease_owner", "lease_until", "created_at", "updated_at"):
-        data.pop(name, None)
     return OutboxMessage.model_validate(data)
