@@ -11,17 +11,56 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-import sqlalchemy as sa
-from sqlalchemy import insert, select, update
-
 from ._common import Clock, Row, UtcDatetime, dumps_json, to_db_time, utcnow
 from .db import Database
 from .errors import StorageError
 from .outbox import NewMessage, OutboxRepo, Priority
-from .schema import bookings, tickets, users
-from .schema import broadcasts as b
 
 __all__ = ["Audience", "AudienceKind", "Broadcast", "BroadcastRepo", "BroadcastState", "Place"]
+
+# Audiences: everyone, leaving out those who blocked the bot.
+_EVERYONE = "SELECT telegram_id FROM users WHERE blocked_bot = 0"
+_AT_SITE = """
+    SELECT DISTINCT owner FROM bookings
+    WHERE vendor = :vendor AND site_id = :place_id AND state = 'confirmed'
+      AND owner NOT IN (SELECT telegram_id FROM users WHERE blocked_bot = 1)
+"""
+_AT_STORE = """
+    SELECT DISTINCT owner FROM tickets
+    WHERE vendor = :vendor AND site_id = :place_id AND state IN ('waiting', 'called')
+      AND owner NOT IN (SELECT telegram_id FROM users WHERE blocked_bot = 1)
+"""
+# Places with an audience, busiest first.
+_SITES = """
+    SELECT vendor, site_id, MAX(site_name), COUNT(DISTINCT owner) FROM bookings
+    WHERE state = 'confirmed'
+    GROUP BY vendor, site_id
+    ORDER BY COUNT(DISTINCT owner) DESC, vendor, site_id
+"""
+_STORES = """
+    SELECT vendor, site_id, MAX(site_name), COUNT(DISTINCT owner) FROM tickets
+    WHERE state IN ('waiting', 'called')
+    GROUP BY vendor, site_id
+    ORDER BY COUNT(DISTINCT owner) DESC, vendor, site_id
+"""
+
+_BROADCAST = """
+    SELECT id, author, text, audience, photo, paid, state, progress_chat_id,
+           progress_message_id, created_at
+    FROM broadcasts
+"""
+_CREATE = """
+    INSERT INTO broadcasts (author, text, audience, photo, paid, state, created_at)
+    VALUES (:author, :text, :audience, :photo, :paid, 'sending', :created_at)
+    RETURNING id
+"""
+_GET = _BROADCAST + "WHERE id = :id"
+_RUNNING = _BROADCAST + "WHERE state IN ('sending', 'paused') ORDER BY id"
+_SET_PROGRESS = """
+    UPDATE broadcasts SET progress_chat_id = :chat_id, progress_message_id = :message_id
+    WHERE id = :id
+"""
+_SWITCH = "UPDATE broadcasts SET state = :new WHERE id = :id AND state = :old"
 
 AudienceKind = Literal["everyone", "site", "store"]
 BroadcastState = Literal["sending", "paused", "stopped", "done"]
@@ -75,34 +114,18 @@ class BroadcastRepo:
     # -- audiences --------------------------------------------------------------------
     async def recipients(self, audience: Audience) -> list[int]:
         """Who the audience is now, leaving out everyone who blocked the bot."""
-        reachable = select(users.c.telegram_id).where(users.c.blocked_bot == 1)
         if audience.kind == "everyone":
-            query = select(users.c.telegram_id).where(users.c.blocked_bot == 0)
-        elif audience.kind == "site":
-            query = select(bookings.c.owner).distinct().where(
-                bookings.c.vendor == audience.vendor, bookings.c.site_id == audience.place_id,
-                bookings.c.state == "confirmed", bookings.c.owner.not_in(reachable),
-            )
+            rows = await self._db.fetchall(_EVERYONE)
         else:
-            query = select(tickets.c.owner).distinct().where(
-                tickets.c.vendor == audience.vendor, tickets.c.site_id == audience.place_id,
-                tickets.c.state.in_(("waiting", "called")), tickets.c.owner.not_in(reachable),
+            rows = await self._db.fetchall(
+                _AT_SITE if audience.kind == "site" else _AT_STORE,
+                {"vendor": audience.vendor, "place_id": audience.place_id},
             )
-        return sorted(row[0] for row in await self._db.fetchall(query))
+        return sorted(row[0] for row in rows)
 
     async def places(self, kind: Literal["site", "store"]) -> list[Place]:
         """Sites with confirmed bookings, or stores with people waiting, busiest first."""
-        if kind == "site":
-            t, live = bookings, bookings.c.state == "confirmed"
-            name, owner = bookings.c.site_name, bookings.c.owner
-        else:
-            t, live = tickets, tickets.c.state.in_(("waiting", "called"))
-            name, owner = tickets.c.site_name, tickets.c.owner
-        rows = await self._db.fetchall(
-            select(t.c.vendor, t.c.site_id, sa.func.max(name), sa.func.count(sa.distinct(owner)))
-            .where(live).group_by(t.c.vendor, t.c.site_id)
-            .order_by(sa.func.count(sa.distinct(owner)).desc(), t.c.vendor, t.c.site_id)
-        )
+        rows = await self._db.fetchall(_SITES if kind == "site" else _STORES)
         return [Place(vendor=v, place_id=p, name=n or p, people=c) for v, p, n, c in rows]
 
     # -- broadcasts -------------------------------------------------------------------
@@ -115,13 +138,10 @@ class BroadcastRepo:
         Returns the broadcast and how many people it was queued for."""
         created = self._clock()
         async with self._db.transaction():
-            broadcast_id = await self._db.fetchval(
-                insert(b).values(
-                    author=author, text=text, audience=dumps_json(audience.model_dump()),
-                    photo=photo, paid=int(paid), state="sending",
-                    created_at=to_db_time(created),
-                ).returning(b.c.id)
-            )
+            broadcast_id = await self._db.fetchval(_CREATE, {
+                "author": author, "text": text, "audience": dumps_json(audience.model_dump()),
+                "photo": photo, "paid": int(paid), "created_at": to_db_time(created),
+            })
             if broadcast_id is None:  # pragma: no cover - INSERT always returns it
                 raise StorageError("broadcast insert returned no id")
             payload: dict[str, Any] = {"text": text, "photo": photo, "paid": paid}
@@ -138,19 +158,17 @@ class BroadcastRepo:
         return broadcast, queued
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
-        row = await self._db.fetchone(select(b).where(b.c.id == broadcast_id))
+        row = await self._db.fetchone(_GET, {"id": broadcast_id})
         return None if row is None else _broadcast(row)
 
     async def list_running(self) -> list[Broadcast]:
         """Broadcasts still sending or paused: their progress messages need an updater."""
-        rows = await self._db.fetchall(
-            select(b).where(b.c.state.in_(("sending", "paused"))).order_by(b.c.id)
-        )
+        rows = await self._db.fetchall(_RUNNING)
         return [_broadcast(row) for row in rows]
 
     async def set_progress_message(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
-        await self._db.execute(update(b).where(b.c.id == broadcast_id).values(
-            progress_chat_id=chat_id, progress_message_id=message_id))
+        await self._db.execute(_SET_PROGRESS, {
+            "id": broadcast_id, "chat_id": chat_id, "message_id": message_id})
 
     async def pause(self, broadcast_id: int) -> bool:
         return await self._switch(broadcast_id, "sending", "paused", self._outbox.hold)
@@ -176,8 +194,7 @@ class BroadcastRepo:
     async def _switch(self, broadcast_id: int, old: str, new: str, rows: Any) -> bool:
         async with self._db.transaction():
             result = await self._db.execute(
-                update(b).where(b.c.id == broadcast_id, b.c.state == old).values(state=new)
-            )
+                _SWITCH, {"id": broadcast_id, "old": old, "new": new})
             if result.rowcount and rows is not None:
                 await rows(batch_of(broadcast_id))
         return bool(result.rowcount)
