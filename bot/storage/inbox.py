@@ -82,12 +82,12 @@ class Inbox:
         replayed too often are dropped instead."""
         async with self._db.transaction():
             await self._db.execute(_COUNT_REPLAY)
-            limit = {"max_replays": MAX_REPLAYS}
-            given_up = await self._db.fetchall(_GIVEN_UP, limit)
+            too_many = {"max_replays": MAX_REPLAYS}
+            given_up = await self._db.fetchall(_GIVEN_UP, too_many)
             if given_up:
                 log.warning("updates %s never finished after %d starts: dropped",
                             [row[0] for row in given_up], MAX_REPLAYS)
-                await self._db.execute(_DROP_GIVEN_UP, limit)
+                await self._db.execute(_DROP_GIVEN_UP, too_many)
             rows = await self._db.fetchall(_BODIES)
         return [json.loads(self._box.decrypt(row[0], context=_CONTEXT)) for row in rows]
 
