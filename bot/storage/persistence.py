@@ -39,15 +39,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import TableClause, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
 
 from ._common import dumps_json
 from .crypto import SecretBox
 from .db import Database
-from .schema import ptb_chat_data, ptb_conversations, ptb_singletons, ptb_user_data
 
 __all__ = ["DatabasePersistence"]
 
@@ -61,6 +59,52 @@ _BOT_DATA = "bot_data"
 _CALLBACK_DATA = "callback_data"
 # Stands for "stored, value unknown" in _written: never equal to JSON text (JSON escapes NUL).
 _UNKNOWN = "\x00unknown"
+
+
+class _DataTable(NamedTuple):
+    """The statements of ``ptb_user_data`` or ``ptb_chat_data`` (parameters ``:id``, ``:data``)."""
+
+    kind: str  # "user" or "chat": the first part of its items in _written
+    load_all: str
+    load_one: str
+    upsert: str
+    delete: str
+
+
+_USER_DATA = _DataTable(
+    kind="user",
+    load_all="SELECT user_id, data FROM ptb_user_data",
+    load_one="SELECT data FROM ptb_user_data WHERE user_id = :id",
+    upsert="""
+        INSERT INTO ptb_user_data (user_id, data) VALUES (:id, :data)
+        ON CONFLICT (user_id) DO UPDATE SET data = excluded.data
+    """,
+    delete="DELETE FROM ptb_user_data WHERE user_id = :id",
+)
+_CHAT_DATA = _DataTable(
+    kind="chat",
+    load_all="SELECT chat_id, data FROM ptb_chat_data",
+    load_one="SELECT data FROM ptb_chat_data WHERE chat_id = :id",
+    upsert="""
+        INSERT INTO ptb_chat_data (chat_id, data) VALUES (:id, :data)
+        ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data
+    """,
+    delete="DELETE FROM ptb_chat_data WHERE chat_id = :id",
+)
+
+_LOAD_SINGLETON = "SELECT data FROM ptb_singletons WHERE name = :name"
+_UPSERT_SINGLETON = """
+    INSERT INTO ptb_singletons (name, data) VALUES (:name, :data)
+    ON CONFLICT (name) DO UPDATE SET data = excluded.data
+"""
+
+# "key" is quoted: a keyword in SQLite (which would take it bare all the same).
+_LOAD_CONVERSATIONS = 'SELECT "key", state FROM ptb_conversations WHERE name = :name'
+_UPSERT_CONVERSATION = """
+    INSERT INTO ptb_conversations (name, "key", state) VALUES (:name, :key, :state)
+    ON CONFLICT (name, "key") DO UPDATE SET state = excluded.state
+"""
+_DELETE_CONVERSATION = 'DELETE FROM ptb_conversations WHERE name = :name AND "key" = :key'
 
 
 class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
@@ -92,33 +136,33 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     # -- user / chat data --------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, JsonDict]:
-        return {} if self._on_demand else await self._load_map(ptb_user_data, "user")
+        return {} if self._on_demand else await self._load_map(_USER_DATA)
 
     async def get_chat_data(self) -> dict[int, JsonDict]:
-        return {} if self._on_demand else await self._load_map(ptb_chat_data, "chat")
+        return {} if self._on_demand else await self._load_map(_CHAT_DATA)
 
     async def update_user_data(self, user_id: int, data: JsonDict) -> None:
-        await self._store_map(ptb_user_data, ("user", user_id), data)
+        await self._store_map(_USER_DATA, user_id, data)
 
     async def update_chat_data(self, chat_id: int, data: JsonDict) -> None:
-        await self._store_map(ptb_chat_data, ("chat", chat_id), data)
+        await self._store_map(_CHAT_DATA, chat_id, data)
 
     async def drop_user_data(self, user_id: int) -> None:
-        await self._db.execute(delete(ptb_user_data).where(ptb_user_data.c.user_id == user_id))
+        await self._db.execute(_USER_DATA.delete, {"id": user_id})
         self._written.pop(("user", user_id), None)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        await self._db.execute(delete(ptb_chat_data).where(ptb_chat_data.c.chat_id == chat_id))
+        await self._db.execute(_CHAT_DATA.delete, {"id": chat_id})
         self._written.pop(("chat", chat_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: JsonDict) -> None:
         """On demand: the user's stored data, the first time it is needed. Otherwise a
         no-op: one process (the leader) writes, so memory is never stale."""
-        await self._fill(ptb_user_data, ("user", user_id), user_data)
+        await self._fill(_USER_DATA, user_id, user_data)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: JsonDict) -> None:
         """As :meth:`refresh_user_data`, for a chat."""
-        await self._fill(ptb_chat_data, ("chat", chat_id), chat_data)
+        await self._fill(_CHAT_DATA, chat_id, chat_data)
 
     def forget(self, kind: str, item_id: int, data: JsonDict) -> bool:
         """Whether ``data``, the ``kind`` ("user" or "chat") entry in memory, is stored
@@ -166,8 +210,7 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
     # -- conversations -----------------------------------------------------------------
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        c = ptb_conversations.c
-        rows = await self._db.fetchall(select(c.key, c.state).where(c.name == name))
+        rows = await self._db.fetchall(_LOAD_CONVERSATIONS, {"name": name})
         conversations: ConversationDict = {}
         for key, state in rows:
             self._written[("conv", name, key)] = state
@@ -180,17 +223,16 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         """``None`` means the conversation ended (PTB's DELETED): the row is removed."""
         key_text = dumps_json(list(key))
         item = ("conv", name, key_text)
-        c = ptb_conversations.c
         if new_state is None:
-            await self._db.execute(
-                delete(ptb_conversations).where(c.name == name, c.key == key_text)
-            )
+            await self._db.execute(_DELETE_CONVERSATION, {"name": name, "key": key_text})
             self._written.pop(item, None)
             return
         state_text = _serialise(new_state)
         if self._written.get(item) == state_text:
             return
-        await self._upsert(ptb_conversations, {"name": name, "key": key_text}, "state", state_text)
+        await self._db.execute(
+            _UPSERT_CONVERSATION, {"name": name, "key": key_text, "state": state_text}
+        )
         self._written[item] = state_text
 
     async def flush(self) -> None:
@@ -209,22 +251,24 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         self._written[item] = text
         return text
 
-    async def _load_map(self, table: TableClause, kind: str) -> dict[int, JsonDict]:
-        rows = await self._db.fetchall(select(table))
+    async def _load_map(self, table: _DataTable) -> dict[int, JsonDict]:
+        rows = await self._db.fetchall(table.load_all)
         loaded: dict[int, JsonDict] = {}
         for item_id, data in rows:
-            item = (kind, int(item_id))
+            item = (table.kind, int(item_id))
             loaded[int(item_id)] = json.loads(self._open(data, item))
             if self._box is not None and _in_clear(data):  # from before encryption
-                await self._upsert(table, {f"{kind}_id": item[1]}, "data", self._seal(data, item))
+                await self._db.execute(
+                    table.upsert, {"id": item[1], "data": self._seal(data, item)}
+                )
         return loaded
 
-    async def _fill(self, table: TableClause, item: tuple[str, int], data: JsonDict) -> None:
+    async def _fill(self, table: _DataTable, item_id: int, data: JsonDict) -> None:
         """Fill ``data`` (in memory, still empty) from the entry's row, once."""
+        item = (table.kind, item_id)
         if not self._on_demand or item in self._written or data:
             return
-        key = table.c[f"{item[0]}_id"]
-        stored = await self._db.fetchval(select(table.c.data).where(key == item[1]))
+        stored = await self._db.fetchval(table.load_one, {"id": item_id})
         if item in self._written or data:  # filled meanwhile
             return
         if stored is None:
@@ -232,36 +276,30 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
             return
         data.update(json.loads(self._open(stored, item)))
         if self._box is not None and _in_clear(stored):  # from before encryption
-            await self._upsert(table, {f"{item[0]}_id": item[1]}, "data",
-                               self._seal(stored, item))
+            await self._db.execute(
+                table.upsert, {"id": item_id, "data": self._seal(stored, item)}
+            )
 
-    async def _store_map(self, table: TableClause, item: tuple[str, int], data: JsonDict) -> None:
+    async def _store_map(self, table: _DataTable, item_id: int, data: JsonDict) -> None:
+        item = (table.kind, item_id)
         text = _serialise(data)
         if self._written.get(item) == text:
             return
         # Unknown until the row is written: a failed write is never taken as stored.
         self._written.pop(item, None)
-        await self._upsert(table, {f"{item[0]}_id": item[1]}, "data", self._seal(text, item))
+        await self._db.execute(table.upsert, {"id": item_id, "data": self._seal(text, item)})
         self._written[item] = text
 
-    async def _upsert(
-        self, table: TableClause, key: dict[str, object], column: str, value: str
-    ) -> None:
-        await self._db.execute(
-            self._db.insert(table)
-            .values(**key, **{column: value})
-            .on_conflict_do_update(index_elements=list(key), set_={column: value})
-        )
-
     async def _load_singleton(self, name: str) -> str | None:
-        stored: str | None = await self._db.fetchval(
-            select(ptb_singletons.c.data).where(ptb_singletons.c.name == name)
-        )
+        stored: str | None = await self._db.fetchval(_LOAD_SINGLETON, {"name": name})
         if stored is None:
             return None
-        text = self._open(stored, ("single", name))
+        item = ("single", name)
+        text = self._open(stored, item)
         if self._box is not None and _in_clear(stored):  # from before encryption
-            await self._upsert(ptb_singletons, {"name": name}, "data", self._seal(text, ("single", name)))
+            await self._db.execute(
+                _UPSERT_SINGLETON, {"name": name, "data": self._seal(text, item)}
+            )
         return text
 
     async def _store_singleton(self, name: str, value: object) -> None:
@@ -269,7 +307,7 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
         item = ("single", name)
         if self._written.get(item) == text:
             return
-        await self._upsert(ptb_singletons, {"name": name}, "data", self._seal(text, item))
+        await self._db.execute(_UPSERT_SINGLETON, {"name": name, "data": self._seal(text, item)})
         self._written[item] = text
 
 
