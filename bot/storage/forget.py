@@ -23,67 +23,55 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, exists, select, update
-
 from .db import Database
-from .schema import (
-    bookings,
-    broadcasts,
-    join_claims,
-    oauth_states,
-    outbox,
-    ptb_chat_data,
-    ptb_conversations,
-    ptb_user_data,
-    slot_watchers,
-    slot_watches,
-    ticket_notices,
-    tickets,
-    users,
-    vendor_refs,
-    vendor_tokens,
-)
 
 __all__ = ["forget_user"]
+
+_FORGET_TICKET_NOTICES = """
+    DELETE FROM ticket_notices
+    WHERE ticket_id IN (SELECT id FROM tickets WHERE owner = :id)
+"""
+# "key" is quoted: a keyword in SQLite. The pattern is the id's digits: no LIKE wildcards.
+_CONVERSATIONS_LIKE = 'SELECT name, "key" FROM ptb_conversations WHERE "key" LIKE :pattern'
+_FORGET_CONVERSATION = 'DELETE FROM ptb_conversations WHERE name = :name AND "key" = :key'
+_FORGET_UNWATCHED = """
+    DELETE FROM slot_watches
+    WHERE NOT EXISTS (SELECT 1 FROM slot_watchers WHERE slot_watchers.watch_id = slot_watches.id)
+"""
+_ANONYMISE_BROADCASTS = """
+    UPDATE broadcasts SET author = 0, progress_chat_id = NULL, progress_message_id = NULL
+    WHERE author = :id
+"""
 
 
 async def forget_user(db: Database, telegram_id: int, pseudonym: str) -> dict[str, int]:
     """Delete what the database holds about ``telegram_id``; rows removed per table."""
     removed: dict[str, int] = {}
 
-    async def gone(name: str, statement) -> None:  # type: ignore[no-untyped-def]
-        removed[name] = removed.get(name, 0) + (await db.execute(statement)).rowcount
+    async def gone(name: str, statement: str, params: dict[str, object] | None = None) -> None:
+        removed[name] = removed.get(name, 0) + (await db.execute(statement, params)).rowcount
 
-    owned_tickets = select(tickets.c.id).where(tickets.c.owner == telegram_id).scalar_subquery()
+    user = {"id": telegram_id}
+    who = {"who": pseudonym}
     async with db.transaction():
-        await gone("ticket_notices", delete(ticket_notices).where(
-            ticket_notices.c.ticket_id.in_(owned_tickets)))
-        await gone("tickets", delete(tickets).where(tickets.c.owner == telegram_id))
-        await gone("bookings", delete(bookings).where(bookings.c.owner == telegram_id))
-        await gone("join_claims", delete(join_claims).where(join_claims.c.owner == telegram_id))
-        await gone("oauth_states", delete(oauth_states).where(
-            oauth_states.c.telegram_id == telegram_id))
-        await gone("outbox", delete(outbox).where(outbox.c.chat_id == telegram_id))
-        await gone("ptb_user_data", delete(ptb_user_data).where(
-            ptb_user_data.c.user_id == telegram_id))
-        await gone("ptb_chat_data", delete(ptb_chat_data).where(
-            ptb_chat_data.c.chat_id == telegram_id))
-        c = ptb_conversations.c
-        candidates = await db.fetchall(
-            select(c.name, c.key).where(c.key.contains(str(telegram_id), autoescape=True)))
+        await gone("ticket_notices", _FORGET_TICKET_NOTICES, user)
+        await gone("tickets", "DELETE FROM tickets WHERE owner = :id", user)
+        await gone("bookings", "DELETE FROM bookings WHERE owner = :id", user)
+        await gone("join_claims", "DELETE FROM join_claims WHERE owner = :id", user)
+        await gone("oauth_states", "DELETE FROM oauth_states WHERE telegram_id = :id", user)
+        await gone("outbox", "DELETE FROM outbox WHERE chat_id = :id", user)
+        await gone("ptb_user_data", "DELETE FROM ptb_user_data WHERE user_id = :id", user)
+        await gone("ptb_chat_data", "DELETE FROM ptb_chat_data WHERE chat_id = :id", user)
+        candidates = await db.fetchall(_CONVERSATIONS_LIKE, {"pattern": f"%{telegram_id}%"})
         for name, key in candidates:
             if telegram_id in _ids(key):
-                await gone("ptb_conversations", delete(ptb_conversations).where(
-                    c.name == name, c.key == key))
-        await gone("slot_watchers", delete(slot_watchers).where(
-            slot_watchers.c.telegram_id == telegram_id))
-        watched = exists().where(slot_watchers.c.watch_id == slot_watches.c.id)
-        await gone("slot_watches", delete(slot_watches).where(~watched))  # nobody else's
-        await gone("vendor_tokens", delete(vendor_tokens).where(vendor_tokens.c.owner == pseudonym))
-        await gone("vendor_refs", delete(vendor_refs).where(vendor_refs.c.owner == pseudonym))
-        await gone("broadcasts", update(broadcasts).where(broadcasts.c.author == telegram_id).values(
-            author=0, progress_chat_id=None, progress_message_id=None))
-        await gone("users", delete(users).where(users.c.telegram_id == telegram_id))
+                await gone("ptb_conversations", _FORGET_CONVERSATION, {"name": name, "key": key})
+        await gone("slot_watchers", "DELETE FROM slot_watchers WHERE telegram_id = :id", user)
+        await gone("slot_watches", _FORGET_UNWATCHED)  # a watch nobody else waits on
+        await gone("vendor_tokens", "DELETE FROM vendor_tokens WHERE owner = :who", who)
+        await gone("vendor_refs", "DELETE FROM vendor_refs WHERE owner = :who", who)
+        await gone("broadcasts", _ANONYMISE_BROADCASTS, user)
+        await gone("users", "DELETE FROM users WHERE telegram_id = :id", user)
     return {name: count for name, count in removed.items() if count}
 
 
