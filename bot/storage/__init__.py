@@ -2,7 +2,7 @@
 
 Open everything at once with :meth:`Storage.open`, given a ``DATABASE_URL`` (a file path,
 ``sqlite:///…`` or ``postgresql://…``); the repositories share one :class:`Database` and
-one :class:`SecretBox`, and are written once for both engines (SQLAlchemy Core).
+one :class:`SecretBox`, and are written once for both engines (plain SQL both accept).
 
     storage = await Storage.open("bot.sqlite3", settings.bot_secret_key)
     booking, created = await storage.bookings.claim(key, draft)
@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass
 from types import TracebackType
 
-from sqlalchemy import text
 from telegram.ext import PersistenceInput
 
 from ._common import Clock, utcnow
@@ -154,7 +153,7 @@ class Storage:
         log emptied, so the old pages do not linger there either."""
         removed = await forget_user(self.db, telegram_id, pseudonym)
         if self.db.kind == "sqlite":
-            await self.db.fetchall(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            await self.db.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
         return removed
 
     def persistence(

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import text
-
 from bot.storage import Audience, NewMessage, Storage, StoredToken
 
 from .helpers import T0, make_draft
@@ -21,13 +19,13 @@ async def tables(storage: Storage) -> list[str]:
         query = "SELECT name FROM sqlite_master WHERE type = 'table'"
     else:
         query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-    return sorted(name for (name,) in await storage.db.fetchall(text(query)))
+    return sorted(name for (name,) in await storage.db.fetchall(query))
 
 
 async def rows_naming(storage: Storage, *needles: str) -> list[str]:
     found = []
     for table in await tables(storage):
-        for row in await storage.db.fetchall(text(f'SELECT * FROM "{table}"')):  # noqa: S608
+        for row in await storage.db.fetchall(f'SELECT * FROM "{table}"'):  # noqa: S608
             line = " ".join(str(value) for value in row)
             if any(needle in line for needle in needles):
                 found.append(f"{table}: {line}")
@@ -88,7 +86,7 @@ async def test_on_sqlite_forgotten_bytes_do_not_linger_in_the_file_or_its_log(
         return  # PostgreSQL's files are the server's: VACUUM is its operator's
     await keep_everything_about(storage, ADA, ADA_WHO)
     await keep_everything_about(storage, BOB, BOB_WHO)
-    await storage.db.fetchall(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # all in the file now
+    await storage.db.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the file now
 
     def raw() -> bytes:
         wal = db_path.with_name(db_path.name + "-wal")
