@@ -17,15 +17,23 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import Field
-from sqlalchemy import delete, select
 
 from ._common import Clock, Row, UtcDatetime, dumps_json, from_db_time, to_db_time, utcnow
 from .db import Database
-from .schema import vendor_refs as t
 
 __all__ = ["VendorRef", "VendorRefRepo"]
+
+_SELECT = "SELECT vendor, owner, ref_id, data, created_at FROM vendor_refs"
+
+# A reference added again gets the new data, unless it is another owner's.
+_ADD = """
+    INSERT INTO vendor_refs (vendor, owner, ref_id, data, created_at)
+    VALUES (:vendor, :owner, :ref_id, :data, :now)
+    ON CONFLICT (vendor, ref_id) DO UPDATE SET data = excluded.data
+    WHERE vendor_refs.owner = excluded.owner
+"""
+_REMOVE = "DELETE FROM vendor_refs WHERE vendor = :vendor AND ref_id = :ref_id AND owner = :owner"
 
 
 class VendorRef(Row):
@@ -36,7 +44,7 @@ class VendorRef(Row):
     created_at: UtcDatetime
 
 
-def _ref(row: sa.Row[Any]) -> VendorRef:
+def _ref(row: Any) -> VendorRef:
     values = dict(row._mapping)
     values["data"] = json.loads(values["data"])
     values["created_at"] = from_db_time(values["created_at"])
@@ -56,18 +64,12 @@ class VendorRefRepo:
         The owner of a reference never changes: adding another owner's id keeps
         the row as it is, and the returned row says whose it is.
         """
-        insert = self._db.insert(t).values(
-            vendor=vendor, owner=owner, ref_id=ref_id, data=dumps_json(dict(data or {})),
-            created_at=to_db_time(self._clock()),
-        )  # fmt: skip
+        values = {
+            "vendor": vendor, "owner": owner, "ref_id": ref_id,
+            "data": dumps_json(dict(data or {})), "now": to_db_time(self._clock()),
+        }  # fmt: skip
         async with self._db.transaction():
-            await self._db.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["vendor", "ref_id"],
-                    set_={"data": insert.excluded.data},
-                    where=t.c.owner == insert.excluded.owner,
-                )
-            )
+            await self._db.execute(_ADD, values)
             ref = await self.get(vendor, ref_id)
         assert ref is not None  # written in this very transaction
         return ref
@@ -75,22 +77,22 @@ class VendorRefRepo:
     async def remove(self, vendor: str, owner: str, ref_id: str) -> bool:
         """Forget ``ref_id`` if it is ``owner``'s; True when a row went."""
         result = await self._db.execute(
-            delete(t).where(t.c.vendor == vendor, t.c.ref_id == ref_id, t.c.owner == owner)
+            _REMOVE, {"vendor": vendor, "ref_id": ref_id, "owner": owner}
         )
         return result.rowcount == 1
 
     async def get(self, vendor: str, ref_id: str) -> VendorRef | None:
         row = await self._db.fetchone(
-            select(t).where(t.c.vendor == vendor, t.c.ref_id == ref_id)
+            f"{_SELECT} WHERE vendor = :vendor AND ref_id = :ref_id",
+            {"vendor": vendor, "ref_id": ref_id},
         )
         return None if row is None else _ref(row)
 
     async def list_for_owner(self, vendor: str, owner: str) -> list[VendorRef]:
         """The owner's references, oldest first."""
         rows = await self._db.fetchall(
-            select(t)
-            .where(t.c.vendor == vendor, t.c.owner == owner)
-            .order_by(t.c.created_at, t.c.ref_id)
+            f"{_SELECT} WHERE vendor = :vendor AND owner = :owner ORDER BY created_at, ref_id",
+            {"vendor": vendor, "owner": owner},
         )
         return [_ref(row) for row in rows]
 
