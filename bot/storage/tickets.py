@@ -8,23 +8,53 @@ guarantees "you are next" style messages go out once even across restarts.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any, Literal
-
-import sqlalchemy as sa
-from sqlalchemy import ColumnElement, select, update
 
 from ._common import Clock, Row, UtcDatetime, from_db_time, to_db_time, utcnow
 from .db import Database
 from .errors import NotFoundError, StorageError
-from .schema import ticket_notices as n
-from .schema import tickets as t
-from .schema import users as u
 
 __all__ = ["TicketRecord", "TicketRecordState", "TicketRepo", "card_text_hash"]
 
 TicketRecordState = Literal["waiting", "called", "done", "left"]
 
-_WATCHED = ("waiting", "called")
+_SELECT = """SELECT id, vendor, external_id, owner, site_id, site_name, number, state, desk,
+    card_chat_id, card_message_id, card_hash, created_at, updated_at FROM tickets"""
+# Ticket ids are compared as BIGINT: the column is INTEGER, and on PostgreSQL an id from
+# a (forged) button beyond its range would otherwise fail instead of finding nothing.
+# Still in the queue (the states of the partial index tickets_watched).
+_WATCHED = "state IN ('waiting', 'called')"
+_OWNER_REACHABLE = """NOT EXISTS (SELECT 1 FROM users
+    WHERE users.telegram_id = tickets.owner AND users.blocked_bot = 1)"""
+
+_ADD = """
+    INSERT INTO tickets (vendor, external_id, owner, site_id, site_name, number, state, desk,
+        created_at, updated_at)
+    VALUES (:vendor, :external_id, :owner, :site_id, :site_name, :number, :state, :desk,
+        :now, :now)
+    ON CONFLICT (vendor, external_id) DO NOTHING
+"""
+_NOTICES = "SELECT ticket_id, notice FROM ticket_notices WHERE ticket_id IN :ids"
+# From a select, so a ticket deleted meanwhile (its owner was forgotten) claims nothing
+# instead of failing on the foreign key.
+_MARK_NOTICE = """
+    INSERT INTO ticket_notices (ticket_id, notice, sent_at)
+    SELECT id, CAST(:notice AS TEXT), CAST(:now AS TEXT) FROM tickets
+    WHERE id = CAST(:ticket_id AS BIGINT)
+    ON CONFLICT (ticket_id, notice) DO NOTHING
+"""
+_SET_CARD = """
+    UPDATE tickets SET card_chat_id = :chat_id, card_message_id = :message_id,
+        card_hash = :card_hash, updated_at = :now
+    WHERE id = CAST(:id AS BIGINT)
+"""
+# A NULL :desk keeps the stored one.
+_SET_STATE = """
+    UPDATE tickets SET state = :state, desk = COALESCE(CAST(:desk AS TEXT), desk),
+        updated_at = :now
+    WHERE id = CAST(:id AS BIGINT)
+"""
 
 
 class TicketRecord(Row):
@@ -50,7 +80,7 @@ def card_text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _ticket(row: sa.Row[Any], notices: frozenset[str]) -> TicketRecord:
+def _ticket(row: Any, notices: frozenset[str]) -> TicketRecord:
     data = dict(row._mapping)
     data["created_at"] = from_db_time(data["created_at"])
     data["updated_at"] = from_db_time(data["updated_at"])
@@ -76,48 +106,46 @@ class TicketRepo:
     ) -> tuple[TicketRecord, bool]:
         """Store a ticket; idempotent per (vendor, external_id). ``created`` tells whether
         this call inserted it (and so whether a card still has to be sent)."""
-        now = to_db_time(self._clock())
-        insert = self._db.insert(t).values(
-            vendor=vendor, external_id=external_id, owner=owner, site_id=site_id,
-            site_name=site_name, number=number, state=state, desk=desk, created_at=now,
-            updated_at=now,
-        )  # fmt: skip
+        values = {
+            "vendor": vendor, "external_id": external_id, "owner": owner, "site_id": site_id,
+            "site_name": site_name, "number": number, "state": state, "desk": desk,
+            "now": to_db_time(self._clock()),
+        }  # fmt: skip
         async with self._db.transaction():
-            result = await self._db.execute(
-                insert.on_conflict_do_nothing(index_elements=["vendor", "external_id"])
-            )
+            result = await self._db.execute(_ADD, values)
             ticket = await self.get_by_external(vendor, external_id)
         if ticket is None:  # pragma: no cover - written in the same transaction
             raise StorageError("ticket vanished inside its own transaction")
         return ticket, result.rowcount == 1
 
     async def get(self, ticket_id: int) -> TicketRecord | None:
-        found = await self._many(t.c.id == ticket_id)
+        found = await self._many("id = CAST(:id AS BIGINT)", {"id": ticket_id})
         return found[0] if found else None
 
     async def get_by_external(self, vendor: str, external_id: str) -> TicketRecord | None:
-        found = await self._many(t.c.vendor == vendor, t.c.external_id == external_id)
+        found = await self._many(
+            "vendor = :vendor AND external_id = :external_id",
+            {"vendor": vendor, "external_id": external_id},
+        )
         return found[0] if found else None
 
     async def list_watched(self) -> list[TicketRecord]:
         """Tickets still in the queue (waiting or called) of users who have not blocked the
         bot: what the watcher must poll. (Per ticket a primary-key look-up of its owner.)"""
-        blocked = select(u.c.telegram_id).where(u.c.telegram_id == t.c.owner, u.c.blocked_bot == 1)
-        return await self._many(t.c.state.in_(_WATCHED), ~blocked.exists())
+        return await self._many(f"{_WATCHED} AND {_OWNER_REACHABLE}", {})
 
     async def list_for_owner(self, owner: int, *, watched_only: bool = True) -> list[TicketRecord]:
-        watched = [t.c.state.in_(_WATCHED)] if watched_only else []
-        return await self._many(t.c.owner == owner, *watched)
+        where = f"owner = :owner AND {_WATCHED}" if watched_only else "owner = :owner"
+        return await self._many(where, {"owner": owner})
 
-    async def _many(self, *where: ColumnElement[bool]) -> list[TicketRecord]:
-        """Tickets by id, each with the notices already sent for it (a second query: an
-        aggregate would need each engine's own JSON function)."""
-        rows = await self._db.fetchall(select(t).where(*where).order_by(t.c.id))
+    async def _many(self, where: str, params: Mapping[str, Any]) -> list[TicketRecord]:
+        """Tickets matching ``where`` (one of this module's fixed conditions) by id, each
+        with the notices already sent for it (a second query: an aggregate would need
+        each engine's own JSON function)."""
+        rows = await self._db.fetchall(f"{_SELECT} WHERE {where} ORDER BY id", params)
         notices: dict[int, set[str]] = {row.id: set() for row in rows}
         if notices:
-            sent = await self._db.fetchall(
-                select(n.c.ticket_id, n.c.notice).where(n.c.ticket_id.in_(list(notices)))
-            )
+            sent = await self._db.fetchall(_NOTICES, {"ids": list(notices)})
             for ticket_id, notice in sent:
                 notices[ticket_id].add(notice)
         return [_ticket(row, frozenset(notices[row.id])) for row in rows]
@@ -127,14 +155,14 @@ class TicketRepo:
     ) -> None:
         """Remember which message shows the ticket and the hash of its current text."""
         await self._update(
-            ticket_id, card_chat_id=chat_id, card_message_id=message_id, card_hash=text_hash
+            _SET_CARD, ticket_id, chat_id=chat_id, message_id=message_id, card_hash=text_hash
         )
 
     async def set_state(
         self, ticket_id: int, state: TicketRecordState, *, desk: str | None = None
     ) -> None:
         """Change state; ``desk`` (the counter that called the ticket) is kept if None."""
-        await self._update(ticket_id, state=state, **({"desk": desk} if desk is not None else {}))
+        await self._update(_SET_STATE, ticket_id, state=state, desk=desk)
 
     async def mark_notice_sent(self, ticket_id: int, notice: str) -> bool:
         """True only for the first call per (ticket, notice): the caller sends the notice
@@ -143,23 +171,15 @@ class TicketRepo:
         Marking before sending gives at-most-once delivery (a crash in between loses that
         notice); marking after sending would risk a duplicate instead.
         """
-        # From a select, so a ticket deleted meanwhile (its owner was forgotten) claims
-        # nothing instead of failing on the foreign key.
-        claim = select(sa.literal(ticket_id, sa.BigInteger()), sa.literal(notice, sa.Text()),
-                       sa.literal(to_db_time(self._clock()), sa.Text())).where(
-            select(t.c.id).where(t.c.id == ticket_id).exists())
         result = await self._db.execute(
-            self._db.insert(n)
-            .from_select(["ticket_id", "notice", "sent_at"], claim)
-            .on_conflict_do_nothing(index_elements=["ticket_id", "notice"])
+            _MARK_NOTICE,
+            {"ticket_id": ticket_id, "notice": notice, "now": to_db_time(self._clock())},
         )
         return result.rowcount == 1
 
-    async def _update(self, ticket_id: int, **values: object) -> None:
+    async def _update(self, statement: str, ticket_id: int, **values: object) -> None:
         result = await self._db.execute(
-            update(t)
-            .where(t.c.id == ticket_id)
-            .values(**values, updated_at=to_db_time(self._clock()))
+            statement, {**values, "id": ticket_id, "now": to_db_time(self._clock())}
         )
         if result.rowcount != 1:
             raise NotFoundError(f"no ticket with id {ticket_id}")
