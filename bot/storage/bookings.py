@@ -18,9 +18,7 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
 from pydantic import Field, field_validator
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
 from ._common import (
     Clock,
@@ -36,8 +34,6 @@ from ._common import (
 )
 from .db import Database
 from .errors import IdempotencyConflictError, NotFoundError, StorageError
-from .schema import bookings as t
-from .schema import users as u
 
 __all__ = ["BookingDraftRecord", "BookingRecord", "BookingRepo", "BookingState"]
 
@@ -47,6 +43,76 @@ BookingState = Literal["pending", "confirmed", "cancelled", "failed"]
 _VENDOR_WINS = ("site_id", "start_utc", "timezone", "state")
 # ...and for these too, except that an empty value from it means "unknown" and keeps ours.
 _VENDOR_FILLS = ("site_name", "service_id", "service_name", "label", "end_utc", "price")
+
+_COLUMNS = """id, vendor, external_id, owner, site_id, site_name, service_id, service_name,
+    label, start_utc, end_utc, timezone, state, price, details, idempotency_key, created_at,
+    updated_at"""
+_SELECT = f"SELECT {_COLUMNS} FROM bookings"
+
+# Row ids are compared as BIGINT: the column is INTEGER, and on PostgreSQL an id from a
+# (forged) button beyond its range would otherwise fail instead of finding nothing.
+
+# A draft's columns (see _draft_values) plus the row's own.
+_INSERT = """
+    INSERT INTO bookings (vendor, owner, site_id, site_name, service_id, service_name, label,
+        start_utc, end_utc, timezone, state, price, details, external_id, idempotency_key,
+        created_at, updated_at)
+    VALUES (:vendor, :owner, :site_id, :site_name, :service_id, :service_name, :label,
+        :start_utc, :end_utc, :timezone, :state, :price, :details, :external_id,
+        :idempotency_key, :now, :now)
+"""
+_CLAIM = _INSERT + "ON CONFLICT (idempotency_key) DO NOTHING"
+
+# In the updates below a NULL :details (nothing to merge) keeps the stored details.
+_CONFIRM = """
+    UPDATE bookings SET state = 'confirmed', external_id = :external_id, label = :label,
+        start_utc = :start_utc, end_utc = :end_utc, price = :price,
+        details = COALESCE(CAST(:details AS TEXT), details), updated_at = :now
+    WHERE id = CAST(:id AS BIGINT)
+"""
+_RESCHEDULE = """
+    UPDATE bookings SET start_utc = :start_utc, end_utc = :end_utc, external_id = :external_id,
+        details = COALESCE(CAST(:details AS TEXT), details), updated_at = :now
+    WHERE id = CAST(:id AS BIGINT)
+"""
+_FAIL = """
+    UPDATE bookings SET state = 'failed', details = COALESCE(CAST(:details AS TEXT), details),
+        updated_at = :now
+    WHERE id = CAST(:id AS BIGINT)
+"""
+# The columns reconciliation sets (_VENDOR_WINS, _VENDOR_FILLS and details).
+_RECONCILE = """
+    UPDATE bookings SET site_id = :site_id, start_utc = :start_utc, timezone = :timezone,
+        state = :state, site_name = :site_name, service_id = :service_id,
+        service_name = :service_name, label = :label, end_utc = :end_utc, price = :price,
+        details = :details, updated_at = :now
+    WHERE id = CAST(:id AS BIGINT)
+"""
+_SET_STATE = """UPDATE bookings SET state = :state, updated_at = :now
+    WHERE id = CAST(:id AS BIGINT) AND state <> :state"""
+_DELETE = "DELETE FROM bookings WHERE id = CAST(:id AS BIGINT)"
+_PENDING_CLAIM = """
+    SELECT id FROM bookings
+    WHERE vendor = :vendor AND owner = :owner AND site_id = :site_id
+        AND start_utc = :start_utc AND state = 'pending' AND external_id IS NULL
+    ORDER BY id LIMIT 1
+"""
+_ADOPT = "UPDATE bookings SET external_id = :external_id WHERE id = CAST(:id AS BIGINT)"
+_UPCOMING = f"""{_SELECT}
+    WHERE owner = :owner AND state IN :states AND COALESCE(end_utc, start_utc) >= :now
+    ORDER BY start_utc, id
+"""
+# Leaves out owners who blocked the bot; :vendor and :site_id filter unless NULL.
+_AHEAD = f"""{_SELECT}
+    WHERE state IN :states AND COALESCE(end_utc, start_utc) >= :now
+        AND NOT EXISTS (SELECT 1 FROM users
+                        WHERE users.telegram_id = bookings.owner AND users.blocked_bot = 1)
+        AND (CAST(:vendor AS TEXT) IS NULL OR vendor = :vendor)
+        AND (CAST(:site_id AS TEXT) IS NULL OR site_id = :site_id)
+    ORDER BY start_utc, id
+"""
+_PENDING_BEFORE = f"""{_SELECT}
+    WHERE state = 'pending' AND created_at < :before ORDER BY created_at, id"""
 
 
 class BookingDraftRecord(Row):
@@ -84,7 +150,7 @@ class BookingRecord(BookingDraftRecord):
     updated_at: UtcDatetime
 
 
-def _booking(row: sa.Row[Any]) -> BookingRecord:
+def _booking(row: Any) -> BookingRecord:
     data = dict(row._mapping)
     data["details"] = json.loads(data["details"])
     for name in ("start_utc", "created_at", "updated_at"):
@@ -99,13 +165,16 @@ class BookingRepo:
         self._clock = clock
 
     async def get(self, booking_id: int) -> BookingRecord | None:
-        return await self._one(t.c.id == booking_id)
+        return await self._one(f"{_SELECT} WHERE id = CAST(:id AS BIGINT)", {"id": booking_id})
 
     async def get_by_key(self, idempotency_key: str) -> BookingRecord | None:
-        return await self._one(t.c.idempotency_key == idempotency_key)
+        return await self._one(f"{_SELECT} WHERE idempotency_key = :key", {"key": idempotency_key})
 
     async def get_by_external(self, vendor: str, external_id: str) -> BookingRecord | None:
-        return await self._one(t.c.vendor == vendor, t.c.external_id == external_id)
+        return await self._one(
+            f"{_SELECT} WHERE vendor = :vendor AND external_id = :external_id",
+            {"vendor": vendor, "external_id": external_id},
+        )
 
     async def claim(
         self, idempotency_key: str, draft: BookingDraftRecord
@@ -118,9 +187,8 @@ class BookingRepo:
         values = _draft_values(draft, state="pending")
         async with self._db.transaction():
             result = await self._db.execute(
-                self._db.insert(t)
-                .values(**values, idempotency_key=idempotency_key, created_at=now, updated_at=now)
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                _CLAIM,
+                {**values, "external_id": None, "idempotency_key": idempotency_key, "now": now},
             )
             booking = await self.get_by_key(idempotency_key)
         booking = _written(booking)
@@ -161,9 +229,9 @@ class BookingRepo:
                         f"{current.vendor} booking {external_id!r} is already claimed"
                         f" under {twin.idempotency_key!r}"
                     )
-                await self._db.execute(delete(t).where(t.c.id == twin.id))
+                await self._db.execute(_DELETE, {"id": twin.id})
             await self._set(
-                current, state="confirmed", external_id=external_id, label=label,
+                _CONFIRM, current, external_id=external_id, label=label,
                 start_utc=to_db_time(start_utc), end_utc=opt_to_db_time(end_utc),
                 price=price if price is not None else current.price, details=details,
             )  # fmt: skip
@@ -181,7 +249,8 @@ class BookingRepo:
             if current is None or current.state != "confirmed":
                 raise NotFoundError(f"no confirmed booking with id {booking_id}")
             await self._set(
-                current, start_utc=to_db_time(start_utc), end_utc=opt_to_db_time(end_utc),
+                _RESCHEDULE, current, start_utc=to_db_time(start_utc),
+                end_utc=opt_to_db_time(end_utc),
                 external_id=external_id or current.external_id, details=details,
             )  # fmt: skip
             booking = await self.get(booking_id)
@@ -197,7 +266,7 @@ class BookingRepo:
             if current.state != "pending":
                 return current
             patch = {"failure": reason} if reason is not None else {}
-            await self._set(current, state="failed", details=patch)
+            await self._set(_FAIL, current, details=patch)
             booking = await self.get_by_key(idempotency_key)
         return _written(booking)
 
@@ -213,33 +282,28 @@ class BookingRepo:
         """
         now = to_db_time(self._clock())
         theirs = _draft_values(draft, state=state)
+        key = {"vendor": draft.vendor, "external_id": external_id}
         async with self._db.transaction():
             if await self.get_by_external(draft.vendor, external_id) is None:
                 await self._adopt_claim(draft, external_id)
             ours = await self._db.fetchone(
-                select(t).where(t.c.vendor == draft.vendor, t.c.external_id == external_id)
+                f"{_SELECT} WHERE vendor = :vendor AND external_id = :external_id", key
             )
             if ours is None:
                 await self._db.execute(
-                    insert(t).values(**theirs, external_id=external_id, created_at=now,
-                                     updated_at=now)
-                )  # fmt: skip
+                    _INSERT, {**theirs, **key, "idempotency_key": None, "now": now}
+                )
             else:
-                changes = _reconciled(ours._mapping, theirs)
-                if changes:
-                    await self._db.execute(
-                        update(t).where(t.c.id == ours.id).values(**changes, updated_at=now)
-                    )
+                wanted = _reconciled(ours._mapping, theirs)
+                if any(value != ours._mapping[c] for c, value in wanted.items()):
+                    await self._db.execute(_RECONCILE, {**wanted, "id": ours.id, "now": now})
             booking = await self.get_by_external(draft.vendor, external_id)
         return _written(booking)
 
     async def set_state(self, booking_id: int, state: BookingState) -> BookingRecord:
         async with self._db.transaction():
-            await self._db.execute(
-                update(t)
-                .where(t.c.id == booking_id, t.c.state != state)
-                .values(state=state, updated_at=to_db_time(self._clock()))
-            )
+            now = to_db_time(self._clock())
+            await self._db.execute(_SET_STATE, {"id": booking_id, "state": state, "now": now})
             booking = await self.get(booking_id)
         if booking is None:
             raise NotFoundError(f"no booking with id {booking_id}")
@@ -253,12 +317,10 @@ class BookingRepo:
         states: Collection[BookingState] = ("pending", "confirmed"),
     ) -> list[BookingRecord]:
         """Bookings of ``owner`` not yet over (end, or start if no end, >= now), soonest first."""
-        return await self._many(
-            t.c.owner == owner,
-            t.c.state.in_(list(states)),
-            func.coalesce(t.c.end_utc, t.c.start_utc) >= to_db_time(now),
-            order=(t.c.start_utc, t.c.id),
-        )
+        if not states:
+            return []
+        params = {"owner": owner, "states": list(states), "now": to_db_time(now)}
+        return await self._many(_UPCOMING, params)
 
     async def list_ahead(
         self, now: datetime, *, vendor: str | None = None, site_id: str | None = None,
@@ -267,59 +329,42 @@ class BookingRepo:
         """Everyone's bookings not yet over, optionally of one vendor (and site), soonest
         first: what reminders and vendor status updates follow. Bookings of users who
         blocked the bot are left out: nothing can reach them."""
-        blocked = select(u.c.telegram_id).where(u.c.telegram_id == t.c.owner, u.c.blocked_bot == 1)
-        where = [t.c.state.in_(list(states)),
-                 func.coalesce(t.c.end_utc, t.c.start_utc) >= to_db_time(now), ~blocked.exists()]
-        if vendor is not None:
-            where.append(t.c.vendor == vendor)
-        if site_id is not None:
-            where.append(t.c.site_id == site_id)
-        return await self._many(*where, order=(t.c.start_utc, t.c.id))
+        if not states:
+            return []
+        params = {"states": list(states), "now": to_db_time(now), "vendor": vendor}
+        return await self._many(_AHEAD, {**params, "site_id": site_id})
 
     async def list_pending(self, claimed_before: datetime) -> list[BookingRecord]:
         """Claims still pending since before ``claimed_before``: candidates for
         reconciliation after a crash or a lost vendor response."""
-        return await self._many(
-            t.c.state == "pending",
-            t.c.created_at < to_db_time(claimed_before),
-            order=(t.c.created_at, t.c.id),
-        )
+        return await self._many(_PENDING_BEFORE, {"before": to_db_time(claimed_before)})
 
     async def _adopt_claim(self, draft: BookingDraftRecord, external_id: str) -> None:
         """Give our oldest matching pending claim without vendor id the vendor's id."""
-        claim = await self._db.fetchval(
-            select(t.c.id)
-            .where(
-                t.c.vendor == draft.vendor, t.c.owner == draft.owner,
-                t.c.site_id == draft.site_id, t.c.start_utc == to_db_time(draft.start_utc),
-                t.c.state == "pending", t.c.external_id.is_(None),
-            )
-            .order_by(t.c.id)
-            .limit(1)
-        )  # fmt: skip
+        claim = await self._db.fetchval(_PENDING_CLAIM, {
+            "vendor": draft.vendor, "owner": draft.owner, "site_id": draft.site_id,
+            "start_utc": to_db_time(draft.start_utc)})  # fmt: skip
         if claim is not None:
-            await self._db.execute(update(t).where(t.c.id == claim).values(external_id=external_id))
+            await self._db.execute(_ADOPT, {"id": claim, "external_id": external_id})
 
     async def _set(
-        self, current: BookingRecord, *, details: Mapping[str, Any] | None = None, **values: Any
-    ) -> None:
-        """Update ``current``'s row; ``details`` is merged into what it holds."""
-        if details:
-            values["details"] = dumps_json(merge_patch(current.details, dict(details)))
+        self, statement: str, current: BookingRecord, *,
+        details: Mapping[str, Any] | None = None, **values: Any,
+    ) -> None:  # fmt: skip
+        """Run an update of ``current``'s row; ``details`` is merged into what it holds
+        (None or empty: the stored details stay)."""
+        merged = dumps_json(merge_patch(current.details, dict(details))) if details else None
         await self._db.execute(
-            update(t)
-            .where(t.c.id == current.id)
-            .values(**values, updated_at=to_db_time(self._clock()))
+            statement,
+            {**values, "details": merged, "id": current.id, "now": to_db_time(self._clock())},
         )
 
-    async def _one(self, *where: ColumnElement[bool]) -> BookingRecord | None:
-        row = await self._db.fetchone(select(t).where(*where))
+    async def _one(self, statement: str, params: Mapping[str, Any]) -> BookingRecord | None:
+        row = await self._db.fetchone(statement, params)
         return None if row is None else _booking(row)
 
-    async def _many(
-        self, *where: ColumnElement[bool], order: tuple[ColumnElement[Any], ...]
-    ) -> list[BookingRecord]:
-        rows = await self._db.fetchall(select(t).where(*where).order_by(*order))
+    async def _many(self, statement: str, params: Mapping[str, Any]) -> list[BookingRecord]:
+        rows = await self._db.fetchall(statement, params)
         return [_booking(row) for row in rows]
 
 
@@ -336,12 +381,13 @@ def _draft_values(draft: BookingDraftRecord, *, state: str) -> dict[str, Any]:
 
 
 def _reconciled(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> dict[str, Any]:
-    """The columns of our row that the vendor's view changes (empty when none)."""
+    """The values the vendor's view gives the columns it is authoritative for (unchanged
+    ones included: the caller compares them with ``ours``)."""
     wanted = {c: theirs[c] for c in _VENDOR_WINS}
     wanted |= {c: theirs[c] if theirs[c] not in (None, "") else ours[c] for c in _VENDOR_FILLS}
     merged = merge_patch(json.loads(ours["details"]), json.loads(theirs["details"]))
     wanted["details"] = dumps_json(merged)
-    return {c: value for c, value in wanted.items() if value != ours[c]}
+    return wanted
 
 
 def _written(booking: BookingRecord | None) -> BookingRecord:
