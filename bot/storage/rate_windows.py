@@ -11,12 +11,22 @@ on PostgreSQL, the one writer on SQLite. It runs outside the writer transaction
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-
 from .db import Database
-from .schema import rate_windows as t
 
 __all__ = ["RateWindowRepo"]
+
+# "key" is a (non-reserved) keyword on both engines: quoted, as SQLAlchemy did on SQLite.
+_TAKE = """
+    INSERT INTO rate_windows ("key", window_start, used) VALUES (:key, :window_start, :cost)
+    ON CONFLICT ("key", window_start) DO UPDATE SET used = rate_windows.used + excluded.used
+    RETURNING used
+"""
+_TAKE_LIMITED = """
+    INSERT INTO rate_windows ("key", window_start, used) VALUES (:key, :window_start, :cost)
+    ON CONFLICT ("key", window_start) DO UPDATE SET used = rate_windows.used + excluded.used
+    WHERE rate_windows.used + excluded.used <= :limit
+    RETURNING used
+"""
 
 
 class RateWindowRepo:
@@ -28,20 +38,21 @@ class RateWindowRepo:
         """Add ``cost`` unless the count would pass ``limit``; the new count, or None."""
         if limit is not None and cost > limit:
             return None
-        insert = self._db.insert(t).values(key=key, window_start=window, used=cost)
-        statement = insert.on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"used": t.c.used + insert.excluded.used},
-            where=None if limit is None else t.c.used + insert.excluded.used <= limit,
-        ).returning(t.c.used)
-        used = await self._db.fetchval(statement)
+        params = {"key": key, "window_start": window, "cost": cost}
+        if limit is None:
+            used = await self._db.fetchval(_TAKE, params)
+        else:
+            used = await self._db.fetchval(_TAKE_LIMITED, {**params, "limit": limit})
         return None if used is None else int(used)
 
     async def count(self, key: str, window: int) -> int:
         used = await self._db.fetchval(
-            select(t.c.used).where(t.c.key == key, t.c.window_start == window))
+            'SELECT used FROM rate_windows WHERE "key" = :key AND window_start = :window_start',
+            {"key": key, "window_start": window})
         return int(used or 0)
 
     async def prune(self, before: int) -> int:
         """Forget windows that started before ``before`` (Unix seconds)."""
-        return (await self._db.execute(delete(t).where(t.c.window_start < before))).rowcount
+        result = await self._db.execute(
+            "DELETE FROM rate_windows WHERE window_start < :before", {"before": before})
+        return result.rowcount
