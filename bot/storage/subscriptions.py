@@ -9,9 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import Field
-from sqlalchemy import delete, select
 
 from ._common import (
     Clock,
@@ -26,9 +24,17 @@ from ._common import (
 from .crypto import SecretBox
 from .db import Database
 from .errors import StorageError
-from .schema import subscriptions as t
 
 __all__ = ["Subscription", "SubscriptionRepo"]
+
+_COLUMNS = "vendor, scope, external_id, url, secret, expires_at, created_at, updated_at"
+_UPSERT = f"""
+    INSERT INTO subscriptions ({_COLUMNS})
+    VALUES (:vendor, :scope, :external_id, :url, :secret, :expires_at, :created_at, :updated_at)
+    ON CONFLICT (vendor, scope) DO UPDATE SET
+        external_id = excluded.external_id, url = excluded.url, secret = excluded.secret,
+        expires_at = excluded.expires_at, updated_at = excluded.updated_at
+"""
 
 
 class Subscription(Row):
@@ -61,51 +67,56 @@ class SubscriptionRepo:
         expires_at: datetime | None,
     ) -> Subscription:
         now = to_db_time(self._clock())
-        changed = {
+        params = {
+            "vendor": vendor,
+            "scope": scope,
             "external_id": external_id,
             "url": url,
             "secret": self._box.encrypt(secret, context=_context(vendor, scope)),
             "expires_at": opt_to_db_time(expires_at),
+            "created_at": now,
             "updated_at": now,
         }
         async with self._db.transaction():
-            await self._db.execute(
-                self._db.insert(t)
-                .values(vendor=vendor, scope=scope, created_at=now, **changed)
-                .on_conflict_do_update(index_elements=["vendor", "scope"], set_=changed)
-            )
+            await self._db.execute(_UPSERT, params)
             subscription = await self.get(vendor, scope)
         if subscription is None:  # pragma: no cover - written in the same transaction
             raise StorageError("subscription vanished inside its own transaction")
         return subscription
 
     async def get(self, vendor: str, scope: str) -> Subscription | None:
-        row = await self._db.fetchone(select(t).where(t.c.vendor == vendor, t.c.scope == scope))
+        row = await self._db.fetchone(
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE vendor = :vendor AND scope = :scope",
+            {"vendor": vendor, "scope": scope},
+        )
         return None if row is None else self._subscription(row)
 
     async def get_by_external(self, vendor: str, external_id: str) -> Subscription | None:
         """Look up by the vendor's subscription id, as found in an inbound webhook."""
         row = await self._db.fetchone(
-            select(t).where(t.c.vendor == vendor, t.c.external_id == external_id).limit(1)
+            f"SELECT {_COLUMNS} FROM subscriptions"
+            " WHERE vendor = :vendor AND external_id = :external_id LIMIT 1",
+            {"vendor": vendor, "external_id": external_id},
         )
         return None if row is None else self._subscription(row)
 
     async def list_expiring(self, before: datetime) -> list[Subscription]:
         """Subscriptions expiring before ``before`` (already expired ones included)."""
         rows = await self._db.fetchall(
-            select(t)
-            .where(t.c.expires_at.is_not(None), t.c.expires_at < to_db_time(before))
-            .order_by(t.c.expires_at)
+            f"SELECT {_COLUMNS} FROM subscriptions"
+            " WHERE expires_at IS NOT NULL AND expires_at < :before ORDER BY expires_at",
+            {"before": to_db_time(before)},
         )
         return [self._subscription(row) for row in rows]
 
     async def delete(self, vendor: str, scope: str) -> bool:
         result = await self._db.execute(
-            delete(t).where(t.c.vendor == vendor, t.c.scope == scope)
+            "DELETE FROM subscriptions WHERE vendor = :vendor AND scope = :scope",
+            {"vendor": vendor, "scope": scope},
         )
         return result.rowcount == 1
 
-    def _subscription(self, row: sa.Row[Any]) -> Subscription:
+    def _subscription(self, row: Any) -> Subscription:
         return Subscription(
             vendor=row.vendor,
             scope=row.scope,
