@@ -30,7 +30,7 @@ LAYERS: dict[str, int] = {
     "ui": 3,
     "runtime": 2,
     "vendors": 1, "storage": 1, "i18n": 1,
-    "config": 0, "logs": 0, "throttle": 0, "asgi": 0, "fake_telegram": 0,
+    "config": 0, "env_settings": 0, "logs": 0, "throttle": 0, "asgi": 0, "fake_telegram": 0,
 }
 
 
