@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.env_settings import EnvSettings
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 
@@ -47,10 +48,8 @@ class ConfigError(Exception):
     """A configuration value is missing or malformed; ``str()`` is the one line to print."""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
-    )
+class Settings(EnvSettings):
+    """The bot's own variables, each named by its alias (see bot.env_settings for the rules)."""
 
     telegram_bot_token: SecretStr = Field(validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field(TELEGRAM_API_URL, validation_alias="TELEGRAM_API_URL")
@@ -62,9 +61,8 @@ class Settings(BaseSettings):
         SecretStr("data/bot.sqlite3"),
         validation_alias=AliasChoices("DATABASE_URL", "DATABASE_PATH"),
     )
-    staff_ids: Annotated[frozenset[int], NoDecode] = Field(
-        frozenset(), validation_alias="STAFF_IDS"
-    )
+    # Lists and times arrive as text (nothing is JSON-decoded): the validators below parse them.
+    staff_ids: frozenset[int] = Field(frozenset(), validation_alias="STAFF_IDS")
     web_host: str = Field("127.0.0.1", validation_alias="WEB_HOST")
     web_port: int = Field(8080, ge=0, le=65535, validation_alias="WEB_PORT")
     public_url: str | None = Field(None, validation_alias="PUBLIC_URL")
@@ -90,10 +88,10 @@ class Settings(BaseSettings):
     # whole bot: a little under it leaves room for the bot's replies), and in paid mode.
     # Reminders go this long before each booking, never in the quiet hours of the
     # booking's site (moved to their end); "off" for none.
-    reminder_leads: Annotated[tuple[timedelta, ...], NoDecode] = Field(
+    reminder_leads: tuple[timedelta, ...] = Field(
         (timedelta(hours=24), timedelta(hours=2)), validation_alias="REMINDER_LEADS"
     )
-    reminder_quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = Field(
+    reminder_quiet_hours: tuple[time, time] | None = Field(
         (time(21), time(8)), validation_alias="REMINDER_QUIET_HOURS"
     )
     broadcast_rate: float = Field(30.0, gt=0, le=30, validation_alias="BROADCAST_RATE")

@@ -7,6 +7,8 @@ on the real ``bot.config.Settings``.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, ClassVar
@@ -17,6 +19,7 @@ from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, Validation
 from bot.config import ConfigError, Settings, describe_validation_error, load_settings
 from bot.env_settings import EnvSettings
 from bot.vendors._config import CommaList
+
 
 def _ints(value: object) -> object:
     return [int(part) for part in value.split(",") if part] if isinstance(value, str) else value
@@ -221,3 +224,16 @@ def test_a_vendor_error_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None
         UfirstSettings()
     assert describe_validation_error(caught.value).startswith("Configuration error: BASE_URL is invalid")
 
+
+def test_start_up_loads_no_dotenv_without_a_file(tmp_path: Path) -> None:
+    """python-dotenv is imported only when there is a .env file to read."""
+    code = ("import sys; from bot.config import load_settings; load_settings(); "
+            "print('dotenv' in sys.modules, 'pydantic_settings' in sys.modules)")
+    env = {"PATH": "/usr/bin:/bin", **VALID}
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.split() == ["False", "False"]
+    (tmp_path / ".env").write_text("LOG_LEVEL=INFO\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.split() == ["True", "False"]

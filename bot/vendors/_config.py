@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.env_settings import EnvSettings
 
 
 def _blank_is_none(value: object) -> object:
@@ -41,7 +42,7 @@ OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 OptionalHttpUrl = Annotated[str | None, BeforeValidator(_blank_is_none), AfterValidator(_http_url)]
 # "a,b,c" from the environment, de-duplicated, order kept.
-CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
+CommaList = Annotated[tuple[str, ...], BeforeValidator(_comma_list)]
 
 
 def present(secret: SecretStr | None) -> bool:
@@ -49,8 +50,8 @@ def present(secret: SecretStr | None) -> bool:
     return secret is not None and bool(secret.get_secret_value().strip())
 
 
-class VendorSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+class VendorSettings(EnvSettings):
+    """One vendor's variables: each subclass sets ``env_prefix`` (``"<PREFIX>_"``)."""
 
     # <PREFIX>_DEADLINE_SECONDS: the longest one call to this vendor may take,
     # retry included, before the user is told the vendor is slow.

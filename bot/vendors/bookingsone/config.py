@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
 
 from bot.vendors._config import CommaList, OptionalHttpUrl, OptionalText, VendorSettings, present
 from bot.vendors._zones import zone_or_none
@@ -34,9 +33,7 @@ class Settings(VendorSettings):
     has no way to tell which visitor a chat user is, so the operator says.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="BOOKINGSONE_", env_file=".env", extra="ignore", case_sensitive=False
-    )
+    env_prefix: ClassVar[str] = "BOOKINGSONE_"
 
     base_url: OptionalHttpUrl = None
     api_key: SecretStr | None = None

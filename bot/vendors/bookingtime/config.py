@@ -7,8 +7,9 @@ fallback for customers whose language bookingtime does not serve.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
 
 from bot.vendors._config import CommaList, HttpUrl, OptionalText, VendorSettings, present
 
@@ -24,9 +25,7 @@ class Settings(VendorSettings):
     configured.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="BOOKINGTIME_", env_file=".env", extra="ignore", case_sensitive=False
-    )
+    env_prefix: ClassVar[str] = "BOOKINGTIME_"
 
     auth_url: HttpUrl = DEFAULT_AUTH_URL
     api_url: HttpUrl = DEFAULT_API_URL

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from bot.vendors._config import CommaList, HttpUrl, OptionalText, VendorSettings, present
 
@@ -24,9 +25,7 @@ class Settings(VendorSettings):
     must set up for the client; without it the lookup answers "refused".
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="FACES_", env_file=".env", extra="ignore", case_sensitive=False
-    )
+    env_prefix: ClassVar[str] = "FACES_"
 
     base_url: HttpUrl = DEFAULT_BASE_URL
     client_id: OptionalText = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import SecretStr, field_validator
-from pydantic_settings import SettingsConfigDict
 
 from bot.vendors._config import OptionalText, VendorSettings, present
 
@@ -23,9 +24,7 @@ class Settings(VendorSettings):
     the key and the secret are all present.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="FILEVIRTUELLE_", env_file=".env", extra="ignore", case_sensitive=False
-    )
+    env_prefix: ClassVar[str] = "FILEVIRTUELLE_"
 
     base_url: str | None = DEFAULT_BASE_URL
     api_key: OptionalText = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
 
 from bot.vendors._config import HttpUrl, OptionalText, VendorSettings, present
 
@@ -18,9 +19,7 @@ class Settings(VendorSettings):
     ``mailto:desk@example.com``) is optional and sent with each reservation.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="UFIRST_", env_file=".env", extra="ignore", case_sensitive=False
-    )
+    env_prefix: ClassVar[str] = "UFIRST_"
 
     base_url: HttpUrl = DEFAULT_BASE_URL
     organization_id: OptionalText = None
