@@ -1,7 +1,8 @@
 """The bot's database, SQLite or PostgreSQL, behind one small async API.
 
-Repositories build statements with SQLAlchemy Core and run them here; nothing above
-this module knows which engine it talks to. Two rules hold on both engines:
+Repositories write plain SQL with ``:name`` parameters, one text for both engines
+(``_sql`` adapts it per driver), and run it here; nothing above this module knows
+which engine it talks to. Two rules hold on both engines:
 
 * A statement outside :meth:`Database.transaction` commits on its own, and is durable
   when it returns (per-update durability: an update marked processed stays marked).
@@ -26,34 +27,29 @@ import contextlib
 import contextvars
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
 
-from sqlalchemy import Executable, Row, TableClause, bindparam, text
-from sqlalchemy.exc import SQLAlchemyError
-
-from ._async_engine import AsyncConnection, AsyncEngine
-from .engine import BEGIN_KEY, DatabaseUrl, create_engine, parse_database_url
+from . import migrations
+from ._sql import Params, Row
+from ._sqlite_driver import SqliteConnection
+from .engine import DatabaseUrl, create_private, parse_database_url
 from .errors import StorageError
 
+if TYPE_CHECKING:  # imported when a PostgreSQL database is opened
+    from ._postgres import PostgresConnection, PostgresPool
+
+__all__ = ["Database", "ExecResult", "Params", "Row"]
+
 T = TypeVar("T")
-from .migrations import SCRIPTS, current_revision, upgrade
-
-if TYPE_CHECKING:  # the dialect in use is imported when the database is opened
-    from sqlalchemy.dialects import postgresql, sqlite
-
-__all__ = ["Database", "ExecResult", "Params", "Statement"]
-
+_Connection = Union[SqliteConnection, "PostgresConnection"]
 _LOG = logging.getLogger(__name__)
 
-Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
-Statement = Executable | str
-
 #: Any fixed 64-bit number: the PostgreSQL advisory lock every writer transaction takes.
-_WRITER_LOCK = 0x626F745F77726974  # "bot_writ"
+WRITER_LOCK = 0x626F745F77726974  # "bot_writ"
 
 
 class ExecResult(NamedTuple):
@@ -61,15 +57,17 @@ class ExecResult(NamedTuple):
 
 
 class _Tx:
-    """One open writer transaction: its connection, and a lock so tasks it spawned send
-    their statements one at a time (a connection runs one statement at a time)."""
+    """One open writer transaction: its connection, its savepoints so far, and a lock
+    so tasks it spawned send their statements one at a time (a connection runs one
+    statement at a time)."""
 
-    __slots__ = ("conn", "db", "lock", "open")
+    __slots__ = ("conn", "db", "lock", "open", "savepoints")
 
-    def __init__(self, db: Database, conn: AsyncConnection) -> None:
+    def __init__(self, db: Database, conn: _Connection) -> None:
         self.db, self.conn = db, conn
         self.lock = asyncio.Lock()
         self.open = True
+        self.savepoints = 0
 
 
 #: Transactions the current context takes part in.
@@ -79,19 +77,18 @@ _ACTIVE_TX: contextvars.ContextVar[tuple[_Tx, ...]] = contextvars.ContextVar(
 
 
 class Database:
-    """An engine plus the transaction rules above; one per process and database."""
+    """A connection (SQLite) or pool (PostgreSQL) plus the transaction rules above;
+    one per process and database."""
 
-    def __init__(self, engine: AsyncEngine, target: DatabaseUrl) -> None:
-        self._engine = engine
+    def __init__(self, target: DatabaseUrl, sqlite: SqliteConnection | None = None,
+                 pool: PostgresPool | None = None) -> None:
         self.target = target
         self.kind = target.kind
         self.path: Path | None = target.path
-        self._sqlite_lock = asyncio.Lock() if target.kind == "sqlite" else None
-        if target.kind == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        self._insert = insert
+        self._sqlite, self._pool = sqlite, pool
+        self._sqlite_lock = asyncio.Lock() if sqlite is not None else None
+        source = sqlite if sqlite is not None else pool
+        self._errors: tuple[type[BaseException], ...] = (*source.driver_errors, OSError)  # type: ignore[union-attr]
         self._closed = False
 
     def __repr__(self) -> str:
@@ -101,22 +98,30 @@ class Database:
 
     @classmethod
     async def open(
-        cls, url: str | os.PathLike[str], *, migrations: Path = SCRIPTS
+        cls, url: str | os.PathLike[str], *, migrations: Path = migrations.SCRIPTS
     ) -> Database:
         """Connect to ``url`` (a ``DATABASE_URL``: a path, ``sqlite:///…`` or
         ``postgresql://…``), creating an SQLite file if needed, and migrate it."""
         target = parse_database_url(url)
-        db = cls(create_engine(target), target)
+        db = await cls._connect_to(target)
         try:
-            async with db.transaction():
-                migrating = db._current_tx_conn().run_sync(upgrade, migrations)
-                applied = await _wrapped(migrating, "migration")
-            for revision in applied:
-                _LOG.info("database %s migrated to schema %s", target, revision)
+            if not await db._at_head(migrations):
+                for revision in await _wrapped(_migrate(target, migrations), "migration"):
+                    _LOG.info("database %s migrated to schema %s", target, revision)
         except BaseException:
             await db.close()
             raise
         return db
+
+    @classmethod
+    async def _connect_to(cls, target: DatabaseUrl) -> Database:
+        if target.path is not None:
+            create_private(target.path)
+            return cls(target, sqlite=await _wrapped(SqliteConnection.open(target.path),
+                                                     "connect"))
+        from ._postgres import PostgresPool
+
+        return cls(target, pool=await _wrapped(PostgresPool.open(target.dsn), "connect"))
 
     async def close(self) -> None:
         """Close every connection; waits for a running SQLite transaction. Idempotent."""
@@ -125,7 +130,10 @@ class Database:
         async with self._exclusive():
             if not self._closed:
                 self._closed = True
-                await self._engine.dispose()
+                if self._sqlite is not None:
+                    await self._sqlite.close()
+                if self._pool is not None:
+                    await self._pool.close()
 
     @property
     def closed(self) -> bool:
@@ -144,35 +152,36 @@ class Database:
 
     # -- statements ------------------------------------------------------------------
 
-    def insert(self, table: TableClause) -> postgresql.Insert | sqlite.Insert:
-        """An INSERT with ``on_conflict_do_nothing/do_update`` (same API on both)."""
-        return self._insert(table)
-
-    async def execute(self, statement: Statement, params: Params = None) -> ExecResult:
+    async def execute(self, statement: str, params: Params = None) -> ExecResult:
         """Run one statement (or one per row when ``params`` is a list); outside a
         transaction it commits on its own."""
         rowcount, _ = await self._run(statement, params, fetch=False)
         return ExecResult(rowcount)
 
-    async def fetchall(self, statement: Statement, params: Params = None) -> list[Row[Any]]:
+    async def fetchall(self, statement: str, params: Params = None) -> list[Row]:
         """Rows support ``row[0]``, ``row.name`` and ``row._mapping``."""
         _, rows = await self._run(statement, params, fetch=True)
         return rows
 
-    async def fetchone(self, statement: Statement, params: Params = None) -> Row[Any] | None:
+    async def fetchone(self, statement: str, params: Params = None) -> Row | None:
         """First row or None. Fetches every row, so give multi-row queries a LIMIT."""
         rows = await self.fetchall(statement, params)
         return rows[0] if rows else None
 
-    async def fetchval(self, statement: Statement, params: Params = None) -> Any:
+    async def fetchval(self, statement: str, params: Params = None) -> Any:
         """First column of the first row, or None when there is no row."""
         row = await self.fetchone(statement, params)
         return None if row is None else row[0]
 
     async def schema_version(self) -> str | None:
-        """The Alembic revision the schema is at."""
-        async with self.transaction():
-            return await self._current_tx_conn().run_sync(current_revision)
+        """The Alembic revision the schema is at (None before the first migration)."""
+        if not await self.fetchval(migrations.HAS_VERSION_TABLE[self.kind]):
+            return None
+        return await self.fetchval("SELECT version_num FROM alembic_version")
+
+    async def _at_head(self, scripts: Path) -> bool:
+        head = migrations.declared_head(scripts / "versions")
+        return head is not None and await self.schema_version() == head
 
     # -- transactions ----------------------------------------------------------------
 
@@ -192,47 +201,49 @@ class Database:
             async with self._savepoint(outer):
                 yield
             return
-        async with self._exclusive(), self._connect("BEGIN IMMEDIATE") as conn:
-            trans = await _settled(conn.begin())
+        async with self._exclusive(), self._connection() as conn:
+            if isinstance(conn, SqliteConnection):
+                conn.begin_on_next("BEGIN IMMEDIATE")  # sent with the first statement
+            else:
+                await self._script(conn, "BEGIN")
+                await self._exec(conn, "SELECT pg_advisory_xact_lock(:key)",
+                                 {"key": WRITER_LOCK}, fetch=True)
             tx = _Tx(self, conn)
             ctx_token = _ACTIVE_TX.set((*_ACTIVE_TX.get(), tx))
+            committed = False
             try:
-                if self.kind == "postgresql":
-                    await self._exec(conn, "SELECT pg_advisory_xact_lock(:key)",
-                                     {"key": _WRITER_LOCK}, fetch=True)  # fmt: skip
                 yield
-                await _wrapped(_settled(trans.commit()), "COMMIT")
+                await self._script(conn, "COMMIT")
+                committed = True
             finally:
                 tx.open = False
                 _ACTIVE_TX.reset(ctx_token)
-                if trans.is_active:
+                if not committed:
                     # Shielded: a second cancellation must not skip the rollback.
-                    with contextlib.suppress(SQLAlchemyError):
-                        await asyncio.shield(trans.rollback())
+                    with contextlib.suppress(StorageError):
+                        await asyncio.shield(self._script(conn, "ROLLBACK"))
 
     @asynccontextmanager
     async def _savepoint(self, tx: _Tx) -> AsyncIterator[None]:
+        tx.savepoints += 1
+        name = f"sp_{tx.savepoints}"
         async with tx.lock:
-            savepoint = await _wrapped(tx.conn.begin_nested(), "SAVEPOINT")
+            await self._script(tx.conn, f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
             async with tx.lock:
-                await _wrapped(savepoint.rollback(), "ROLLBACK TO SAVEPOINT")
+                await self._script(tx.conn, f"ROLLBACK TO SAVEPOINT {name}")
+                await self._script(tx.conn, f"RELEASE SAVEPOINT {name}")
             raise
         async with tx.lock:
-            await _wrapped(savepoint.commit(), "RELEASE SAVEPOINT")
+            await self._script(tx.conn, f"RELEASE SAVEPOINT {name}")
 
     def _current(self) -> _Tx | None:
         for tx in reversed(_ACTIVE_TX.get()):
             if tx.db is self and tx.open:
                 return tx
         return None
-
-    def _current_tx_conn(self) -> AsyncConnection:
-        tx = self._current()
-        assert tx is not None, "only called inside transaction()"
-        return tx.conn
 
     @asynccontextmanager
     async def _exclusive(self) -> AsyncIterator[None]:
@@ -244,65 +255,57 @@ class Database:
                 yield
 
     @asynccontextmanager
-    async def _connect(self, begin: str) -> AsyncIterator[AsyncConnection]:
+    async def _connection(self) -> AsyncIterator[_Connection]:
         if self._closed:
             raise StorageError("database is closed")
-        conn = await _wrapped(self._engine.connect(), "connect")
-        try:
-            if self.kind == "sqlite":
-                conn.info[BEGIN_KEY] = begin
+        if self._sqlite is not None:
+            yield self._sqlite
+            return
+        assert self._pool is not None
+        async with _wrapped_cm(self._pool.connection(), self._errors) as conn:
             yield conn
-        finally:
-            # Returned to the pool, which rolls back whatever is left open.
-            await asyncio.shield(conn.close())
 
     # -- internals -------------------------------------------------------------------
 
-    async def _run(
-        self, statement: Statement, params: Params, *, fetch: bool
-    ) -> tuple[int, list[Row[Any]]]:
+    async def _run(self, statement: str, params: Params, *, fetch: bool
+                   ) -> tuple[int, list[Row]]:
         tx = self._current()
         if tx is not None:
             async with tx.lock:
                 return await self._exec(tx.conn, statement, params, fetch=fetch)
-        async with self._exclusive(), self._connect("BEGIN") as conn:
-            trans = await _settled(conn.begin())
-            try:
-                done = await self._exec(conn, statement, params, fetch=fetch)
-                await _settled(trans.commit())
-                return done
-            finally:
-                if trans.is_active:
-                    with contextlib.suppress(SQLAlchemyError):
-                        await asyncio.shield(trans.rollback())
+        async with self._exclusive(), self._connection() as conn:
+            return await self._exec(conn, statement, params, fetch=fetch, autocommit=True)
 
-    async def _exec(
-        self, conn: AsyncConnection, statement: Statement, params: Params, *, fetch: bool
-    ) -> tuple[int, list[Row[Any]]]:
-        stmt = text(statement) if isinstance(statement, str) else statement
-        if isinstance(statement, str) and isinstance(params, Mapping):
-            # ``IN :ids`` with a list or tuple: one parameter per element.
-            lists = [name for name, value in params.items() if isinstance(value, (list, tuple))]
-            if lists:
-                stmt = stmt.bindparams(*(bindparam(name, expanding=True) for name in lists))
-
-        async def run() -> tuple[int, list[Row[Any]]]:
-            result = await conn.execute(stmt, params)  # type: ignore[arg-type]
-            rows = list(result.all()) if fetch else []
-            return (result.rowcount if not fetch else len(rows)), rows
-
+    async def _exec(self, conn: _Connection, statement: str, params: Params, *,
+                    fetch: bool, autocommit: bool = False) -> tuple[int, list[Row]]:
         try:
-            return await _settled(run())
-        except SQLAlchemyError as exc:
-            raise StorageError(f"{getattr(exc, 'orig', None) or exc} [{_short(stmt)}]") from exc
+            return await _settled(conn.run(statement, params, fetch=fetch,
+                                           autocommit=autocommit))
+        except self._errors as exc:
+            raise StorageError(f"{exc} [{_short(statement)}]") from exc
+
+    async def _script(self, conn: _Connection, sql: str) -> None:
+        try:
+            if isinstance(conn, SqliteConnection) and sql in ("COMMIT", "ROLLBACK"):
+                await _settled(conn.commit() if sql == "COMMIT" else conn.rollback())
+            else:
+                await _settled(conn.execute_script(sql))
+        except self._errors as exc:
+            raise StorageError(f"{sql} failed: {exc}") from exc
+
+
+async def _migrate(target: DatabaseUrl, scripts: Path) -> list[str]:
+    from .migrations.run import migrate  # SQLAlchemy and Alembic: only now
+
+    return await migrate(target, scripts)
 
 
 async def _settled(awaitable: Awaitable[T]) -> T:
     """Await a call on a connection; a cancellation meanwhile takes effect once the call
-    has finished. Interrupted midway, SQLAlchemy invalidates the connection while its
-    statement still runs in the driver (aiosqlite's thread): on SQLite that abandoned
-    connection could keep the write lock and the next one found the database locked
-    (seen when a background task was stopped mid-statement at shutdown)."""
+    has finished. Interrupted midway, the statement would still run in the driver
+    (aiosqlite's thread, or on the server) with the connection handed on: on SQLite that
+    could keep the write lock, and the next user found the database locked (seen when a
+    background task was stopped mid-statement at shutdown)."""
     task = asyncio.ensure_future(awaitable)
     try:
         return await asyncio.shield(task)
@@ -312,13 +315,33 @@ async def _settled(awaitable: Awaitable[T]) -> T:
         raise
 
 
-async def _wrapped(awaitable: Any, what: str) -> Any:
+async def _wrapped(awaitable: Awaitable[T], what: str) -> T:
     try:
         return await awaitable
-    except (SQLAlchemyError, OSError) as exc:  # OSError: the server cannot be reached
-        raise StorageError(f"{what} failed: {getattr(exc, 'orig', None) or exc}") from exc
+    except StorageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a driver's, or the server cannot be reached
+        raise StorageError(f"{what} failed: {exc}") from exc
 
 
-def _short(statement: Executable) -> str:
-    flat = " ".join(str(statement).split())
+@asynccontextmanager
+async def _wrapped_cm(manager: Any, errors: tuple[type[BaseException], ...]
+                      ) -> AsyncIterator[Any]:
+    """A pooled connection; failing to get one is a StorageError (errors of the body
+    pass through as they are)."""
+    try:
+        conn = await manager.__aenter__()
+    except (*errors, TimeoutError) as exc:
+        raise StorageError(f"connect failed: {exc}") from exc
+    try:
+        yield conn
+    except BaseException as exc:
+        if not await manager.__aexit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await manager.__aexit__(None, None, None)
+
+
+def _short(statement: str) -> str:
+    flat = " ".join(statement.split())
     return flat if len(flat) <= 120 else flat[:117] + "..."

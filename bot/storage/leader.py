@@ -90,11 +90,8 @@ class Leadership:
 
         try:
             if self._conn is None or self._conn.is_closed():
-                dsn = self._target.url.set(drivername="postgresql")
                 self._conn = await asyncpg.connect(
-                    dsn.render_as_string(hide_password=False), server_settings=_KEEPALIVE,
-                    timeout=5,
-                )  # fmt: skip
+                    self._target.dsn, server_settings=_KEEPALIVE, timeout=5)
             return bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", self._key))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             _LOG.warning("standby cannot reach the database: %s", exc)

@@ -14,10 +14,12 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
+
+from bot.storage import parse_database_url
 
 ENGINES = ("sqlite", "postgresql")
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -28,7 +30,7 @@ async def _admin() -> asyncpg.Connection:
     try:
         return await asyncpg.connect(ADMIN_URL, timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        message = SKIPPED.format(url=make_url(ADMIN_URL).render_as_string(), error=exc)
+        message = SKIPPED.format(url=str(parse_database_url(ADMIN_URL)), error=exc)
         if os.environ.get("REQUIRE_POSTGRES") == "1":
             pytest.fail(f"{message}; REQUIRE_POSTGRES=1 makes that an error", pytrace=False)
         pytest.skip(message)
@@ -42,7 +44,7 @@ async def postgres_database() -> AsyncIterator[str]:
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+            yield urlunsplit(urlsplit(ADMIN_URL)._replace(path=f"/{name}"))
         finally:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

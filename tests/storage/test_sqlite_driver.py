@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Database, StorageError
-from bot.storage._sqlite_driver import OneTripConnection
+import aiosqlite
 
 
 @pytest.fixture
 def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What each trip to the thread ran, in order."""
     seen: list[str] = []
-    original = OneTripConnection._execute
+    original = aiosqlite.Connection._execute
 
     async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(getattr(fn, "__name__", repr(fn)))
         return await original(self, fn, *args, **kwargs)
 
-    monkeypatch.setattr(OneTripConnection, "_execute", counted)
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     return seen
 
 
@@ -32,14 +32,20 @@ async def test_a_statement_is_one_trip_to_the_thread(db_path: Path, trips: list[
             await db.execute("INSERT INTO broadcasts (author, text, created_at) VALUES (1, 'a', 't')")
             assert len(await db.fetchall("SELECT id, text FROM broadcasts")) == 1
             await db.execute("UPDATE broadcasts SET text = 'b'")
-        # Three statements (BEGIN travels with the first), COMMIT. SQLAlchemy's own
+        # Three statements (BEGIN travels with the first), COMMIT. SQLAlchemy's
         # aiosqlite adapter made a trip for BEGIN, four per statement (cursor, execute,
-        # fetch, close) and the pool a rollback.
-        assert trips == ["_whole_statement"] * 3 + ["commit"], trips
+        # fetch, close) and its pool a rollback.
+        assert trips == ["_whole_statement"] * 3 + ["_commit"], trips
         trips.clear()
         async with db.transaction():
             pass
         assert trips == []  # a transaction that ran nothing costs nothing
+        await db.execute("UPDATE broadcasts SET text = 'c'")
+        await db.execute("INSERT INTO broadcasts (author, text, created_at) VALUES (:a, 'm', 't')",
+                         [{"a": 10}, {"a": 11}])
+        # outside a transaction a statement commits in its own trip, many rows too
+        assert trips == ["_whole_statement"] * 2, trips
+        assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 3
 
 
 async def test_rows_counts_and_errors_are_the_drivers(db_path: Path) -> None:
@@ -77,7 +83,7 @@ async def test_a_rollback_still_undoes_an_open_transaction(db_path: Path, trips:
                 await db.execute("INSERT INTO broadcasts (author, text, created_at)"
                                  " VALUES (1, 'a', 't')")
                 raise RuntimeError("the step failed")
-        assert trips[-1] == "rollback"
+        assert trips[-1] == "_rollback"
         assert await db.fetchval("SELECT COUNT(*) FROM broadcasts") == 0
 
 
