@@ -1,7 +1,8 @@
 """Forgetting one person: every row the bot keeps about a Telegram user, in one transaction.
 
-What a user's ``/forget`` removes, table by table (the schema is in
-:mod:`.schema`; a table added there that names a user belongs here too):
+What a user's ``/forget`` removes, table by table (the tables are
+created in ``migrations/versions``; a table added there that names a user belongs
+here too):
 
 * ``users`` (language, role, blocked flag), ``oauth_states``, ``join_claims`` and
   ``slot_watchers`` (their id; a free-slot watch nobody else waits on goes too), ``bookings`` and ``tickets`` (owner) with the tickets' notices;
