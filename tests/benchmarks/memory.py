@@ -7,8 +7,10 @@ then gets ``--users`` stored users (each with the user data a first /help
 leaves) of whom ``--conversations`` are in the middle of that booking (copies
 of the walked user's conversation and draft). Then, with a /help already
 waiting on the fake Telegram, the bot is started and timed from process start
-to that answer; RSS is read then and after ``--touch`` stored users sent
-/help. The echo bot does the same (it stores nothing) for the reference.
+to that answer, ``--starts`` times alternating with the echo bot (which stores
+nothing), and the medians are compared: one start of either varies by a third
+with what else the machine does. RSS is read at the first answer of the last
+start and after ``--touch`` stored users sent /help.
 The bot's sources are compiled first, as an installed bot's (and the Docker
 image's) are: with PYTHONDONTWRITEBYTECODE set, as on the shared machine, an
 editable checkout would compile them from source at every start.
@@ -23,6 +25,7 @@ import compileall
 import contextlib
 import json
 import sqlite3
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -89,6 +92,8 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--conversations", type=int, default=1_000)
     parser.add_argument("--touch", type=int, default=200, help="stored users sending /help")
+    parser.add_argument("--starts", type=int, default=7,
+                        help="cold starts of each, alternating; the medians are compared")
     args = parser.parse_args()
     compileall.compile_dir(Path(__file__).resolve().parents[2] / "bot", quiet=1)
     async with bench_world() as bench:
@@ -100,23 +105,34 @@ async def main() -> None:
         size = Path(bench.env["DATABASE_PATH"]).stat().st_size / 2**20
         print(f"stored {args.users} users, {args.conversations} open conversations "
               f"(database {size:.0f} MB, {time.monotonic() - started:.1f} s)", flush=True)
-        figures = {}
+        starts: dict[str, list[float]] = {"echo": [], "bot": []}
+        rss: dict[str, tuple[float, float, float]] = {}
+        for run in range(args.starts):
+            # Alternating which starts first, so a drift of the machine favours neither.
+            for kind in ("echo", "bot") if run % 2 == 0 else ("bot", "echo"):
+                child, seconds = await cold_start(bench, kind, FIRST_UID + args.users - 1 - run)
+                try:
+                    starts[kind].append(seconds)
+                    if run >= args.starts - 2 and kind not in rss:  # the last start of each
+                        at_start = child.rss_mb()
+                        await touch(bench, range(FIRST_UID + args.conversations,
+                                                 FIRST_UID + args.conversations + args.touch))
+                        rss[kind] = (at_start, child.rss_mb(), child.rss_mb("VmHWM"))
+                finally:
+                    await child.stop()
+            print(f"start {run + 1}: echo {starts['echo'][-1] * 1000:5.0f} ms, bot "
+                  f"{starts['bot'][-1] * 1000:5.0f} ms (×{starts['bot'][-1] / starts['echo'][-1]:.2f})",
+                  flush=True)
         for kind in ("echo", "bot"):
-            child, seconds = await cold_start(bench, kind, FIRST_UID + args.users - 1)
-            try:
-                at_start = child.rss_mb()
-                await touch(bench, range(FIRST_UID + args.conversations,
-                                         FIRST_UID + args.conversations + args.touch))
-                figures[kind] = (seconds, at_start, child.rss_mb(), child.rss_mb("VmHWM"))
-            finally:
-                await child.stop()
-            print(f"{kind:<5} cold start to first answer {seconds * 1000:7.0f} ms   RSS "
-                  f"{at_start:6.1f} MB at first answer, {figures[kind][2]:6.1f} MB after "
-                  f"{args.touch} more users (peak {figures[kind][3]:6.1f} MB)", flush=True)
-        (bot_s, _, bot_rss, _), (echo_s, _, echo_rss, _) = figures["bot"], figures["echo"]
-        print(f"bot vs echo: cold start ×{bot_s / echo_s:.2f}, RSS ×{bot_rss / echo_rss:.2f} "
-              f"(+{bot_rss - echo_rss:.1f} MB)", flush=True)
-
+            at_start, after, peak = rss[kind]
+            print(f"{kind:<5} cold start to first answer, median of {args.starts}: "
+                  f"{statistics.median(starts[kind]) * 1000:5.0f} ms (min {min(starts[kind]) * 1000:.0f}, "
+                  f"max {max(starts[kind]) * 1000:.0f})   RSS {at_start:6.1f} MB at first answer, "
+                  f"{after:6.1f} MB after {args.touch} more users (peak {peak:6.1f} MB)", flush=True)
+        bot_s, echo_s = statistics.median(starts["bot"]), statistics.median(starts["echo"])
+        print(f"bot vs echo: cold start ×{bot_s / echo_s:.2f} (medians), RSS "
+              f"×{rss['bot'][1] / rss['echo'][1]:.2f} (+{rss['bot'][1] - rss['echo'][1]:.1f} MB)",
+              flush=True)
 
 if __name__ == "__main__":
     asyncio.run(main())
