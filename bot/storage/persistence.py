@@ -71,26 +71,20 @@ class _DataTable(NamedTuple):
     delete: str
 
 
-_USER_DATA = _DataTable(
-    kind="user",
-    load_all="SELECT user_id, data FROM ptb_user_data",
-    load_one="SELECT data FROM ptb_user_data WHERE user_id = :id",
-    upsert="""
-        INSERT INTO ptb_user_data (user_id, data) VALUES (:id, :data)
-        ON CONFLICT (user_id) DO UPDATE SET data = excluded.data
-    """,
-    delete="DELETE FROM ptb_user_data WHERE user_id = :id",
-)
-_CHAT_DATA = _DataTable(
-    kind="chat",
-    load_all="SELECT chat_id, data FROM ptb_chat_data",
-    load_one="SELECT data FROM ptb_chat_data WHERE chat_id = :id",
-    upsert="""
-        INSERT INTO ptb_chat_data (chat_id, data) VALUES (:id, :data)
-        ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data
-    """,
-    delete="DELETE FROM ptb_chat_data WHERE chat_id = :id",
-)
+def _data_table(kind: str, table: str, key: str) -> _DataTable:
+    """The statements of one of the two tables (fixed names, written here only)."""
+    return _DataTable(
+        kind=kind,
+        load_all=f"SELECT {key}, data FROM {table}",
+        load_one=f"SELECT data FROM {table} WHERE {key} = :id",
+        upsert=f"INSERT INTO {table} ({key}, data) VALUES (:id, :data)"
+               f" ON CONFLICT ({key}) DO UPDATE SET data = excluded.data",
+        delete=f"DELETE FROM {table} WHERE {key} = :id",
+    )
+
+
+_USER_DATA = _data_table("user", "ptb_user_data", "user_id")
+_CHAT_DATA = _data_table("chat", "ptb_chat_data", "chat_id")
 
 _LOAD_SINGLETON = "SELECT data FROM ptb_singletons WHERE name = :name"
 _UPSERT_SINGLETON = """
