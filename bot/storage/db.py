@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
 from . import migrations
 from ._sql import Params, Row
 from ._sqlite_driver import SqliteConnection
-from .engine import DatabaseUrl, create_private, parse_database_url
+from .engine import WRITER_LOCK, DatabaseUrl, create_private, parse_database_url
 from .errors import StorageError
 
 if TYPE_CHECKING:  # imported when a PostgreSQL database is opened
@@ -47,10 +47,6 @@ __all__ = ["Database", "ExecResult", "Params", "Row"]
 T = TypeVar("T")
 _Connection = Union[SqliteConnection, "PostgresConnection"]
 _LOG = logging.getLogger(__name__)
-
-#: Any fixed 64-bit number: the PostgreSQL advisory lock every writer transaction takes.
-WRITER_LOCK = 0x626F745F77726974  # "bot_writ"
-
 
 class ExecResult(NamedTuple):
     rowcount: int

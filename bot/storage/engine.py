@@ -25,7 +25,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import StorageError
 
-__all__ = ["SQLITE_PRAGMAS", "DatabaseUrl", "parse_database_url"]
+__all__ = ["SQLITE_PRAGMAS", "WRITER_LOCK", "DatabaseUrl", "parse_database_url"]
+
+#: Any fixed 64-bit number: the PostgreSQL advisory lock every writer transaction (and
+#: every migration) takes.
+WRITER_LOCK = 0x626F745F77726974  # "bot_writ"
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode = WAL",

@@ -16,8 +16,7 @@ from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from ..db import WRITER_LOCK
-from ..engine import DatabaseUrl
+from ..engine import WRITER_LOCK, DatabaseUrl
 from ..errors import StorageError
 from . import SCRIPTS, declared_head
 
