@@ -198,16 +198,16 @@ class Database:
                 yield
             return
         async with self._exclusive(), self._connection() as conn:
-            if isinstance(conn, SqliteConnection):
-                conn.begin_on_next("BEGIN IMMEDIATE")  # sent with the first statement
-            else:
-                await self._script(conn, "BEGIN")
-                await self._exec(conn, "SELECT pg_advisory_xact_lock(:key)",
-                                 {"key": WRITER_LOCK}, fetch=True)
             tx = _Tx(self, conn)
             ctx_token = _ACTIVE_TX.set((*_ACTIVE_TX.get(), tx))
             committed = False
             try:
+                if isinstance(conn, SqliteConnection):
+                    conn.begin_on_next("BEGIN IMMEDIATE")  # sent with the first statement
+                else:
+                    await self._script(conn, "BEGIN")
+                    await self._exec(conn, "SELECT pg_advisory_xact_lock(:key)",
+                                     {"key": WRITER_LOCK}, fetch=True)
                 yield
                 await self._script(conn, "COMMIT")
                 committed = True
