@@ -49,6 +49,12 @@ def number_of(world: LocalWorld, progress: int) -> int:
     return int(match.group(1))
 
 
+async def broadcast(world: LocalWorld, text: str) -> tuple[int, int]:
+    """Staff broadcasts ``text``: its progress message, and the broadcast's id."""
+    progress = await send_broadcast(world, text)
+    return progress, number_of(world, progress)
+
+
 def screen(world: LocalWorld, message_id: int) -> BotMessage:
     return next(m for m in world.telegram.user(STAFF).bot_messages() if m.message_id == message_id)
 
@@ -82,8 +88,7 @@ async def test_controls_of_a_finished_broadcast_are_stale_and_change_nothing(
         world: LocalWorld, bot: RunningBot) -> None:
     ids = await customers(world, 7000, 5)
     staff = world.telegram.user(STAFF)
-    progress = await send_broadcast(world, "Open late tonight")
-    finished = number_of(world, progress)
+    progress, finished = await broadcast(world, "Open late tonight")
     await ended(world, progress, "Finished.")
     assert state(bot, finished) == "done"
     sent = rows(bot, finished)
@@ -98,8 +103,7 @@ async def test_controls_of_a_stopped_broadcast_are_stale_and_change_nothing(
         world: LocalWorld, slow_bot: RunningBot) -> None:
     ids = await customers(world, 7100, 6)
     staff = world.telegram.user(STAFF)
-    progress = await send_broadcast(world, "Never mind")
-    stopped = number_of(world, progress)
+    progress, stopped = await broadcast(world, "Never mind")
     pause, stop = await controls(world, progress, "pause"), await controls(world, progress, "stop")
     assert await answers(staff, stop, progress) == "Stopped."
     assert state(slow_bot, stopped) == "stopped"
@@ -119,15 +123,13 @@ async def test_an_older_broadcasts_controls_never_touch_the_newer_one(
         world: LocalWorld, slow_bot: RunningBot) -> None:
     ids = await customers(world, 7200, 6)
     staff = world.telegram.user(STAFF)
-    first = await send_broadcast(world, "First notice")
-    older = number_of(world, first)
+    first, older = await broadcast(world, "First notice")
     older_pause = await controls(world, first, "pause")
     assert await answers(staff, older_pause, first) == "Paused."
     assert state(slow_bot, older) == "paused"
     older_resume, older_stop = await controls(world, first, "resume"), await controls(world, first, "stop")
 
-    second = await send_broadcast(world, "Second notice")
-    newer = number_of(world, second)
+    second, newer = await broadcast(world, "Second notice")
     assert newer != older
     await controls(world, second, "pause")
     assert state(slow_bot, newer) == "sending"
@@ -154,8 +156,7 @@ async def test_a_customer_pressing_copied_controls_is_refused_and_changes_nothin
         world: LocalWorld, slow_bot: RunningBot) -> None:
     ids = await customers(world, 7300, 6)
     staff, customer = world.telegram.user(STAFF), world.telegram.user(ids[0])
-    progress = await send_broadcast(world, "Staff only controls")
-    running = number_of(world, progress)
+    progress, running = await broadcast(world, "Staff only controls")
     pause, stop = await controls(world, progress, "pause"), await controls(world, progress, "stop")
     for data in (pause, stop):
         assert await answers(customer, data) == NOT_STAFF, data
