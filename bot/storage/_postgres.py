@@ -13,8 +13,6 @@ default reset is a round trip after every use. A connection the server closed
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -47,10 +45,11 @@ class PostgresPool:
                                          reset=_no_reset, timeout=_CONNECT_TIMEOUT)
         return cls(pool)
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[PostgresConnection]:
-        async with self._pool.acquire() as connection:
-            yield PostgresConnection(connection)
+    async def acquire(self) -> PostgresConnection:
+        return PostgresConnection(await self._pool.acquire())
+
+    async def release(self, connection: PostgresConnection) -> None:
+        await self._pool.release(connection.raw)
 
     async def close(self) -> None:
         await self._pool.close()
@@ -62,7 +61,17 @@ class PostgresConnection:
     driver_errors = PostgresPool.driver_errors
 
     def __init__(self, connection: Any) -> None:
-        self._connection = connection
+        self.raw = connection  # asyncpg's (pooled) connection
+
+    async def begin(self, begin: str) -> None:
+        """``BEGIN``: its own round trip (the writer lock that follows needs it)."""
+        await self.raw.execute(begin)
+
+    async def commit(self) -> None:
+        await self.raw.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self.raw.execute("ROLLBACK")
 
     async def run(self, sql: str, params: Params, *, fetch: bool,
                   autocommit: bool = False) -> tuple[int, list[Row]]:
@@ -70,7 +79,7 @@ class PostgresConnection:
         transaction PostgreSQL commits it on its own, so ``autocommit`` changes nothing
         (asyncpg's executemany is atomic by itself)."""
         del autocommit
-        connection = self._connection
+        connection = self.raw
         if isinstance(params, list):
             text, rows = positional_many(sql, params)
             await connection.executemany(text, rows)
@@ -88,7 +97,7 @@ class PostgresConnection:
         return _rowcount(status), []
 
     async def execute_script(self, sql: str) -> None:
-        await self._connection.execute(sql)
+        await self.raw.execute(sql)
 
 
 def _rowcount(status: str) -> int:

@@ -59,15 +59,12 @@ class SqliteConnection:
         return cls(connection)
 
     @property
-    def in_transaction(self) -> bool:
-        return self._pending_begin is not None or self._raw.in_transaction
-
-    @property
     def _raw(self) -> sqlite3.Connection:
         return self._connection._conn  # noqa: SLF001 - aiosqlite's sqlite3 connection
 
-    def begin_on_next(self, begin: str) -> None:
-        """Open a transaction with ``begin`` in the trip of its first statement."""
+    async def begin(self, begin: str) -> None:
+        """Open a transaction with ``begin`` in the trip of its first statement, not a
+        trip of its own: a transaction that runs no statement costs nothing."""
         self._pending_begin = begin
 
     async def run(self, sql: str, params: Params, *, fetch: bool,

@@ -202,14 +202,14 @@ class Database:
             ctx_token = _ACTIVE_TX.set((*_ACTIVE_TX.get(), tx))
             committed = False
             try:
-                if isinstance(conn, SqliteConnection):
-                    conn.begin_on_next("BEGIN IMMEDIATE")  # sent with the first statement
-                else:
-                    await self._script(conn, "BEGIN")
+                # SQLite's BEGIN IMMEDIATE goes with the first statement, in its trip.
+                begin = "BEGIN IMMEDIATE" if self._sqlite is not None else "BEGIN"
+                await self._call(conn.begin(begin), "BEGIN")
+                if self._pool is not None:
                     await self._exec(conn, "SELECT pg_advisory_xact_lock(:key)",
                                      {"key": WRITER_LOCK}, fetch=True)
                 yield
-                await self._script(conn, "COMMIT")
+                await self._call(conn.commit(), "COMMIT")
                 committed = True
             finally:
                 tx.open = False
@@ -217,23 +217,25 @@ class Database:
                 if not committed:
                     # Shielded: a second cancellation must not skip the rollback.
                     with contextlib.suppress(StorageError):
-                        await asyncio.shield(self._script(conn, "ROLLBACK"))
+                        await asyncio.shield(self._call(conn.rollback(), "ROLLBACK"))
 
     @asynccontextmanager
     async def _savepoint(self, tx: _Tx) -> AsyncIterator[None]:
         tx.savepoints += 1
         name = f"sp_{tx.savepoints}"
-        async with tx.lock:
-            await self._script(tx.conn, f"SAVEPOINT {name}")
+
+        async def step(sql: str) -> None:
+            async with tx.lock:
+                await self._call(tx.conn.execute_script(f"{sql} {name}"), sql)
+
+        await step("SAVEPOINT")
         try:
             yield
         except BaseException:
-            async with tx.lock:
-                await self._script(tx.conn, f"ROLLBACK TO SAVEPOINT {name}")
-                await self._script(tx.conn, f"RELEASE SAVEPOINT {name}")
+            await step("ROLLBACK TO SAVEPOINT")
+            await step("RELEASE SAVEPOINT")
             raise
-        async with tx.lock:
-            await self._script(tx.conn, f"RELEASE SAVEPOINT {name}")
+        await step("RELEASE SAVEPOINT")
 
     def _current(self) -> _Tx | None:
         for tx in reversed(_ACTIVE_TX.get()):
@@ -258,8 +260,14 @@ class Database:
             yield self._sqlite
             return
         assert self._pool is not None
-        async with _wrapped_cm(self._pool.connection(), self._errors) as conn:
+        try:
+            conn = await self._pool.acquire()
+        except (*self._errors, TimeoutError) as exc:
+            raise StorageError(f"connect failed: {exc}") from exc
+        try:
             yield conn
+        finally:
+            await asyncio.shield(self._pool.release(conn))
 
     # -- internals -------------------------------------------------------------------
 
@@ -280,14 +288,12 @@ class Database:
         except self._errors as exc:
             raise StorageError(f"{exc} [{_short(statement)}]") from exc
 
-    async def _script(self, conn: _Connection, sql: str) -> None:
+    async def _call(self, awaitable: Awaitable[None], what: str) -> None:
+        """BEGIN, COMMIT, ROLLBACK or a savepoint on the transaction's connection."""
         try:
-            if isinstance(conn, SqliteConnection) and sql in ("COMMIT", "ROLLBACK"):
-                await _settled(conn.commit() if sql == "COMMIT" else conn.rollback())
-            else:
-                await _settled(conn.execute_script(sql))
+            await _settled(awaitable)
         except self._errors as exc:
-            raise StorageError(f"{sql} failed: {exc}") from exc
+            raise StorageError(f"{what} failed: {exc}") from exc
 
 
 async def _migrate(target: DatabaseUrl, scripts: Path) -> list[str]:
@@ -318,24 +324,6 @@ async def _wrapped(awaitable: Awaitable[T], what: str) -> T:
         raise
     except Exception as exc:  # noqa: BLE001 - a driver's, or the server cannot be reached
         raise StorageError(f"{what} failed: {exc}") from exc
-
-
-@asynccontextmanager
-async def _wrapped_cm(manager: Any, errors: tuple[type[BaseException], ...]
-                      ) -> AsyncIterator[Any]:
-    """A pooled connection; failing to get one is a StorageError (errors of the body
-    pass through as they are)."""
-    try:
-        conn = await manager.__aenter__()
-    except (*errors, TimeoutError) as exc:
-        raise StorageError(f"connect failed: {exc}") from exc
-    try:
-        yield conn
-    except BaseException as exc:
-        if not await manager.__aexit__(type(exc), exc, exc.__traceback__):
-            raise
-    else:
-        await manager.__aexit__(None, None, None)
 
 
 def _short(statement: str) -> str:
