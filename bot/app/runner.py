@@ -2,7 +2,10 @@
 
 Polling and webhook modes share everything but the way updates arrive. The
 web server runs in both, since vendor callbacks and health checks need it
-whichever way Telegram delivers.
+whichever way Telegram delivers. Its port is bound first thing; when polling, it
+starts serving :data:`WEB_AFTER` seconds after polling does, so the first answers
+after a (re)start do not wait for uvicorn and starlette to load (about 25 ms):
+connections made meanwhile wait in the listen backlog and are answered then.
 
 On PostgreSQL several processes of one bot may run: only the leader (see
 :class:`bot.storage.Leadership`) loads persistence, takes updates and runs the
@@ -20,6 +23,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import Application
@@ -27,10 +31,8 @@ from telegram.ext import Application
 from bot.app.build import build_application, set_command_menus
 from bot.app.housekeeping import Housekeeping
 from bot.app.receiving import Polling, Receiver
-from bot.app.web import TELEGRAM_WEBHOOK_PATH, build_web_app
 from bot.asgi import BackgroundServer
 from bot.config import Settings
-from bot.conversations.accounts import account_routes
 from bot.conversations.booking import recovery
 from bot.conversations.queue import recovery as queue_recovery
 from bot.conversations.staff import set_staff_menus
@@ -40,25 +42,33 @@ from bot.notifications import (
     BroadcastProgress,
     FreeSlotWatcher,
     OutboxSender,
-    QueueCallbacks,
     QueueWatcher,
     QuietHours,
     Reminders,
     SpaceWatcher,
-    callback_routes,
-    vendor_event_routes,
 )
 from bot.notifications.blocking import user_blocked
 from bot.notifications.callbacks import callback_secret
-from bot.runtime import Services
+from bot.runtime import BotApplication, Services
 from bot.storage import Leadership, Storage
 from bot.vendors import VendorDeps, build_enabled
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from bot.notifications.vendor_events import EventSink
 
 log = logging.getLogger("bot")
 
 # Seconds after start before the command menus are set: long enough for the first
 # answers not to share the CPU with four menus and their catalogs (~0.1 s of work).
 MENUS_AFTER = 1.0
+# Seconds after polling starts before the (already bound) web server serves, for the
+# same reason: loading uvicorn and starlette and building the routes is ~25 ms of CPU.
+WEB_AFTER = 0.2
+# A process that does not lead within this many seconds is a standby: it serves its
+# web endpoints (/healthz, /readyz) while it waits.
+LEAD_AT_ONCE = 0.05
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -126,15 +136,20 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
     housekeeping = Housekeeping(storage)
     leadership = Leadership(storage.db.target, settings.bot_id)
     poller = Polling(application, receiver) if polling else None
-    web = BackgroundServer(build_web_app(
-        application, receiver, webhook_secret=None if polling else secret,
-        extra_routes=callback_routes(application) + account_routes(application)
-        + vendor_event_routes([spaces, bookings], QueueCallbacks(application)),
-        ready=lambda: leadership.is_leader and application.running,
-    ))
+    web = BackgroundServer()
+
+    async def serve_web() -> None:
+        if not web.running:
+            await web.serve(_web_app(application, receiver, [spaces, bookings],
+                                     webhook_secret=None if polling else secret,
+                                     ready=lambda: leadership.is_leader and application.running))
+
+    serving: asyncio.Task[None] | None = None
     try:
-        log.info("web server on %s", await web.start(settings.web_host, settings.web_port))
-        if not await _lead(leadership, stop):
+        log.info("web server on %s", web.bind(settings.web_host, settings.web_port))
+        if not polling:
+            await serve_web()  # Telegram's calls arrive on it
+        if not await _lead(leadership, stop, standing_by=serve_web):
             return
         async with application:
             services.blocked_users.update(await storage.users.blocked_ids())  # as the last leader left them
@@ -152,6 +167,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
                 # Telegram backs off from a URL that failed while the leader was dead,
                 # and setWebhook resets that (same URL and secret, so idempotent).
                 assert settings.public_url, "PUBLIC_URL is required in webhook mode"
+                from bot.app.web import TELEGRAM_WEBHOOK_PATH  # loaded: the server serves
+
                 await application.bot.set_webhook(
                     settings.public_url + TELEGRAM_WEBHOOK_PATH,
                     secret_token=secret,
@@ -160,12 +177,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
                 log.info("webhook registered at %s", settings.public_url + TELEGRAM_WEBHOOK_PATH)
             # Optional, so set once the first updates are answered rather than delaying them.
             menus = asyncio.create_task(_set_menus(application), name="command-menus")
+            serving = asyncio.create_task(_serve_after(WEB_AFTER, serve_web, stop), name="web-serve")
             log.info("bot @%s running (%s, vendors: %s)", application.bot.username,
                      settings.mode, ", ".join(v.name for v in vendors) or "none")
             await _first(stop.wait(), leadership.lost.wait())
             log.info("stopping")
             menus.cancel()
-            await asyncio.gather(menus, return_exceptions=True)
+            serving.cancel()
+            await asyncio.gather(menus, serving, return_exceptions=True)
             if poller is not None:
                 await poller.stop()
             await housekeeping.stop()
@@ -183,6 +202,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
         await storage.close()
     if leadership.lost.is_set():
         raise SystemExit("leadership lost: exiting, to be restarted as a standby")
+    if serving is not None and serving.done() and not serving.cancelled() and serving.exception():
+        raise SystemExit("the web server could not start")
 
 
 async def _set_menus(application: Application) -> None:  # type: ignore[type-arg]
@@ -194,9 +215,39 @@ async def _set_menus(application: Application) -> None:  # type: ignore[type-arg
         log.exception("could not set the command menus")
 
 
-async def _lead(leadership: Leadership, stop: asyncio.Event) -> bool:
-    """Wait to lead (at once on SQLite); False when told to stop first."""
+def _web_app(application: BotApplication, receiver: Receiver, sinks: list[EventSink], *,
+             webhook_secret: str | None, ready: Callable[[], bool]) -> ASGIApp:
+    """The web server's routes: every module that needs starlette is imported here, when
+    the server starts serving (see the module's docstring)."""
+    from bot.app.web import build_web_app
+    from bot.conversations.accounts.redirect import account_routes
+    from bot.notifications.vendor_events import QueueCallbacks, callback_routes, vendor_event_routes
+
+    return build_web_app(
+        application, receiver, webhook_secret=webhook_secret, ready=ready,
+        extra_routes=callback_routes(application) + account_routes(application)
+        + vendor_event_routes(sinks, QueueCallbacks(application)))
+
+
+async def _serve_after(delay: float, serve: Callable[[], Awaitable[None]],
+                       stop: asyncio.Event) -> None:
+    """Serve the bound web server after ``delay``; a server that cannot serve stops the bot."""
+    await asyncio.sleep(delay)
+    try:
+        await serve()
+    except Exception:
+        log.critical("the web server could not start: stopping", exc_info=True)
+        stop.set()
+        raise
+
+
+async def _lead(leadership: Leadership, stop: asyncio.Event,
+                standing_by: Callable[[], Awaitable[None]]) -> bool:
+    """Wait to lead (at once on SQLite); False when told to stop first. A process that
+    waits is a standby: ``standing_by`` runs first (it serves the web endpoints)."""
     acquiring = asyncio.ensure_future(leadership.acquire())
+    if not (await asyncio.wait({acquiring}, timeout=LEAD_AT_ONCE))[0]:
+        await standing_by()
     if not await _first(acquiring, stop.wait()):
         return False
     if waited := acquiring.result():

@@ -3,7 +3,8 @@
 FileVirtuelle posts to its configured ``urls.next`` whenever a desk calls
 the next customer; the payload is not documented. So the route:
 
-* is served on the generic vendor-event route,
+* is served (by :mod:`.vendor_events`, which holds every HTTP route of vendors'
+  calls) on the generic vendor-event route,
   ``/vendors/<vendor>/events/<secret>`` (:mod:`.vendor_events`), and still on
   the older ``/vendors/<vendor>/next/<secret>`` so deployments whose vendor
   was configured with it keep working; the secret is an HMAC of
@@ -26,12 +27,7 @@ import hmac
 import logging
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
-
-from bot.asgi import BodyRefused, read_json_object
-from bot.runtime import BotApplication, Services
+from bot.runtime import Services
 from bot.vendors import VendorError
 
 log = logging.getLogger("bot.notifications")
@@ -69,49 +65,6 @@ def strings_in(payload: Any, limit: int = MAX_STRINGS) -> set[str]:
         elif isinstance(item, list):
             stack.extend(item)
     return found
-
-
-class QueueCallbacks:
-    """The queue vendors' callbacks, whichever of the two routes they arrive on."""
-
-    def __init__(self, application: BotApplication) -> None:
-        self.services = application.services
-        key = self.services.settings.bot_secret_key.get_secret_value()
-        self.secrets = {name: callback_secret(key, name) for name in self.services.vendors.queues}
-
-    def knows(self, vendor: str, secret: str) -> bool:
-        """Whether ``secret`` is ``vendor``'s (compared as bytes in constant time)."""
-        expected = self.secrets.get(vendor)
-        return expected is not None and hmac.compare_digest(secret.encode(), expected.encode())
-
-    async def answer(self, request: Request, vendor: str) -> Response:
-        """Read the body (bounded), re-poll what it hints at, believe nothing else."""
-        try:
-            payload = await read_json_object(request, MAX_BODY)
-        except BodyRefused as refused:
-            log.info("vendor=%s callback refused (%d): %s", vendor, refused.status, refused.reason)
-            return Response(status_code=refused.status)
-        watcher = self.services.queue_watcher
-        poked = 0
-        if watcher is not None:
-            hinted = strings_in(payload) & set(watcher.watched_sites(vendor))
-            poked = watcher.trigger(vendor, hinted or None)
-        log.info("vendor=%s callback: %d stores to re-poll", vendor, poked)
-        return JSONResponse({"ok": True})
-
-
-def callback_routes(application: BotApplication) -> list[BaseRoute]:
-    """The older ``/next/`` route of every queue vendor, for :func:`bot.app.web.build_web_app`
-    (the generic route is :func:`bot.notifications.vendor_events.vendor_event_routes`)."""
-    callbacks = QueueCallbacks(application)
-
-    async def next_called(request: Request) -> Response:
-        vendor = str(request.path_params["vendor"])
-        if not callbacks.knows(vendor, str(request.path_params["secret"])):
-            return Response(status_code=404)
-        return await callbacks.answer(request, vendor)
-
-    return [Route("/vendors/{vendor}/next/{secret}", next_called, methods=["POST"])]
 
 
 async def describe_callbacks(services: Services) -> None:

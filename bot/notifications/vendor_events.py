@@ -9,6 +9,10 @@ body (at most ``MAX_BODY`` bytes of :mod:`.callbacks`; JSON or not) is handed to
 ``parse_call`` and can only make the bot re-read what the subscription
 watches: it is never taken as the new state.
 
+This module is every HTTP route of vendors' calls (the older queue route too), so
+starlette is imported only where the web server is built (:mod:`bot.app.runner`
+loads it when it starts serving).
+
 Several watchers hold subscriptions (rooms being watched, the bot's bookings
 at a ufirst point): each is an :class:`EventSink`, asked in turn whose the
 secret is.
@@ -16,6 +20,7 @@ secret is.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Sequence
@@ -25,9 +30,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.asgi import BodyRefused, read_body
-from bot.notifications.callbacks import MAX_BODY, QueueCallbacks
+from bot.asgi import BodyRefused, read_body, read_json_object
+from bot.notifications.callbacks import MAX_BODY, callback_secret, strings_in
 from bot.notifications.space_watch import EVENTS_PATH
+from bot.runtime import BotApplication
 from bot.vendors import EventSubscription
 
 log = logging.getLogger("bot.notifications")
@@ -68,3 +74,46 @@ def vendor_event_routes(sinks: Sequence[EventSink],
         return JSONResponse({"ok": True})
 
     return [Route(EVENTS_PATH, event, methods=["POST"])]
+
+
+class QueueCallbacks:
+    """The queue vendors' callbacks, whichever of the two routes they arrive on."""
+
+    def __init__(self, application: BotApplication) -> None:
+        self.services = application.services
+        key = self.services.settings.bot_secret_key.get_secret_value()
+        self.secrets = {name: callback_secret(key, name) for name in self.services.vendors.queues}
+
+    def knows(self, vendor: str, secret: str) -> bool:
+        """Whether ``secret`` is ``vendor``'s (compared as bytes in constant time)."""
+        expected = self.secrets.get(vendor)
+        return expected is not None and hmac.compare_digest(secret.encode(), expected.encode())
+
+    async def answer(self, request: Request, vendor: str) -> Response:
+        """Read the body (bounded), re-poll what it hints at, believe nothing else."""
+        try:
+            payload = await read_json_object(request, MAX_BODY)
+        except BodyRefused as refused:
+            log.info("vendor=%s callback refused (%d): %s", vendor, refused.status, refused.reason)
+            return Response(status_code=refused.status)
+        watcher = self.services.queue_watcher
+        poked = 0
+        if watcher is not None:
+            hinted = strings_in(payload) & set(watcher.watched_sites(vendor))
+            poked = watcher.trigger(vendor, hinted or None)
+        log.info("vendor=%s callback: %d stores to re-poll", vendor, poked)
+        return JSONResponse({"ok": True})
+
+
+def callback_routes(application: BotApplication) -> list[BaseRoute]:
+    """The older ``/next/`` route of every queue vendor, for :func:`bot.app.web.build_web_app`
+    (the generic route is :func:`bot.notifications.vendor_events.vendor_event_routes`)."""
+    callbacks = QueueCallbacks(application)
+
+    async def next_called(request: Request) -> Response:
+        vendor = str(request.path_params["vendor"])
+        if not callbacks.knows(vendor, str(request.path_params["secret"])):
+            return Response(status_code=404)
+        return await callbacks.answer(request, vendor)
+
+    return [Route("/vendors/{vendor}/next/{secret}", next_called, methods=["POST"])]

@@ -1,8 +1,9 @@
 """Linked accounts: /link, /unlink, the OAuth redirect routes, staff /company.
 
 Talks to the provider only through the accounts role of :mod:`bot.vendors`;
-:func:`account_routes` goes to the web server, :func:`register` adds the
-handlers, including the ``TypeHandler`` for the redirect's custom update.
+:func:`.redirect.account_routes` goes to the web server (which imports it when it
+starts serving), :func:`register` adds the handlers, including the ``TypeHandler``
+for the redirect's custom update.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from telegram.ext import Application, CommandHandler, TypeHandler
 
 from bot.conversations.accounts import companies, link
-from bot.conversations.accounts.redirect import account_routes
 from bot.conversations.accounts.returns import AccountReturn
 from bot.runtime import services_of
 from bot.ui import callbacks as cb
@@ -28,4 +28,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(ButtonHandler(cb.CompaniesPage, companies.on_page, users=staff))
     application.add_handler(TypeHandler(AccountReturn, link.on_return))
 
-__all__ = ["account_routes", "register"]
+__all__ = ["register"]
