@@ -70,6 +70,13 @@ def gather(cls: type[EnvSettings], given: dict[str, Any], env_file: str | Path |
     return data
 
 
+def variable_names(env_file: str | Path | None = DEFAULT_ENV_FILE) -> set[str]:
+    """The names, lower-cased, of every variable set in the environment or ``env_file``:
+    a group of settings none of whose names is here needs no model built to be told
+    apart from defaults (the vendor registry skips unconfigured vendors this way)."""
+    return set(_lowered(os.environ)) | set(read_env_file(env_file))
+
+
 def read_env_file(path: str | Path | None) -> dict[str, str | None]:
     """The variables of a dotenv file, names lower-cased; empty when there is no file.
 

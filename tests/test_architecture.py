@@ -15,6 +15,7 @@ from pathlib import Path
 
 import bot.vendors
 from bot.vendors import VENDORS, Vendor
+from bot.vendors import registry
 from bot.vendors.registry import adapter_class
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
@@ -127,6 +128,8 @@ def test_every_registered_vendor_is_one_folder_with_config_adapter_and_simulator
         assert target.startswith(f"bot.vendors.{name}.adapter:")
         cls = adapter_class(name)
         assert isinstance(cls, type) and issubclass(cls, Vendor) and cls.__name__ != "Vendor"
+        # build_enabled skips a vendor none of whose variables is set by this prefix alone
+        assert registry.load_settings(name).env_prefix == registry.env_prefix(name)
         roles = [getattr(bot.vendors, n) for n in bot.vendors.__all__ if n.endswith("Role")]
         roles = [role for role in roles if issubclass(cls, role)]
         assert roles, f"{name} plays no role"

@@ -5,9 +5,11 @@
 with ``config.Settings`` (its environment variables), the adapter (a class
 playing one or more roles of :mod:`bot.vendors.roles`) and
 ``simulator.Simulator`` (its local stand-in for tests and the demo).
-Adapter modules are imported only for vendors whose configuration is
-present, so an unused vendor costs nothing at start-up. Adding a vendor is
-one folder plus one line here.
+A vendor's variables are named ``<NAME>_*`` (its registry name in capitals,
+its settings' ``env_prefix``): a vendor with none of them set is disabled
+without importing anything of it, and adapter modules are imported only for
+vendors whose credentials are present, so an unused vendor costs nothing at
+start-up. Adding a vendor is one folder plus one line here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.env_settings import variable_names
 from bot.vendors._config import VendorSettings
 from bot.vendors._refs import RefStore
 from bot.vendors._tokens import TokenStore
@@ -116,9 +119,19 @@ class Vendors:
             await vendor.aclose()
 
 
+def env_prefix(name: str) -> str:
+    """The start of every variable of vendor ``name`` (each vendor's settings declare it)."""
+    return f"{name.upper()}_"
+
+
 def build_enabled(deps: VendorDeps, names: tuple[str, ...] = tuple(VENDORS)) -> Vendors:
     vendors = Vendors()
+    configured = variable_names()
     for name in names:
+        prefix = env_prefix(name).lower()
+        if not any(variable.startswith(prefix) for variable in configured):
+            log.info("vendor=%s disabled (none of its variables is set)", name)
+            continue
         settings = load_settings(name)
         if not settings.enabled:
             log.info("vendor=%s disabled (no credentials configured)", name)
