@@ -11,9 +11,9 @@ import enum
 import secrets
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, create_model
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 SEP = ":"
@@ -24,27 +24,49 @@ def new_flow() -> str:
     return secrets.token_hex(3)
 
 
+_CHECKED = ConfigDict(frozen=True, extra="forbid")
+
+
+def _is_class_var(hint: object) -> bool:
+    """Whether an annotation (a string, under ``from __future__ import annotations``)
+    declares a class variable rather than a field."""
+    text = hint if isinstance(hint, str) else repr(hint)
+    return text.startswith(("ClassVar", "typing.ClassVar"))
+
+
 class CallbackDataError(ValueError):
     """A payload that cannot be encoded: a separator inside a value, or over 64 bytes."""
 
 
-class CallbackData(BaseModel):
+class CallbackData:
     """Base of every payload: ``class SlotPick(CallbackData, prefix="bk:slot")``.
 
-    Fields are encoded in declaration order. Prefixes are unique and none is
-    the start of another (``bk:ok`` and ``bk:ok:x`` cannot both exist), so
-    a string decodes as at most one kind.
+    Fields are declared as annotations, with their range in the type (``Annotated``
+    with pydantic's ``Field``, ``StringConstraints`` or ``AfterValidator``), and are
+    encoded in declaration order, a base's first. Prefixes are unique and none is the
+    start of another (``bk:ok`` and ``bk:ok:x`` cannot both exist), so a string decodes
+    as at most one kind. Payloads are immutable and equal when kind and values are.
+
+    Each kind is checked by a pydantic model built from its annotations the first time
+    the kind is made or read, not when it is declared: declaring the bot's 65 kinds as
+    pydantic models cost about 20 ms of every start, for a first answer that needs one
+    or two of them.
     """
 
-    # defer_build: each model's validator is built when first used, not at import; most
-    # are not needed for a process's first answer, and building them all cost ~0.1 s.
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
     prefix: ClassVar[str] = ""
+    fields: ClassVar[tuple[str, ...]] = ()  # declaration order, bases first
     _kinds: ClassVar[dict[str, type[CallbackData]]] = {}
+    _model: ClassVar[type[BaseModel] | None] = None
 
     def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if any(hasattr(value, "decorator_info") for value in vars(cls).values()):
+            raise TypeError(f"{cls.__name__}: put checks in the field's type "
+                            "(Annotated[..., AfterValidator(...)]), not in a validator method")
+        own = [name for name, hint in vars(cls).get("__annotations__", {}).items()
+               if not _is_class_var(hint)]
+        cls.fields = tuple(dict.fromkeys([*cls.fields, *own]))
+        cls._model = None  # each kind its own, built by _validator()
         if not prefix:
             return  # an abstract intermediate class
         if not prefix.isascii() or not prefix.isprintable() or " " in prefix:
@@ -55,10 +77,42 @@ class CallbackData(BaseModel):
         cls.prefix = prefix
         CallbackData._kinds[prefix] = cls
 
+    def __init__(self, **values: Any) -> None:
+        """Checked like a pydantic model: a value out of range raises ``ValidationError``."""
+        checked = type(self)._validator()(**values)
+        for name in self.fields:
+            object.__setattr__(self, name, getattr(checked, name))
+
+    @classmethod
+    def _validator(cls) -> type[BaseModel]:
+        if cls._model is None:
+            hints = get_type_hints(cls, include_extras=True)
+            cls._model = create_model(  # type: ignore[call-overload]
+                cls.__name__, __config__=_CHECKED, __module__=cls.__module__,
+                **{name: (hints[name], ...) for name in cls.fields})
+        return cls._model  # type: ignore[return-value]
+
+    def values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.fields)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, CallbackData) and type(other) is type(self)
+                and other.values() == self.values())
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.values()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self.fields, self.values()))
+        return f"{type(self).__name__}({shown})"
+
     # -- encoding ------------------------------------------------------------------
     def encode(self) -> str:
         parts = [self.prefix]
-        for name in type(self).model_fields:
+        for name in self.fields:
             text = _text(getattr(self, name))
             if SEP in text or not text:
                 raise CallbackDataError(f"{type(self).__name__}.{name}={text!r} cannot be encoded")
@@ -85,11 +139,10 @@ class CallbackData(BaseModel):
 
     @classmethod
     def _from_parts(cls, values: list[str], data: str) -> Self | None:
-        names = list(cls.model_fields)
-        if len(values) != len(names):
+        if len(values) != len(cls.fields):
             return None
         try:
-            decoded = cls.model_validate(dict(zip(names, values, strict=True)))
+            decoded = cls(**dict(zip(cls.fields, values, strict=True)))
             canonical = decoded.encode()
         except (ValidationError, CallbackDataError):
             return None

@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints
 
 from bot.i18n import LANGUAGES
 from bot.ui.callback_codec import (  # noqa: F401 - re-exported
@@ -49,6 +49,22 @@ Key = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]  # a summary'
 PlaceIndex = Annotated[int, Field(ge=0, le=9999)]  # one of the places staff /qr lists
 VendorName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]  # a registry name
 ContactMode = Literal["name", "phone", "email"]
+
+
+def _near(value: date) -> date:
+    if not 2000 <= value.year <= 2999:
+        raise ValueError("day out of range")
+    return value
+
+
+def _known(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError("unknown language")
+    return value
+
+
+NearDay = Annotated[date, AfterValidator(_near)]  # a day a booking flow can show
+LanguageCode = Annotated[str, AfterValidator(_known)]  # one the bot speaks
 
 # MAX_BYTES, SEP, CallbackData, CallbackDataError, Flow, FlowButton, new_flow: the codec's
 # names, re-exported so that features import every button matter from this module.
@@ -76,14 +92,7 @@ class ServicePick(BookingButton, prefix="bk:svc"):
 
 
 class DayPick(BookingButton, prefix="bk:day"):
-    day: date
-
-    @field_validator("day")
-    @classmethod
-    def _near(cls, value: date) -> date:
-        if not 2000 <= value.year <= 2999:
-            raise ValueError("day out of range")
-        return value
+    day: NearDay
 
 
 class SlotPick(BookingButton, prefix="bk:slot"):
@@ -163,14 +172,7 @@ class MoveBooking(BookingRef, prefix="my:move"):
 
 # -- /language (bot/conversations/start.py) ---------------------------------------
 class SetLanguage(CallbackData, prefix="lang"):
-    code: str
-
-    @field_validator("code")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError("unknown language")
-        return value
+    code: LanguageCode
 
 
 # -- joining a queue (bot/conversations/queue) ------------------------------------
