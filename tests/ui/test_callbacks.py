@@ -6,6 +6,7 @@ import random
 from datetime import date
 
 import pytest
+from pydantic import field_validator
 
 from bot.ui import callbacks as cb
 from bot.ui.callbacks import MAX_BYTES, CallbackData, CallbackDataError
@@ -176,3 +177,24 @@ def test_mutated_payloads_never_raise_and_decode_only_to_canonical_text() -> Non
         text = "".join(data)
         decoded = CallbackData.decode(text)
         assert decoded is None or decoded.encode() == text
+
+
+def test_payloads_are_immutable_and_equal_by_kind_and_values() -> None:
+    day = cb.DayPick(flow=FLOW, day=date(2026, 5, 4))
+    with pytest.raises(AttributeError):
+        day.flow = "ffffff"  # type: ignore[misc]
+    assert day == cb.DayPick(flow=FLOW, day="2026-05-04") and len({day, cb.DayPick.decode(day.encode())}) == 1
+    assert cb.SlotPick(flow=FLOW, index=1) != cb.SitePick(flow=FLOW, index=1)  # same values, other kind
+    assert repr(day) == "DayPick(flow='a1b2c3', day=datetime.date(2026, 5, 4))"
+
+
+def test_a_check_in_a_validator_method_is_refused_not_silently_skipped() -> None:
+    with pytest.raises(TypeError, match="AfterValidator"):
+        class _Checked(CallbackData, prefix="test-cb:checked"):
+            text: str
+
+            @field_validator("text")
+            @classmethod
+            def _short(cls, value: str) -> str:
+                return value
+    assert "test-cb:checked" not in CallbackData.kinds()
