@@ -3,9 +3,11 @@
 Polling and webhook modes share everything but the way updates arrive. The
 web server runs in both, since vendor callbacks and health checks need it
 whichever way Telegram delivers. Its port is bound first thing; when polling, it
-starts serving :data:`WEB_AFTER` seconds after polling does, so the first answers
-after a (re)start do not wait for uvicorn and starlette to load (about 25 ms):
-connections made meanwhile wait in the listen backlog and are answered then.
+starts serving :data:`WEB_AFTER` seconds after polling does, and the vendors'
+adapters are built then too, so the first answers after a (re)start do not wait for
+uvicorn, starlette and the adapters to load (25-50 ms): connections made meanwhile
+wait in the listen backlog and are answered then, and an update that needs a vendor
+sooner builds the adapters itself.
 
 On PostgreSQL several processes of one bot may run: only the leader (see
 :class:`bot.storage.Leadership`) loads persistence, takes updates and runs the
@@ -48,7 +50,7 @@ from bot.notifications import (
     SpaceWatcher,
 )
 from bot.notifications.blocking import user_blocked
-from bot.notifications.callbacks import callback_secret
+from bot.notifications.callbacks import callback_secret, describe_callbacks
 from bot.runtime import BotApplication, Services
 from bot.storage import Leadership, Storage
 from bot.vendors import VendorDeps, build_enabled
@@ -63,8 +65,9 @@ log = logging.getLogger("bot")
 # Seconds after start before the command menus are set: long enough for the first
 # answers not to share the CPU with four menus and their catalogs (~0.1 s of work).
 MENUS_AFTER = 1.0
-# Seconds after polling starts before the (already bound) web server serves, for the
-# same reason: loading uvicorn and starlette and building the routes is ~25 ms of CPU.
+# Seconds after polling starts before the (already bound) web server serves and the
+# vendors' adapters are built, for the same reason: loading uvicorn, starlette and the
+# adapters and building the routes is 25-50 ms of CPU.
 WEB_AFTER = 0.2
 # A process that does not lead within this many seconds is a standby: it serves its
 # web endpoints (/healthz, /readyz) while it waits.
@@ -103,7 +106,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
                                        counter=storage.rate_windows))
     services = Services(settings=settings, storage=storage, vendors=vendors)
     polling = settings.mode == "polling"
-    for name in vendors.queues:
+    for name in vendors.names:  # (only queue vendors are called back; the others' are unused)
         secret_filter().add(callback_secret(key, name))
     application = build_application(services)
     receiver = Receiver(application)
@@ -177,9 +180,10 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
                 log.info("webhook registered at %s", settings.public_url + TELEGRAM_WEBHOOK_PATH)
             # Optional, so set once the first updates are answered rather than delaying them.
             menus = asyncio.create_task(_set_menus(application), name="command-menus")
-            serving = asyncio.create_task(_serve_after(WEB_AFTER, serve_web, stop), name="web-serve")
+            serving = asyncio.create_task(_after_first_answers(WEB_AFTER, serve_web, services, stop),
+                                          name="after-first-answers")
             log.info("bot @%s running (%s, vendors: %s)", application.bot.username,
-                     settings.mode, ", ".join(v.name for v in vendors) or "none")
+                     settings.mode, ", ".join(vendors.names) or "none")
             await _first(stop.wait(), leadership.lost.wait())
             log.info("stopping")
             menus.cancel()
@@ -203,7 +207,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None,
     if leadership.lost.is_set():
         raise SystemExit("leadership lost: exiting, to be restarted as a standby")
     if serving is not None and serving.done() and not serving.cancelled() and serving.exception():
-        raise SystemExit("the web server could not start")
+        raise SystemExit("the web server or a vendor's adapter could not start")
 
 
 async def _set_menus(application: Application) -> None:  # type: ignore[type-arg]
@@ -229,16 +233,20 @@ def _web_app(application: BotApplication, receiver: Receiver, sinks: list[EventS
         + vendor_event_routes(sinks, QueueCallbacks(application)))
 
 
-async def _serve_after(delay: float, serve: Callable[[], Awaitable[None]],
-                       stop: asyncio.Event) -> None:
-    """Serve the bound web server after ``delay``; a server that cannot serve stops the bot."""
+async def _after_first_answers(delay: float, serve: Callable[[], Awaitable[None]],
+                               services: Services, stop: asyncio.Event) -> None:
+    """After ``delay``: serve the bound web server, build the vendors' adapters (if no
+    update has yet), and say where queue vendors' callbacks go. A server that cannot
+    serve, or an adapter that cannot be built, stops the bot, as either did at start."""
     await asyncio.sleep(delay)
     try:
         await serve()
+        services.vendors.load()  # now, not at a customer's first /book
     except Exception:
-        log.critical("the web server could not start: stopping", exc_info=True)
+        log.critical("could not start: stopping", exc_info=True)
         stop.set()
         raise
+    await describe_callbacks(services)
 
 
 async def _lead(leadership: Leadership, stop: asyncio.Event,

@@ -22,7 +22,6 @@ import logging
 from collections.abc import Iterable
 
 from bot.notifications import pacing
-from bot.notifications.callbacks import describe_callbacks
 from bot.notifications.card import called_notice
 from bot.notifications.delivery import (
     post_card,
@@ -53,7 +52,6 @@ class QueueWatcher:
         self.min_interval = min_interval
         self._watches: dict[tuple[str, str], SiteWatch] = {}
         self._zones: dict[tuple[str, str], str] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -63,21 +61,14 @@ class QueueWatcher:
             self._ensure(ticket.vendor, ticket.site_id)
         if self._watches:
             log.info("watching %d stores after start", len(self._watches))
-        self._spawn(describe_callbacks(self.services))
 
     async def stop(self) -> None:
         self._running = False
-        tasks = [w.task for w in self._watches.values() if w.task] + list(self._tasks)
+        tasks = [w.task for w in self._watches.values() if w.task]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._watches.clear()
-
-    def _spawn(self, coro) -> asyncio.Task[None]:  # type: ignore[no-untyped-def]
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     # -- which stores are watched ---------------------------------------------------------
     def _ensure(self, vendor_name: str, site_id: str) -> SiteWatch | None:

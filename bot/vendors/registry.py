@@ -14,10 +14,11 @@ start-up. Adding a vendor is one folder plus one line here.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.env_settings import variable_names
@@ -73,7 +74,6 @@ def simulator_class(name: str) -> type:
     return importlib.import_module(f"bot.vendors.{name}.simulator").Simulator
 
 
-@dataclass
 class Vendors:
     """The enabled vendors of this process, by name, in registry order.
 
@@ -81,9 +81,35 @@ class Vendors:
     role, never for a vendor by name. Iterating gives the booking vendors
     (what /book offers); :attr:`booking`, :attr:`queues`, :meth:`get` and
     :meth:`queue` are shorthands for the two roles features use today.
+
+    Adapters given as ``pending`` builders are imported and built the first time any
+    of these is asked, not at start (a vendor's adapter and models are 5-10 ms of
+    imports, and a first answer such as /help needs none); :attr:`names` tells which
+    vendors are enabled without building them.
     """
 
-    enabled: dict[str, Vendor] = field(default_factory=dict)
+    def __init__(self, enabled: dict[str, Vendor] | None = None, *,
+                 pending: dict[str, Callable[[], Vendor]] | None = None) -> None:
+        self._built = dict(enabled or {})
+        self._pending = dict(pending or {})
+        self.names: tuple[str, ...] = (*self._built, *self._pending)
+
+    @property
+    def enabled(self) -> dict[str, Vendor]:
+        """Every enabled vendor, built now if it was not yet."""
+        self.load()
+        return self._built
+
+    def load(self) -> None:
+        """Import and build every adapter not built yet (a failure stays pending, and is
+        raised again next time)."""
+        if not self._pending:
+            return
+        while self._pending:
+            name, build = next(iter(self._pending.items()))
+            self._built[name] = build()
+            del self._pending[name]
+        self._built = {name: self._built[name] for name in self.names}
 
     def playing(self, role: type[R]) -> dict[str, R]:
         """The enabled vendors that play ``role``, by name, in registry order."""
@@ -115,7 +141,8 @@ class Vendors:
         return len(self.booking)
 
     async def aclose(self) -> None:
-        for vendor in self.enabled.values():
+        """Close the vendors built so far (one never asked for has nothing open)."""
+        for vendor in list(self._built.values()):
             await vendor.aclose()
 
 
@@ -125,7 +152,9 @@ def env_prefix(name: str) -> str:
 
 
 def build_enabled(deps: VendorDeps, names: tuple[str, ...] = tuple(VENDORS)) -> Vendors:
-    vendors = Vendors()
+    """The vendors whose credentials are configured (settings read and checked now), each
+    adapter imported and built when features first ask for vendors (see :class:`Vendors`)."""
+    pending: dict[str, Callable[[], Vendor]] = {}
     configured = variable_names()
     for name in names:
         prefix = env_prefix(name).lower()
@@ -136,6 +165,12 @@ def build_enabled(deps: VendorDeps, names: tuple[str, ...] = tuple(VENDORS)) -> 
         if not settings.enabled:
             log.info("vendor=%s disabled (no credentials configured)", name)
             continue
-        vendors.enabled[name] = adapter_class(name)(settings, deps)
+        pending[name] = functools.partial(_build, name, settings, deps)
         log.info("vendor=%s enabled", name)
-    return vendors
+    return Vendors(pending=pending)
+
+
+def _build(name: str, settings: VendorSettings, deps: VendorDeps) -> Vendor:
+    vendor = adapter_class(name)(settings, deps)
+    log.debug("vendor=%s adapter built", name)
+    return vendor
