@@ -205,11 +205,13 @@ class DatabasePersistence(BasePersistence[JsonDict, JsonDict, JsonDict]):
 
     async def get_conversations(self, name: str) -> ConversationDict:
         rows = await self._db.fetchall(_LOAD_CONVERSATIONS, {"name": name})
-        conversations: ConversationDict = {}
+        # One json.loads for all keys and one for all states (each row is a JSON text):
+        # at start that is every open conversation, and per-row calls were most of it.
+        keys = json.loads(f"[{','.join(key for key, _ in rows)}]")
+        states = json.loads(f"[{','.join(state for _, state in rows)}]")
         for key, state in rows:
             self._written[("conv", name, key)] = state
-            conversations[tuple(json.loads(key))] = json.loads(state)
-        return conversations
+        return {tuple(key): state for key, state in zip(keys, states, strict=True)}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
