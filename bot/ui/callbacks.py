@@ -2,8 +2,10 @@
 
 Callback data is whatever a client sends back: Telegram limits it to 64
 bytes, and a modified client (or a button from last week) can send anything.
-So each kind of button is a small pydantic model here, with a prefix and
-bounded fields, and handlers receive the decoded model, never the string:
+So each kind of button is a small typed class here, with a prefix and
+bounded fields (checked by a pydantic model built when the kind is first used,
+see :mod:`bot.ui.callback_codec`), and handlers receive the decoded payload,
+never the string:
 
 * :meth:`CallbackData.encode` writes ``prefix:field:field`` and refuses a
   payload over 64 bytes *when the button is built*, not when Telegram
