@@ -8,8 +8,9 @@ playing one or more roles of :mod:`bot.vendors.roles`) and
 A vendor's variables are named ``<NAME>_*`` (its registry name in capitals,
 its settings' ``env_prefix``): a vendor with none of them set is disabled
 without importing anything of it, and adapter modules are imported only for
-vendors whose credentials are present, so an unused vendor costs nothing at
-start-up. Adding a vendor is one folder plus one line here.
+vendors whose credentials are present, when features first ask for vendors
+(:class:`Vendors`), so an unused vendor costs nothing at start-up. Adding a
+vendor is one folder plus one line here.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class Vendors:
         """Import and build every adapter not built yet (a failure stays pending, and is
         raised again next time)."""
         if not self._pending:
-            return
+            return  # the common case: every call of every feature comes through here
         while self._pending:
             name, build = next(iter(self._pending.items()))
             self._built[name] = build()
