@@ -227,10 +227,11 @@ def _web_app(application: BotApplication, receiver: Receiver, sinks: list[EventS
     from bot.conversations.accounts.redirect import account_routes
     from bot.notifications.vendor_events import QueueCallbacks, callback_routes, vendor_event_routes
 
+    queues = QueueCallbacks(application)  # one set of callback secrets for both routes
     return build_web_app(
         application, receiver, webhook_secret=webhook_secret, ready=ready,
-        extra_routes=callback_routes(application) + account_routes(application)
-        + vendor_event_routes(sinks, QueueCallbacks(application)))
+        extra_routes=callback_routes(queues) + account_routes(application)
+        + vendor_event_routes(sinks, queues))
 
 
 async def _after_first_answers(delay: float, serve: Callable[[], Awaitable[None]],

@@ -105,10 +105,9 @@ class QueueCallbacks:
         return JSONResponse({"ok": True})
 
 
-def callback_routes(application: BotApplication) -> list[BaseRoute]:
+def callback_routes(callbacks: QueueCallbacks) -> list[BaseRoute]:
     """The older ``/next/`` route of every queue vendor, for :func:`bot.app.web.build_web_app`
-    (the generic route is :func:`bot.notifications.vendor_events.vendor_event_routes`)."""
-    callbacks = QueueCallbacks(application)
+    (the generic route is :func:`vendor_event_routes`, given the same ``callbacks``)."""
 
     async def next_called(request: Request) -> Response:
         vendor = str(request.path_params["vendor"])
